@@ -1,0 +1,51 @@
+import type { DecodedPacket } from '../decode/decoded-packet';
+import type {
+  DnsMessageEvent,
+  HttpRequestEvent,
+  HttpResponseEvent,
+  LineCommandEvent,
+  LineReplyEvent,
+  StreamCloseEvent,
+  StreamDataEvent,
+  StreamGapEvent,
+  StreamOverlapEvent,
+  TelnetTextEvent,
+  TlsCertificateEvent,
+  TlsClientHelloEvent,
+  TlsServerHelloEvent,
+} from '../events';
+import type { FindingReport } from '../finding';
+
+export interface DetectorContext {
+  report(finding: FindingReport): void;
+}
+
+/**
+ * A detector subscribes to the events it needs by implementing the matching hooks; the pipeline
+ * only runs the parsers something subscribes to. Rules (DESIGN.md §3): no I/O, no wall clock, no
+ * randomness; state bounded by caps and expiry in packet time; snapshot() returns plain JSON.
+ */
+export interface Detector<State = unknown> {
+  readonly id: string;
+  snapshot(): State;
+  restore(state: State): void;
+
+  /** Every decoded packet (malformed ones included: check p.malformed). The view is reused: copy what you keep. */
+  onPacket?(p: DecodedPacket, ctx: DetectorContext): void;
+  onStreamData?(e: StreamDataEvent, ctx: DetectorContext): void;
+  onStreamGap?(e: StreamGapEvent, ctx: DetectorContext): void;
+  onStreamOverlap?(e: StreamOverlapEvent, ctx: DetectorContext): void;
+  onStreamClose?(e: StreamCloseEvent, ctx: DetectorContext): void;
+  onDns?(e: DnsMessageEvent, ctx: DetectorContext): void;
+  onTlsClientHello?(e: TlsClientHelloEvent, ctx: DetectorContext): void;
+  onTlsServerHello?(e: TlsServerHelloEvent, ctx: DetectorContext): void;
+  onTlsCertificate?(e: TlsCertificateEvent, ctx: DetectorContext): void;
+  onHttpRequest?(e: HttpRequestEvent, ctx: DetectorContext): void;
+  onHttpResponse?(e: HttpResponseEvent, ctx: DetectorContext): void;
+  onLineCommand?(e: LineCommandEvent, ctx: DetectorContext): void;
+  onLineReply?(e: LineReplyEvent, ctx: DetectorContext): void;
+  onTelnetText?(e: TelnetTextEvent, ctx: DetectorContext): void;
+
+  /** End of the capture (not of a chunk): report what is pending. */
+  flush?(ctx: DetectorContext): void;
+}

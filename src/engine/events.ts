@@ -1,0 +1,232 @@
+/**
+ * Events that reassembly and the protocol parsers hand to detectors. Unlike DecodedPacket these
+ * are plain objects that a subscriber may keep (they own their bytes/strings), because they are
+ * rare compared with packets.
+ */
+
+/** One side of a transport conversation. `ip` is the canonical text form (IPv4 dotted, IPv6 RFC 5952). */
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** Identity of a TCP connection or UDP flow as the reassembler/dispatcher sees it. */
+export interface ConnectionInfo {
+  /** Stable id within the capture: `${client.ip}:${client.port}-${server.ip}:${server.port}#n`. */
+  id: string;
+  transport: 'tcp' | 'udp';
+  /** The side that opened the connection (SYN sender), or the first talker when the start was missed. */
+  client: Endpoint;
+  server: Endpoint;
+  /** Packet time (s) the connection was first seen. */
+  startTime: number;
+}
+
+/** Which way bytes flowed. */
+export type Direction = 'toServer' | 'toClient';
+
+/** In-order bytes of one direction of a TCP stream. */
+export interface StreamDataEvent {
+  conn: ConnectionInfo;
+  dir: Direction;
+  /** Bytes in stream order (a copy or a slice the subscriber may keep). */
+  data: Buffer;
+  /** Stream offset of data[0] from the direction's initial sequence number + 1. */
+  streamOffset: number;
+  /** Frame number of the packet that completed this data. */
+  frame: number;
+  time: number;
+}
+
+/** Bytes that never arrived (loss or capture drop); the stream goes on after the gap. */
+export interface StreamGapEvent {
+  conn: ConnectionInfo;
+  dir: Direction;
+  streamOffset: number;
+  length: number;
+  frame: number;
+  time: number;
+}
+
+/** Retransmitted bytes that differ from what was already delivered (evidence of injection). */
+export interface StreamOverlapEvent {
+  conn: ConnectionInfo;
+  dir: Direction;
+  streamOffset: number;
+  length: number;
+  /** True when the overlapping bytes differ from the ones already delivered. */
+  conflicting: boolean;
+  frame: number;
+  time: number;
+}
+
+export interface StreamCloseEvent {
+  conn: ConnectionInfo;
+  reason: 'fin' | 'rst' | 'timeout' | 'evicted' | 'end';
+  time: number;
+  frame: number;
+}
+
+// ---- DNS ------------------------------------------------------------------------------------
+
+export interface DnsQuestion {
+  name: string;
+  type: string;
+  class: string;
+}
+
+export interface DnsAnswer {
+  name: string;
+  type: string;
+  class: string;
+  ttl: number;
+  /** Text form of the record data: address for A/AAAA, name for CNAME/NS/PTR, JSON otherwise. */
+  data: string;
+}
+
+export interface DnsMessageEvent {
+  frame: number;
+  time: number;
+  transport: 'udp' | 'tcp';
+  src: Endpoint;
+  dst: Endpoint;
+  srcMac?: string;
+  id: number;
+  isResponse: boolean;
+  opcode: string;
+  rcode: string;
+  flags: { aa: boolean; tc: boolean; rd: boolean; ra: boolean; ad: boolean; cd: boolean };
+  questions: DnsQuestion[];
+  answers: DnsAnswer[];
+  authorities: DnsAnswer[];
+  additionals: DnsAnswer[];
+}
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+export interface TlsClientHelloEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  /** legacy_version from the ClientHello body (e.g. 0x0303). */
+  version: number;
+  /** Versions listed in supported_versions, GREASE removed. */
+  supportedVersions: number[];
+  cipherSuites: number[];
+  /** Extension types in the order sent (GREASE kept: fingerprinting code removes it itself). */
+  extensions: number[];
+  supportedGroups: number[];
+  ecPointFormats: number[];
+  signatureAlgorithms: number[];
+  sni?: string;
+  alpn: string[];
+}
+
+export interface TlsServerHelloEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  version: number;
+  /** Negotiated version (supported_versions extension when present, else version). */
+  selectedVersion: number;
+  cipherSuite: number;
+  extensions: number[];
+  alpn?: string;
+}
+
+export interface TlsCertificateInfo {
+  /** SHA-256 of the DER, lowercase hex without separators. */
+  sha256: string;
+  subject: string;
+  issuer: string;
+  /** DNS names and IP addresses from subjectAltName. */
+  san: string[];
+  validFrom: string; // ISO-8601
+  validTo: string; // ISO-8601
+  serialNumber: string;
+  keyType?: string; // 'rsa' | 'ec' | 'ed25519' | ...
+  keyBits?: number;
+  signatureAlgorithm?: string;
+  selfSigned: boolean;
+}
+
+export interface TlsCertificateEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  /** Chain as sent: [0] is the server's own certificate. */
+  chain: TlsCertificateInfo[];
+  /** Certificates that node:crypto could not parse (count only). */
+  unparsable: number;
+}
+
+// ---- HTTP -----------------------------------------------------------------------------------
+
+export interface HttpHeader {
+  name: string; // as sent
+  value: string;
+}
+
+export interface HttpRequestEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  method: string;
+  target: string;
+  version: string;
+  host?: string;
+  headers: HttpHeader[];
+  /** First bytes of the body (bounded by config), for form/credential inspection. */
+  body: Buffer;
+  bodyLength: number;
+}
+
+export interface HttpResponseEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  version: string;
+  status: number;
+  reason: string;
+  headers: HttpHeader[];
+  bodyLength: number;
+}
+
+// ---- line protocols (FTP, POP3, IMAP, SMTP, Telnet) ------------------------------------------
+
+export type LineProtocol = 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet';
+
+/** One client command line, e.g. FTP `USER alice`, IMAP `a1 LOGIN bob pw`, SMTP `AUTH PLAIN ...`. */
+export interface LineCommandEvent {
+  conn: ConnectionInfo;
+  protocol: LineProtocol;
+  frame: number;
+  time: number;
+  /** IMAP tag when present. */
+  tag?: string;
+  /** Upper-cased command verb. */
+  command: string;
+  /** The rest of the line, unmodified. */
+  argument: string;
+}
+
+/** One server reply line, e.g. FTP `230 Login successful`, POP3 `+OK`, IMAP `a1 OK ...`. */
+export interface LineReplyEvent {
+  conn: ConnectionInfo;
+  protocol: LineProtocol;
+  frame: number;
+  time: number;
+  tag?: string;
+  /** Numeric code (FTP/SMTP) or status word (+OK/-ERR, OK/NO/BAD). */
+  status: string;
+  text: string;
+}
+
+/** Telnet text after option negotiation (IAC sequences) has been stripped, per direction. */
+export interface TelnetTextEvent {
+  conn: ConnectionInfo;
+  dir: Direction;
+  frame: number;
+  time: number;
+  text: string;
+}

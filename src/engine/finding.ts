@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function isSeverity(s: string): s is Severity {
+  return (SEVERITIES as readonly string[]).includes(s);
+}
+
+/** A host as a finding names it; every field optional because links and layers vary. */
+export interface HostRef {
+  ip?: string;
+  mac?: string;
+  port?: number;
+}
+
+/** The stable, documented shape (README "JSON output"); the API and the database use it too. */
+export interface Finding {
+  /** Deterministic: sha256(captureId, detector, key), so re-runs and retried chunks upsert. */
+  id: string;
+  detector: string;
+  type: string;
+  severity: Severity;
+  title: string;
+  description: string;
+  /** MITRE ATT&CK technique id, e.g. "T1557.002". */
+  mitre?: string;
+  /** Packet time, ISO-8601 with microseconds. */
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  src?: HostRef;
+  dst?: HostRef;
+  evidence: { frames: number[]; framesTotal: number; [detail: string]: unknown };
+}
+
+/** What a detector hands to ctx.report(); the pipeline turns it into / merges it into a Finding. */
+export interface FindingReport {
+  /** Identity within the detector: the same key updates the same finding. */
+  key: string;
+  type: string;
+  severity: Severity;
+  title: string;
+  description: string;
+  mitre?: string;
+  /** Packet time (s) and frame number of the packet that triggered this report. */
+  time: number;
+  frame: number;
+  /** Extra evidence frames beyond `frame` (bounded by the pipeline). */
+  frames?: number[];
+  src?: HostRef;
+  dst?: HostRef;
+  /** Structured evidence merged (shallowly, last wins) into Finding.evidence. */
+  details?: Record<string, unknown>;
+  /** Absolute count to set; when omitted the count grows by one per report. */
+  count?: number;
+}
+
+export function findingId(captureId: string, detector: string, key: string): string {
+  return createHash('sha256')
+    .update(captureId)
+    .update('\0')
+    .update(detector)
+    .update('\0')
+    .update(key)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** ISO-8601 with microsecond precision from packet time in seconds (Date only keeps ms). */
+export function isoTime(time: number): string {
+  const sec = Math.floor(time);
+  const micros = Math.round((time - sec) * 1e6);
+  const carry = micros >= 1_000_000 ? 1 : 0;
+  const base = new Date((sec + carry) * 1000).toISOString(); // ...T12:34:56.000Z
+  return `${base.slice(0, 19)}.${String(carry ? 0 : micros).padStart(6, '0')}Z`;
+}

@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureCorpus } from './bench-corpus';
+
+/**
+ * `npm run bench`: reader, decoders and pipeline side by side with cat, tcpdump, tshark and
+ * pcap-parser on the same >= 1 GB capture, in one run. Each row runs in its own process under
+ * /usr/bin/time for wall time and peak RSS. Ratios are what to quote; single timings vary.
+ *
+ * Env: BENCH_BYTES (default 1.05e9), BENCH_CACHE (default .bench-cache), BENCH_SKIP (comma list of row names).
+ */
+const root = resolve(__dirname, '..', '..', '..');
+const shared = resolve(root, '..', 'shared', 'pcaps');
+const cache = process.env.BENCH_CACHE ?? join(root, '.bench-cache');
+const target = Number(process.env.BENCH_BYTES ?? 1.05e9);
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+
+interface Row {
+  name: string;
+  file: string;
+  packets: number;
+  bytes: number;
+  seconds: number;
+  rssMb: number;
+  /** Multiply the time by this (rows run on the 1/20 slice). */
+  scale: number;
+}
+
+function timed(cmd: string[], stdoutToNull: boolean): { seconds: number; rssMb: number; stdout: string } {
+  const devnull = stdoutToNull ? openSync('/dev/null', 'w') : undefined;
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], {
+    stdio: ['ignore', devnull ?? 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (devnull !== undefined) closeSync(devnull);
+  const lines = (r.stderr ?? '').trim().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  const m = /^([\d.]+) (\d+)$/.exec(last);
+  if (r.status !== 0 || !m) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${lines.slice(-3).join(' | ')}`);
+  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, stdout: r.stdout ?? '' };
+}
+
+function have(tool: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status === 0;
+}
+
+function node(mode: string, file: string): { packets: number; bytes: number; seconds: number; rssMb: number } {
+  const script = join(__dirname, 'bench-mode.js');
+  const t = timed([process.execPath, script, mode, file], false);
+  const r = JSON.parse(t.stdout.trim()) as { packets: number; bytes: number };
+  return { ...r, seconds: t.seconds, rssMb: t.rssMb };
+}
+
+function main(): void {
+  if (!existsSync('/usr/bin/time')) throw new Error('bench needs GNU time (apt-get install time)');
+  process.stderr.write(`bench: corpus in ${cache} (built once, ~${(target / 1e9).toFixed(2)} GB)...\n`);
+  const corpus = ensureCorpus(cache, shared, target);
+  const size = statSync(corpus.pcap).size;
+  const ngSize = statSync(corpus.pcapng).size;
+  const rows: Row[] = [];
+  const add = (name: string, fn: () => Omit<Row, 'name'>) => {
+    if (skip.has(name)) return;
+    process.stderr.write(`bench: ${name}...\n`);
+    rows.push({ name, ...fn() });
+  };
+
+  // Our reader first: it gives the packet counts the external tools are credited with.
+  const reader = node('reader', corpus.pcap);
+  const slicePackets = node('reader', corpus.slice).packets;
+  const sliceScale = reader.packets / slicePackets;
+
+  add('cat > /dev/null', () => ({ file: corpus.pcap, packets: reader.packets, bytes: size, scale: 1, ...timed(['cat', corpus.pcap], true) }));
+  if (have('tcpdump')) {
+    add('tcpdump -nr', () => ({ file: corpus.pcap, packets: reader.packets, bytes: size, scale: 1, ...timed(['tcpdump', '-nr', corpus.pcap], true) }));
+  }
+  if (have('tshark')) {
+    add('tshark -q -z conv,tcp (1/20 slice, scaled)', () => ({
+      file: corpus.slice,
+      packets: reader.packets,
+      bytes: size,
+      scale: sliceScale,
+      ...timed(['tshark', '-n', '-q', '-z', 'conv,tcp', '-r', corpus.slice], true),
+    }));
+  }
+  add('pcap-parser (packets only)', () => ({ file: corpus.pcap, scale: 1, ...node('pcap-parser', corpus.pcap) }));
+  add('netwarden reader (pcap)', () => ({ file: corpus.pcap, scale: 1, ...reader }));
+  add('netwarden reader (pcapng)', () => ({ file: corpus.pcapng, scale: 1, ...node('reader', corpus.pcapng) }));
+  add('netwarden reader+decode (pcap)', () => ({ file: corpus.pcap, scale: 1, ...node('decode', corpus.pcap) }));
+  add('netwarden reader+decode (pcapng)', () => ({ file: corpus.pcapng, scale: 1, ...node('decode', corpus.pcapng) }));
+  add('netwarden pipeline, all detectors', () => ({ file: corpus.pcap, scale: 1, ...node('pipeline', corpus.pcap) }));
+  add('netwarden pipeline, all detectors (pcapng)', () => ({ file: corpus.pcapng, scale: 1, ...node('pipeline', corpus.pcapng) }));
+  add('netwarden pipeline + every protocol parser', () => ({ file: corpus.pcap, scale: 1, ...node('pipeline-all-parsers', corpus.pcap) }));
+
+  const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
+  const header = ['what', 'packets', 'seconds', 'Mpackets/s', 'MB/s', 'peak RSS MB', '× tcpdump speed'];
+  const table = rows.map((r) => {
+    const secs = r.seconds * r.scale;
+    const pps = r.packets / secs;
+    const speedup = tcpdump ? (tcpdump.seconds * tcpdump.scale) / secs : NaN;
+    return [
+      r.name,
+      String(r.packets),
+      secs.toFixed(2),
+      (pps / 1e6).toFixed(2),
+      (r.bytes / 1e6 / secs).toFixed(0),
+      r.rssMb.toFixed(0),
+      Number.isNaN(speedup) ? '-' : speedup.toFixed(1),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  process.stdout.write(
+    `file: ${corpus.pcap} (${(size / 1e9).toFixed(2)} GB, ${reader.packets} packets, mean ${(size / reader.packets).toFixed(0)} bytes/record); pcapng copy ${(ngSize / 1e9).toFixed(2)} GB\n`,
+  );
+  process.stdout.write(`${fmt(header)}\n${table.map(fmt).join('\n')}\n`);
+}
+
+main();

@@ -1,0 +1,75 @@
+import { Command, CommanderError } from 'commander';
+import { version } from '../package.json';
+import { EXIT, runAnalyze, UsageError } from './cli/analyze.command';
+import { DETECTORS } from './engine/detectors/registry';
+
+/**
+ * `netwarden` command line. `analyze` runs the engine in-process: no Redis, no PostgreSQL.
+ * Bad input and usage errors print one line and exit 2; a stack trace is only for our own bugs.
+ */
+function program(): Command {
+  const p = new Command();
+  p.name('netwarden')
+    .description('Network security monitor: find attacks in pcap/pcapng captures.')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run netwarden --help for usage)');
+
+  p.command('analyze')
+    .description('analyse capture files (pcap or pcapng; - reads stdin) and print findings')
+    .argument('<files...>', 'capture files, or - for standard input')
+    .option('--json', 'one JSON object per file (an array when several files are given)')
+    .option('--jsonl', 'one finding per line as JSON')
+    .option('--detectors <ids>', `comma-separated detector ids (default: all: ${DETECTORS.map((d) => d.id).join(', ')})`)
+    .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)')
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found')
+    .option('--config <file>', 'JSON file overriding engine thresholds (see README)')
+    .option('--no-progress', 'never draw the progress bar')
+    .action(async (files: string[], opts) => {
+      process.exitCode = await runAnalyze(files, opts);
+    });
+
+  p.command('detectors')
+    .description('list the available detectors')
+    .action(() => {
+      for (const d of DETECTORS) process.stdout.write(`${d.id.padEnd(20)} ${d.description}\n`);
+    });
+  return p;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; they exit 0.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`netwarden: ${err.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    throw err;
+  }
+}
+
+/** Process entry: sets the exit code, never lets bad input end in a stack trace. */
+export function run(argv: string[]): void {
+  // Output to a closed pipe (`netwarden analyze f | head`) is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`netwarden: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
+
+if (require.main === module) run(process.argv);

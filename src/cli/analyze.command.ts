@@ -1,0 +1,139 @@
+import { readFileSync, statSync } from 'node:fs';
+import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture';
+import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
+import { DETECTORS } from '../engine/detectors/registry';
+import { isSeverity, severityRank, type Severity } from '../engine/finding';
+import { renderAnalysis } from './findings-table';
+import { ProgressBar } from './progress-bar';
+import { terminalSafe } from './terminal-text';
+
+export interface AnalyzeCommandOptions {
+  json?: boolean;
+  jsonl?: boolean;
+  detectors?: string;
+  minSeverity?: string;
+  failOn?: string;
+  config?: string;
+  progress?: boolean;
+}
+
+/** Exit codes documented in the README. */
+export const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
+
+export class UsageError extends Error {}
+
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+
+function severityOption(name: string, value: string | undefined): Severity | undefined {
+  if (value === undefined) return undefined;
+  if (!isSeverity(value)) throw new UsageError(`${name} must be one of info, low, medium, high, critical (got "${terminalSafe(value, 40)}")`);
+  return value;
+}
+
+function loadConfig(file: string | undefined): EngineConfig {
+  if (!file) return resolveConfig();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return resolveConfig(json);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`config ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function inputSize(file: string): number {
+  if (file === '-') return 0;
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Opening problems (missing file, directory, permissions) as one line, like the reader's errors. */
+function openError(file: string, err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+  };
+  return code && why[code] ? `${file}: ${why[code]}` : null;
+}
+
+export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Promise<number> {
+  if (files.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
+  if (o.json && o.jsonl) throw new UsageError('choose one of --json and --jsonl');
+  const minSeverity = severityOption('--min-severity', o.minSeverity) ?? 'info';
+  const failOn = severityOption('--fail-on', o.failOn);
+  const config = loadConfig(o.config);
+  const detectors = o.detectors
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (detectors) {
+    const known = new Set(DETECTORS.map((d) => d.id));
+    const unknown = detectors.filter((d) => !known.has(d));
+    if (unknown.length) {
+      throw new UsageError(`unknown detector ${unknown.map((u) => `"${terminalSafe(u, 40)}"`).join(', ')} (known: ${[...known].join(', ')})`);
+    }
+  }
+
+  const results: CaptureAnalysis[] = [];
+  let badInput = false;
+  let failed = false;
+  for (const file of files) {
+    const size = inputSize(file);
+    const bar =
+      o.progress !== false && process.stderr.isTTY && size >= PROGRESS_MIN_BYTES
+        ? new ProgressBar(process.stderr, file, size)
+        : null;
+    let result: CaptureAnalysis;
+    try {
+      result = await analyzeCapture(file, file === '-' ? 'stdin' : file, {
+        config,
+        detectors,
+        onProgress: bar ? (n) => bar.update(n) : undefined,
+      });
+    } catch (err) {
+      bar?.done();
+      const msg = openError(file, err);
+      if (msg === null) throw err;
+      process.stderr.write(`netwarden: ${terminalSafe(msg, 300)}\n`);
+      badInput = true;
+      continue;
+    } finally {
+      bar?.done();
+    }
+    result.findings = result.findings.filter((f) => severityRank(f.severity) >= severityRank(minSeverity));
+    for (const e of result.errors) {
+      if (e.offset >= 0) badInput = true;
+      process.stderr.write(`netwarden: ${terminalSafe(e.message, 300)}\n`);
+    }
+    if (failOn && result.findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) failed = true;
+    results.push(result);
+    if (o.jsonl) {
+      for (const f of result.findings) process.stdout.write(`${JSON.stringify(f)}\n`);
+    } else if (!o.json) {
+      process.stdout.write(`${renderAnalysis(result)}\n`);
+    }
+  }
+  if (o.json) {
+    const doc = files.length === 1 && results.length === 1 ? results[0] : results;
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  }
+  if (badInput) return EXIT.BAD_INPUT;
+  return failed ? EXIT.FINDINGS : EXIT.OK;
+}

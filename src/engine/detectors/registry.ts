@@ -1,0 +1,39 @@
+import type { EngineConfig } from '../config';
+import type { Detector } from './detector';
+import { PacketAnomalyDetector } from './packet-anomaly.detector';
+
+/**
+ * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
+ * the workers and the tests all build their detector set from here, so adding a detector is
+ * one file plus one line.
+ */
+export interface DetectorDefinition {
+  id: string;
+  description: string;
+  create(config: EngineConfig): Detector;
+}
+
+export const DETECTORS: readonly DetectorDefinition[] = [
+  {
+    id: 'packet-anomaly',
+    description:
+      'Malformed packets, invalid TCP flags, LAND, fragment overlap and tiny fragments, unusual IP protocols, IP options, TTL 0, broadcast/multicast sources',
+    create: (c) => new PacketAnomalyDetector(c.detectors['packet-anomaly']),
+  },
+];
+
+export class UnknownDetectorError extends Error {}
+
+/** Fresh detector instances (each capture needs its own state); `only` selects by id. */
+export function createDetectors(config: EngineConfig, only?: readonly string[]): Detector[] {
+  if (only) {
+    const known = new Set(DETECTORS.map((d) => d.id));
+    const unknown = only.filter((id) => !known.has(id));
+    if (unknown.length) {
+      throw new UnknownDetectorError(
+        `unknown detector ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${[...known].join(', ')})`,
+      );
+    }
+  }
+  return DETECTORS.filter((d) => !only || only.includes(d.id)).map((d) => d.create(config));
+}

@@ -1,0 +1,273 @@
+import type { PacketRecord } from './capture/packet-record';
+import { EngineConfig, resolveConfig } from './config';
+import { DecodedPacket } from './decode/decoded-packet';
+import { PacketDecoder, type DecoderState } from './decode/packet.decoder';
+import type { Detector, DetectorContext } from './detectors/detector';
+import type { Finding, FindingReport } from './finding';
+import { FindingStore, type FindingStoreState } from './finding-store';
+import { ProtocolDispatcher, type DispatcherState, type ProtocolName } from './protocols/protocol-dispatcher';
+import { TcpReassembler, type ReassemblerState } from './reassembly/tcp-reassembler';
+import type { StreamCloseEvent, StreamDataEvent, StreamGapEvent, StreamOverlapEvent } from './events';
+
+/**
+ * decode → (defragment) → TCP reassembly → protocol parsers → detectors, for one capture.
+ *
+ * The same Pipeline runs in the CLI, in the workers and in the tests. Everything it holds is
+ * serialisable (snapshot/restore), so a capture cut into chunks at any packet boundary and run
+ * on fresh pipelines, each restored from the previous one's snapshot, gives exactly the findings
+ * of a single pass. Only the parsers some detector subscribes to run (`protocols: 'auto'`).
+ */
+export interface PipelineOptions {
+  /** Identifies the capture in finding ids (deterministic: same capture + key → same id). */
+  captureId: string;
+  detectors: Detector[];
+  config?: EngineConfig;
+  /** Which protocol parsers run: 'auto' (what detectors subscribe to, the default), 'all', or a list. */
+  protocols?: 'auto' | 'all' | readonly ProtocolName[];
+  /** Extra subscribers that see events but report nothing (tests, statistics, the tshark check). */
+  observers?: Partial<Detector>[];
+}
+
+export interface PipelineStats {
+  packets: number;
+  /** Captured bytes of all records. */
+  bytes: number;
+  /** Packet time of the earliest and latest record (s), null before the first packet. */
+  firstTime: number | null;
+  lastTime: number | null;
+  linkTypes: number[];
+  findingsDropped: number;
+}
+
+export interface PipelineState {
+  version: 1;
+  stats: PipelineStats;
+  nextExpire: number;
+  decoder: DecoderState;
+  reassembler: ReassemblerState | null;
+  dispatcher: DispatcherState | null;
+  findings: FindingStoreState;
+  detectors: Record<string, unknown>;
+}
+
+const ALL_PROTOCOLS: readonly ProtocolName[] = ['dns', 'tls', 'http', 'ftp', 'pop3', 'imap', 'smtp', 'telnet'];
+const EXPIRE_EVERY = 1; // s of packet time between reassembly expiry sweeps
+
+type Hook = Exclude<keyof Detector, 'id' | 'snapshot' | 'restore' | 'flush'>;
+
+/** Which parsers a hook needs. */
+const HOOK_PROTOCOLS: Partial<Record<Hook, readonly ProtocolName[]>> = {
+  onDns: ['dns'],
+  onTlsClientHello: ['tls'],
+  onTlsServerHello: ['tls'],
+  onTlsCertificate: ['tls'],
+  onHttpRequest: ['http'],
+  onHttpResponse: ['http'],
+  onLineCommand: ['ftp', 'pop3', 'imap', 'smtp'],
+  onLineReply: ['ftp', 'pop3', 'imap', 'smtp'],
+  onTelnetText: ['telnet'],
+};
+const STREAM_HOOKS: readonly Hook[] = ['onStreamData', 'onStreamGap', 'onStreamOverlap', 'onStreamClose'];
+// DNS over UDP needs no reassembly; every other parser reads TCP streams.
+const TCP_PROTOCOLS = new Set<ProtocolName>(['dns', 'tls', 'http', 'ftp', 'pop3', 'imap', 'smtp', 'telnet']);
+
+export class Pipeline {
+  readonly config: EngineConfig;
+  private readonly decoder: PacketDecoder;
+  private readonly packet = new DecodedPacket();
+  private readonly reassembler: TcpReassembler | null;
+  private readonly dispatcher: ProtocolDispatcher | null;
+  private readonly store: FindingStore;
+  private readonly detectors: Detector[];
+  private readonly packetSubscribers: Array<{ d: Partial<Detector>; ctx: DetectorContext }>;
+  private readonly stats: PipelineStats = {
+    packets: 0,
+    bytes: 0,
+    firstTime: null,
+    lastTime: null,
+    linkTypes: [],
+    findingsDropped: 0,
+  };
+  private nextExpire = 0;
+  private finished = false;
+
+  constructor(opts: PipelineOptions) {
+    this.config = opts.config ?? resolveConfig();
+    this.detectors = opts.detectors;
+    this.store = new FindingStore(opts.captureId, this.config.maxFindings, this.config.maxEvidenceFrames);
+    const ids = new Set<string>();
+    for (const d of this.detectors) {
+      if (ids.has(d.id)) throw new Error(`detector "${d.id}" registered twice`);
+      ids.add(d.id);
+    }
+    const subscribers: Array<{ d: Partial<Detector>; ctx: DetectorContext }> = [
+      ...this.detectors.map((d) => ({ d: d as Partial<Detector>, ctx: this.contextFor(d.id) })),
+      ...(opts.observers ?? []).map((d) => ({ d, ctx: NO_REPORT })),
+    ];
+    const having = (hook: Hook) => subscribers.filter((s) => typeof s.d[hook] === 'function');
+    this.packetSubscribers = having('onPacket');
+
+    const protocols = new Set<ProtocolName>();
+    if (opts.protocols === 'all') ALL_PROTOCOLS.forEach((p) => protocols.add(p));
+    else if (Array.isArray(opts.protocols)) opts.protocols.forEach((p) => protocols.add(p));
+    else
+      for (const [hook, list] of Object.entries(HOOK_PROTOCOLS) as Array<[Hook, ProtocolName[]]>) {
+        if (having(hook).length) list.forEach((p) => protocols.add(p));
+      }
+
+    const fan = <E>(hook: Hook) => {
+      const subs = having(hook);
+      if (!subs.length) return undefined;
+      return (e: E) => {
+        for (const s of subs) (s.d[hook] as (e: E, ctx: DetectorContext) => void).call(s.d, e, s.ctx);
+      };
+    };
+
+    this.dispatcher = protocols.size
+      ? new ProtocolDispatcher(
+          {
+            onDns: fan('onDns'),
+            onTlsClientHello: fan('onTlsClientHello'),
+            onTlsServerHello: fan('onTlsServerHello'),
+            onTlsCertificate: fan('onTlsCertificate'),
+            onHttpRequest: fan('onHttpRequest'),
+            onHttpResponse: fan('onHttpResponse'),
+            onLineCommand: fan('onLineCommand'),
+            onLineReply: fan('onLineReply'),
+            onTelnetText: fan('onTelnetText'),
+          },
+          protocols,
+        )
+      : null;
+
+    const needStreams = [...protocols].some((p) => TCP_PROTOCOLS.has(p)) || STREAM_HOOKS.some((h) => having(h).length);
+    if (needStreams) {
+      const dispatcher = this.dispatcher;
+      const onData = fan<StreamDataEvent>('onStreamData');
+      const onGap = fan<StreamGapEvent>('onStreamGap');
+      const onOverlap = fan<StreamOverlapEvent>('onStreamOverlap');
+      const onClose = fan<StreamCloseEvent>('onStreamClose');
+      this.reassembler = new TcpReassembler(
+        {
+          onData: (e) => {
+            dispatcher?.onData(e);
+            onData?.(e);
+          },
+          onGap: (e) => {
+            dispatcher?.onGap(e);
+            onGap?.(e);
+          },
+          onOverlap: onOverlap,
+          onClose: (e) => {
+            dispatcher?.onClose(e);
+            onClose?.(e);
+          },
+        },
+        this.config.reassembly,
+      );
+    } else {
+      this.reassembler = null;
+    }
+
+    this.decoder = new PacketDecoder({
+      defrag: {
+        timeout: this.config.decode.fragmentTimeout,
+        maxDatagrams: this.config.decode.maxFragmentDatagrams,
+        maxBytes: this.config.decode.maxFragmentBytes,
+      },
+    });
+  }
+
+  private contextFor(detector: string): DetectorContext {
+    return { report: (r: FindingReport) => this.store.report(detector, r) };
+  }
+
+  /** One record, in capture order. The record may be reused by the reader after this returns. */
+  push(rec: PacketRecord): void {
+    const st = this.stats;
+    const p = this.packet;
+    this.decoder.decode(rec, p);
+    // Frames are numbered by the pipeline, not the reader, so they stay global across chunks.
+    p.frame = ++st.packets;
+    st.bytes += rec.capLen;
+    const t = p.time;
+    if (st.firstTime === null || t < st.firstTime) st.firstTime = t;
+    if (st.lastTime === null || t > st.lastTime) st.lastTime = t;
+    if (st.linkTypes.indexOf(rec.linkType) < 0) st.linkTypes.push(rec.linkType);
+
+    const subs = this.packetSubscribers;
+    for (let i = 0; i < subs.length; i++) subs[i].d.onPacket!(p, subs[i].ctx);
+
+    if (p.malformed === null && p.l4Off >= 0) {
+      if (p.ipProto === 6) {
+        if (this.reassembler !== null) this.reassembler.onSegment(p);
+      } else if (p.ipProto === 17) {
+        if (this.dispatcher !== null) this.dispatcher.onUdp(p);
+      }
+    }
+    // Expiry runs on the newest packet time seen, in fixed steps, so it is the same whether
+    // the capture came whole or in chunks.
+    if (this.reassembler !== null && st.lastTime !== null && st.lastTime >= this.nextExpire) {
+      this.reassembler.expire(st.lastTime, p.frame);
+      this.nextExpire = st.lastTime + EXPIRE_EVERY;
+    }
+  }
+
+  /** End of the capture (not of a chunk): close streams, let detectors report what is pending. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const now = this.stats.lastTime ?? 0;
+    this.reassembler?.flush(now, this.stats.packets);
+    for (const d of this.detectors) d.flush?.(this.contextFor(d.id));
+    this.stats.findingsDropped = this.store.dropped;
+  }
+
+  findings(): Finding[] {
+    return this.store.all();
+  }
+
+  /** Findings created or updated since the previous call. */
+  takeChangedFindings(): Finding[] {
+    return this.store.takeChanged();
+  }
+
+  getStats(): PipelineStats {
+    return { ...this.stats, linkTypes: [...this.stats.linkTypes], findingsDropped: this.store.dropped };
+  }
+
+  /** Decoder counters (unknown link types, malformed, fragments). */
+  decodeStats(): PacketDecoder['stats'] {
+    return this.decoder.stats;
+  }
+
+  snapshot(): PipelineState {
+    const detectors: Record<string, unknown> = {};
+    for (const d of this.detectors) detectors[d.id] = d.snapshot();
+    return {
+      version: 1,
+      stats: this.getStats(),
+      nextExpire: this.nextExpire,
+      decoder: this.decoder.snapshot(),
+      reassembler: this.reassembler?.snapshot() ?? null,
+      dispatcher: this.dispatcher?.snapshot() ?? null,
+      findings: this.store.snapshot(),
+      detectors,
+    };
+  }
+
+  restore(state: PipelineState): void {
+    if (state.version !== 1) throw new Error(`unsupported pipeline state version ${String(state.version)}`);
+    Object.assign(this.stats, state.stats, { linkTypes: [...state.stats.linkTypes] });
+    this.nextExpire = state.nextExpire;
+    this.decoder.restore(state.decoder);
+    if (this.reassembler && state.reassembler) this.reassembler.restore(state.reassembler);
+    if (this.dispatcher && state.dispatcher) this.dispatcher.restore(state.dispatcher);
+    this.store.restore(state.findings);
+    for (const d of this.detectors) {
+      if (d.id in state.detectors) d.restore(state.detectors[d.id]);
+    }
+  }
+}
+
+const NO_REPORT: DetectorContext = { report: () => undefined };

@@ -1,0 +1,93 @@
+/**
+ * Text forms of addresses, built only on demand (the decoder keeps numbers and offsets).
+ * IPv6 text follows RFC 5952 (the form tshark prints).
+ */
+import type { DecodedPacket } from './decoded-packet';
+
+export function formatIPv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** Parses dotted-quad text to an unsigned 32-bit number; NaN when the text is not an IPv4 address. */
+export function parseIPv4(s: string): number {
+  const parts = s.split('.');
+  if (parts.length !== 4) return NaN;
+  let n = 0;
+  for (let i = 0; i < 4; i++) {
+    const t = parts[i];
+    if (!/^\d{1,3}$/.test(t)) return NaN;
+    const v = Number(t);
+    if (v > 255) return NaN;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+export function formatIPv6(buf: Buffer, off: number): string {
+  const g = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];
+  // IPv4-mapped addresses keep the dotted tail (RFC 5952 §5).
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${buf[off + 12]}.${buf[off + 13]}.${buf[off + 14]}.${buf[off + 15]}`;
+  }
+  // Longest run of zero groups (length >= 2, first one on a tie) becomes "::".
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestAt) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s !== '' && !s.endsWith(':')) s += ':';
+    s += g[i].toString(16);
+  }
+  return s;
+}
+
+export function formatMac(buf: Buffer, off: number): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) {
+    const b = buf[off + i];
+    s += (i ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
+  }
+  return s;
+}
+
+/** Source IP of the packet (IPv4/IPv6 header, or the ARP sender's IPv4 for ARP). */
+export function srcIp(p: DecodedPacket): string | undefined {
+  if (p.ipVersion === 4) return formatIPv4(p.src4);
+  if (p.ipVersion === 6) return formatIPv6(p.buf, p.src6Off);
+  if (p.isArp) return formatIPv4(p.arpSenderIp);
+  return undefined;
+}
+
+/** Destination IP of the packet (IPv4/IPv6 header, or the ARP target's IPv4 for ARP). */
+export function dstIp(p: DecodedPacket): string | undefined {
+  if (p.ipVersion === 4) return formatIPv4(p.dst4);
+  if (p.ipVersion === 6) return formatIPv6(p.buf, p.dst6Off);
+  if (p.isArp) return formatIPv4(p.arpTargetIp);
+  return undefined;
+}
+
+export function srcMac(p: DecodedPacket): string | undefined {
+  return p.srcMacOff >= 0 ? formatMac(p.buf, p.srcMacOff) : undefined;
+}
+
+export function dstMac(p: DecodedPacket): string | undefined {
+  return p.dstMacOff >= 0 ? formatMac(p.buf, p.dstMacOff) : undefined;
+}

@@ -6,6 +6,11 @@ import type { DecodedPacket } from './decoded-packet';
  */
 export function decodeUdp(p: DecodedPacket, buf: Buffer, off: number, capEnd: number, declEnd: number): void {
   if (capEnd - off < 8) {
+    // Ports alone still tie the packet to its flow (tshark shows them too); l4Off stays -1.
+    if (capEnd - off >= 4) {
+      p.srcPort = buf.readUInt16BE(off);
+      p.dstPort = buf.readUInt16BE(off + 2);
+    }
     p.malformed = 'udp.truncated';
     return;
   }

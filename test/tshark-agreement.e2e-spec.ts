@@ -1,0 +1,212 @@
+/**
+ * Our decoder against tshark, packet by packet, on every capture in fixtures/ and the shared
+ * public and attack captures: packet count, src/dst address, ports, IP protocol and TCP flags.
+ *
+ * Every difference must fall in one of the classes in EXPLAINED (each with the reason it is
+ * not a bug); anything else fails the test with the frame and both views.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { readCapture } from '../src/engine/capture/read-capture';
+import { DecodedPacket } from '../src/engine/decode/decoded-packet';
+import { PacketDecoder } from '../src/engine/decode/packet.decoder';
+import { dstIp, srcIp } from '../src/engine/decode/address';
+
+const SHARED = path.resolve(__dirname, '../../shared/pcaps');
+const DIRS = [path.resolve(__dirname, '../fixtures'), path.join(SHARED, 'public'), path.join(SHARED, 'attacks')];
+
+const FIELDS = [
+  'frame.number',
+  'ip.src',
+  'ip.dst',
+  'ipv6.src',
+  'ipv6.dst',
+  'arp.src.proto_ipv4',
+  'arp.dst.proto_ipv4',
+  'tcp.srcport',
+  'tcp.dstport',
+  'udp.srcport',
+  'udp.dstport',
+  'ip.proto',
+  'ipv6.nxt',
+  'ipv6.hopopts.nxt',
+  'ipv6.dstopts.nxt',
+  'ipv6.routing.nxt',
+  'ipv6.fraghdr.nxt',
+  'tcp.flags',
+  'frame.protocols',
+] as const;
+type Field = (typeof FIELDS)[number];
+
+/** What both sides are compared on, as text. */
+interface View {
+  src: string;
+  dst: string;
+  sport: string;
+  dport: string;
+  proto: string;
+  flags: string;
+}
+type Key = keyof View;
+const KEYS: Key[] = ['src', 'dst', 'sport', 'dport', 'proto', 'flags'];
+
+interface Ours extends View {
+  ipProto: number;
+  isFragment: boolean;
+  reassembled: boolean;
+  malformed: string | null;
+  ipVersion: number;
+}
+
+interface Diff {
+  frame: number;
+  key: Key;
+  ours: string;
+  theirs: string;
+  protocols: string;
+}
+
+/**
+ * Known, understood differences. Each returns true when the difference is of its class.
+ */
+const EXPLAINED: Array<{ reason: string; applies: (d: Diff, o: Ours) => boolean }> = [
+  {
+    // ICMP errors quote the offending datagram's IP + first bytes of its transport header;
+    // tshark dissects the quote and shows its ports (and flags). We treat the quote as payload.
+    reason: 'ICMP/ICMPv6 error quoting a datagram: tshark shows the quoted ports/flags',
+    applies: (d, o) => (o.ipProto === 1 || o.ipProto === 58) && (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') && d.ours === '',
+  },
+  {
+    // Tunnels (GRE 47, IP-in-IP 4, 6in4 41): we decode the outer datagram only; tshark also
+    // dissects the inner one, and the inner transport's ports are the only ones it lists.
+    reason: 'tunnel: tshark shows the inner transport ports, we stop at the outer IP payload',
+    applies: (d, o) => (o.ipProto === 47 || o.ipProto === 4 || o.ipProto === 41) && (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') && d.ours === '',
+  },
+  {
+    // An IPv4 option whose length runs past the header: tshark stops dissecting at IP. We still
+    // decode layer 4, because the IHL bounds the header whatever the options say, and flag the
+    // packet 'ipv4.bad-options' for the anomaly detector.
+    reason: 'malformed IPv4 options: tshark stops at IP, we decode layer 4 behind the IHL',
+    applies: (d, o) => o.malformed === 'ipv4.bad-options' && (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') && d.theirs === '',
+  },
+];
+
+function listCaptures(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).sort()) {
+      const f = path.join(dir, name);
+      if (statSync(f).isDirectory()) walk(f);
+      else if (/\.(pcap|pcapng|cap)$/i.test(name)) out.push(f);
+    }
+  };
+  DIRS.forEach(walk);
+  return out;
+}
+
+function first(v: string): string {
+  const i = v.indexOf(',');
+  return i < 0 ? v : v.slice(0, i);
+}
+
+function tsharkViews(file: string): Array<View & { frame: number; protocols: string }> {
+  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  for (const f of FIELDS) args.push('-e', f);
+  const text = execFileSync('tshark', args, { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const rows: Array<View & { frame: number; protocols: string }> = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const cols = line.split('\t');
+    const g = (f: Field) => first(cols[FIELDS.indexOf(f)] ?? '');
+    const ip4 = g('ip.src') !== '';
+    const ip6 = g('ipv6.src') !== '';
+    // Outermost IP layer: tshark lists tunnelled headers as further values (GRE, Teredo, 6in4...).
+    // Which of v4/v6 is outer follows frame.protocols.
+    const protos = cols[FIELDS.indexOf('frame.protocols')] ?? '';
+    const layers = protos.split(':');
+    const v4First = ip4 && (!ip6 || layers.indexOf('ip') < layers.indexOf('ipv6'));
+    const v6First = ip6 && !v4First;
+    let proto = '';
+    if (v4First) proto = g('ip.proto');
+    else if (v6First) {
+      // The final next header of the outer chain: the last one set in chain order.
+      for (const f of ['ipv6.nxt', 'ipv6.hopopts.nxt', 'ipv6.dstopts.nxt', 'ipv6.routing.nxt', 'ipv6.fraghdr.nxt'] as Field[]) {
+        if (g(f) !== '') proto = g(f);
+      }
+    }
+    const tcpSport = g('tcp.srcport');
+    const flags = g('tcp.flags');
+    rows.push({
+      frame: Number(cols[0]),
+      protocols: protos,
+      src: v4First ? g('ip.src') : v6First ? g('ipv6.src') : g('arp.src.proto_ipv4'),
+      dst: v4First ? g('ip.dst') : v6First ? g('ipv6.dst') : g('arp.dst.proto_ipv4'),
+      sport: tcpSport !== '' ? tcpSport : g('udp.srcport'),
+      dport: tcpSport !== '' ? g('tcp.dstport') : g('udp.dstport'),
+      proto,
+      flags: flags === '' ? '' : String(parseInt(flags, 16) & 0x1ff),
+    });
+  }
+  return rows;
+}
+
+async function ourViews(file: string): Promise<Ours[]> {
+  const dec = new PacketDecoder();
+  const p = new DecodedPacket();
+  const rows: Ours[] = [];
+  await readCapture(file, {
+    onPacket: (rec) => {
+      dec.decode(rec, p);
+      // A header cut after the ports still has them (l4Off stays -1 then, the packet is malformed).
+      const hasPorts = (p.ipProto === 6 || p.ipProto === 17) && (p.l4Off >= 0 || p.srcPort !== 0 || p.dstPort !== 0);
+      rows.push({
+        src: srcIp(p) ?? '',
+        dst: dstIp(p) ?? '',
+        sport: hasPorts ? String(p.srcPort) : '',
+        dport: hasPorts ? String(p.dstPort) : '',
+        proto: p.ipVersion ? String(p.ipProto) : '',
+        flags: p.ipProto === 6 && p.l4Off >= 0 ? String(p.tcpFlags) : '',
+        ipProto: p.ipProto,
+        isFragment: p.isFragment,
+        reassembled: p.reassembled,
+        malformed: p.malformed,
+        ipVersion: p.ipVersion,
+      });
+    },
+  });
+  return rows;
+}
+
+const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
+const files = listCaptures();
+
+if (!hasTshark) {
+  // eslint-disable-next-line no-console
+  console.warn('tshark-agreement: tshark is not installed, skipping (CI installs it: apt-get install tshark)');
+}
+
+(hasTshark ? describe : describe.skip)('decoder agrees with tshark', () => {
+  it('finds captures to compare', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files.map((f) => [path.relative(path.resolve(__dirname, '../..'), f), f]))('%s', async (_name, file) => {
+    const theirs = tsharkViews(file);
+    const ours = await ourViews(file);
+    expect(ours.length).toBe(theirs.length);
+    const unexplained: string[] = [];
+    for (let i = 0; i < theirs.length; i++) {
+      const t = theirs[i];
+      const o = ours[i];
+      for (const key of KEYS) {
+        if (o[key] === t[key]) continue;
+        const d: Diff = { frame: t.frame, key, ours: o[key], theirs: t[key], protocols: t.protocols };
+        if (EXPLAINED.some((e) => e.applies(d, o))) continue;
+        unexplained.push(`frame ${d.frame} ${key}: ours=${JSON.stringify(d.ours)} tshark=${JSON.stringify(d.theirs)} [${d.protocols}] malformed=${o.malformed}`);
+      }
+    }
+    expect(unexplained.slice(0, 20)).toEqual([]);
+  });
+});

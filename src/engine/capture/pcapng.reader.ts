@@ -62,7 +62,7 @@ export class PcapngReader implements RecordReader {
         const bom = buf.readUInt32LE(pos + 8);
         if (bom === BYTE_ORDER_MAGIC_LE) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
-        else this.fail('bad-format', fileOffset, `section header block has an invalid byte-order magic 0x${bom.toString(16).padStart(8, '0')}`);
+        else this.fail('bad-format', fileOffset, `section header block has an invalid byte-order magic (bytes ${buf.toString('hex', pos + 8, pos + 12)})`);
         len = this.le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
         if (len < 28) this.badLength(fileOffset, `section header block length ${len} is below the 28-byte minimum`);
       } else {

@@ -1,3 +1,4 @@
+import { u16, u32 } from './bytes';
 import type { DecodedPacket } from './decoded-packet';
 
 /**
@@ -9,15 +10,15 @@ export function decodeArp(p: DecodedPacket, buf: Buffer, off: number, end: numbe
     p.malformed = 'arp.truncated';
     return;
   }
-  if (buf.readUInt16BE(off) !== 1 || buf.readUInt16BE(off + 2) !== 0x0800 || buf[off + 4] !== 6 || buf[off + 5] !== 4) return;
+  if (u16(buf, off) !== 1 || u16(buf, off + 2) !== 0x0800 || buf[off + 4] !== 6 || buf[off + 5] !== 4) return;
   if (end - off < 28) {
     p.malformed = 'arp.truncated';
     return;
   }
   p.isArp = true;
-  p.arpOp = buf.readUInt16BE(off + 6);
+  p.arpOp = u16(buf, off + 6);
   p.arpSenderMacOff = off + 8;
-  p.arpSenderIp = buf.readUInt32BE(off + 14);
+  p.arpSenderIp = u32(buf, off + 14);
   p.arpTargetMacOff = off + 18;
-  p.arpTargetIp = buf.readUInt32BE(off + 24);
+  p.arpTargetIp = u32(buf, off + 24);
 }

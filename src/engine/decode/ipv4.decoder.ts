@@ -1,3 +1,4 @@
+import { u16, u32 } from './bytes';
 import { IP_OPT, type DecodedPacket } from './decoded-packet';
 
 /**
@@ -18,17 +19,17 @@ export function decodeIpv4(p: DecodedPacket, buf: Buffer, off: number, end: numb
   }
   p.ipVersion = 4;
   p.ipOff = off;
-  p.src4 = buf.readUInt32BE(off + 12);
-  p.dst4 = buf.readUInt32BE(off + 16);
+  p.src4 = u32(buf, off + 12);
+  p.dst4 = u32(buf, off + 16);
   p.ttl = buf[off + 8];
   p.ipProto = buf[off + 9];
-  p.ipId = buf.readUInt16BE(off + 4);
+  p.ipId = u16(buf, off + 4);
   const hl = (b0 & 15) << 2;
   if (hl < 20) {
     p.malformed = 'ipv4.bad-ihl';
     return -1;
   }
-  let total = buf.readUInt16BE(off + 2);
+  let total = u16(buf, off + 2);
   if (total === 0) total = end - off;
   if (total < hl) {
     p.malformed = 'ipv4.bad-total-length';
@@ -40,7 +41,7 @@ export function decodeIpv4(p: DecodedPacket, buf: Buffer, off: number, end: numb
   }
   p.ipHeaderLen = hl;
   p.ipTotalLen = total;
-  const ff = buf.readUInt16BE(off + 6);
+  const ff = u16(buf, off + 6);
   p.dontFragment = (ff & 0x4000) !== 0;
   p.moreFragments = (ff & 0x2000) !== 0;
   p.fragOffset = (ff & 0x1fff) << 3;

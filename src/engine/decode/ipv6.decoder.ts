@@ -1,3 +1,4 @@
+import { u16, u32 } from './bytes';
 import { IP_OPT, type DecodedPacket } from './decoded-packet';
 
 const NH_HOPOPTS = 0;
@@ -31,7 +32,7 @@ export function decodeIpv6(p: DecodedPacket, buf: Buffer, off: number, end: numb
   p.src6Off = off + 8;
   p.dst6Off = off + 24;
   p.ttl = buf[off + 7];
-  const plen = buf.readUInt16BE(off + 4);
+  const plen = u16(buf, off + 4);
   const total = plen === 0 ? end - off : plen + 40;
   p.ipTotalLen = total;
   const declEnd = off + total;
@@ -70,10 +71,10 @@ export function walkIpv6Extensions(
     if (at + len > capEnd) return extFail(p, nh, at + len > declEnd);
     if (nh === NH_ROUTING && buf[at + 2] === 0) p.ipOptionFlags |= IP_OPT.LSRR;
     if (nh === NH_FRAGMENT) {
-      const fo = buf.readUInt16BE(at + 2);
+      const fo = u16(buf, at + 2);
       p.fragOffset = fo & 0xfff8;
       p.moreFragments = (fo & 1) !== 0;
-      p.ipId = buf.readUInt32BE(at + 4);
+      p.ipId = u32(buf, at + 4);
       p.ipProto = buf[at];
       // An atomic fragment (offset 0, no MF; RFC 6946) is a whole datagram: keep decoding.
       if (p.fragOffset !== 0 || p.moreFragments) {

@@ -3,6 +3,7 @@
  * packet (MACs, VLANs, EtherType) and returns the offset of the layer-3 header, or -1 when there
  * is no layer 3 to decode (p.malformed says whether that is a problem).
  */
+import { u16, u32, u32le } from './bytes';
 import type { DecodedPacket } from './decoded-packet';
 
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -24,19 +25,19 @@ export function decodeEthernet(p: DecodedPacket, buf: Buffer, off: number, end: 
   p.dstMacOff = off;
   p.srcMacOff = off + 6;
   let at = off + 12;
-  let type = buf.readUInt16BE(at);
+  let type = u16(buf, at);
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
     if (p.vlanCount === MAX_VLAN_TAGS) return -1;
     if (end - at < 6) {
       p.malformed = 'vlan.truncated';
       return -1;
     }
-    const vid = buf.readUInt16BE(at + 2) & 0x0fff;
+    const vid = u16(buf, at + 2) & 0x0fff;
     if (p.vlanCount === 0) p.vlanOuter = vid;
     else if (p.vlanCount === 1) p.vlanInner = vid;
     p.vlanCount++;
     at += 4;
-    type = buf.readUInt16BE(at);
+    type = u16(buf, at);
   }
   at += 2;
   if (type < 0x0600) return decodeLlc(p, buf, at, end);
@@ -53,7 +54,7 @@ function decodeLlc(p: DecodedPacket, buf: Buffer, at: number, end: number): numb
   if (end - at < 8) return -1;
   if (buf[at] !== 0xaa || buf[at + 1] !== 0xaa || buf[at + 2] !== 0x03) return -1;
   if (buf[at + 3] !== 0 || buf[at + 4] !== 0 || buf[at + 5] !== 0) return -1;
-  p.etherType = buf.readUInt16BE(at + 6);
+  p.etherType = u16(buf, at + 6);
   return at + 8;
 }
 
@@ -63,7 +64,7 @@ function decodePppoeSession(p: DecodedPacket, buf: Buffer, at: number, end: numb
     p.malformed = 'link.truncated';
     return -1;
   }
-  const ppp = buf.readUInt16BE(at + 6);
+  const ppp = u16(buf, at + 6);
   if (ppp === 0x0021) p.etherType = ETHERTYPE_IPV4;
   else if (ppp === 0x0057) p.etherType = ETHERTYPE_IPV6;
   else return -1;
@@ -76,8 +77,8 @@ export function decodeSll(p: DecodedPacket, buf: Buffer, off: number, end: numbe
     p.malformed = 'link.truncated';
     return -1;
   }
-  if (buf.readUInt16BE(off + 4) === 6) p.srcMacOff = off + 6;
-  return sllProtocol(p, buf.readUInt16BE(off + 2), buf.readUInt16BE(off + 14), off + 16);
+  if (u16(buf, off + 4) === 6) p.srcMacOff = off + 6;
+  return sllProtocol(p, u16(buf, off + 2), u16(buf, off + 14), off + 16);
 }
 
 /** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2): 20-byte header, protocol at 0. */
@@ -87,7 +88,7 @@ export function decodeSll2(p: DecodedPacket, buf: Buffer, off: number, end: numb
     return -1;
   }
   if (buf[off + 11] === 6) p.srcMacOff = off + 12;
-  return sllProtocol(p, buf.readUInt16BE(off + 8), buf.readUInt16BE(off), off + 20);
+  return sllProtocol(p, u16(buf, off + 8), u16(buf, off), off + 20);
 }
 
 /** SLL protocol values below 0x0600 are Linux-internal (802.2, CAN, ...), not EtherTypes. */
@@ -108,8 +109,8 @@ export function decodeNull(p: DecodedPacket, buf: Buffer, off: number, end: numb
     p.malformed = 'link.truncated';
     return -1;
   }
-  let af = networkOrder ? buf.readUInt32BE(off) : buf.readUInt32LE(off);
-  if (!networkOrder && af > 0xffff) af = buf.readUInt32BE(off);
+  let af = networkOrder ? u32(buf, off) : u32le(buf, off);
+  if (!networkOrder && af > 0xffff) af = u32(buf, off);
   if (af === 2) p.etherType = ETHERTYPE_IPV4;
   else if (af === 24 || af === 28 || af === 30) p.etherType = ETHERTYPE_IPV6;
   else return -1;

@@ -1,3 +1,4 @@
+import { u16, u32 } from './bytes';
 import type { DecodedPacket } from './decoded-packet';
 
 /**
@@ -9,20 +10,20 @@ export function decodeTcp(p: DecodedPacket, buf: Buffer, off: number, capEnd: nu
   if (capEnd - off < 20) {
     // Ports alone still tie the packet to its flow (tshark shows them too); l4Off stays -1.
     if (capEnd - off >= 4) {
-      p.srcPort = buf.readUInt16BE(off);
-      p.dstPort = buf.readUInt16BE(off + 2);
+      p.srcPort = u16(buf, off);
+      p.dstPort = u16(buf, off + 2);
     }
     p.malformed = 'tcp.truncated';
     return;
   }
   p.l4Off = off;
-  p.srcPort = buf.readUInt16BE(off);
-  p.dstPort = buf.readUInt16BE(off + 2);
-  p.tcpSeq = buf.readUInt32BE(off + 4);
-  p.tcpAck = buf.readUInt32BE(off + 8);
+  p.srcPort = u16(buf, off);
+  p.dstPort = u16(buf, off + 2);
+  p.tcpSeq = u32(buf, off + 4);
+  p.tcpAck = u32(buf, off + 8);
   const b12 = buf[off + 12];
   p.tcpFlags = ((b12 & 1) << 8) | buf[off + 13];
-  p.tcpWindow = buf.readUInt16BE(off + 14);
+  p.tcpWindow = u16(buf, off + 14);
   const hl = (b12 >> 4) << 2;
   if (hl < 20 || off + hl > declEnd) {
     p.malformed = 'tcp.bad-data-offset';

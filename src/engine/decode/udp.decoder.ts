@@ -1,3 +1,4 @@
+import { u16 } from './bytes';
 import type { DecodedPacket } from './decoded-packet';
 
 /**
@@ -8,16 +9,16 @@ export function decodeUdp(p: DecodedPacket, buf: Buffer, off: number, capEnd: nu
   if (capEnd - off < 8) {
     // Ports alone still tie the packet to its flow (tshark shows them too); l4Off stays -1.
     if (capEnd - off >= 4) {
-      p.srcPort = buf.readUInt16BE(off);
-      p.dstPort = buf.readUInt16BE(off + 2);
+      p.srcPort = u16(buf, off);
+      p.dstPort = u16(buf, off + 2);
     }
     p.malformed = 'udp.truncated';
     return;
   }
   p.l4Off = off;
-  p.srcPort = buf.readUInt16BE(off);
-  p.dstPort = buf.readUInt16BE(off + 2);
-  const len = buf.readUInt16BE(off + 4);
+  p.srcPort = u16(buf, off);
+  p.dstPort = u16(buf, off + 2);
+  const len = u16(buf, off + 4);
   p.payloadOff = off + 8;
   if (len < 8 || off + len > declEnd) {
     // Length field lies: keep the ports, give the captured remainder as payload.

@@ -28,7 +28,7 @@ const noop = (): void => undefined;
  * order. Each chunk repeats what a reader needs first: the pcap global header, or the current
  * pcapng SHB plus every IDB of that section seen so far (later IDBs travel inside the chunk in
  * their place). Framing is the CaptureParser's own, so the chunker agrees with the reader on
- * every file, and it throws the same CaptureErrors — after emitting every whole chunk before.
+ * every file, and it throws the same CaptureErrors — after emitting the whole packets before.
  */
 export class CaptureChunker {
   private readonly parser: CaptureParser;
@@ -57,14 +57,31 @@ export class CaptureChunker {
     });
   }
 
+  /** Throws the parser's CaptureError after emitting a chunk of the whole packets before it. */
   write(buf: Buffer): void {
-    this.parser.write(buf);
+    try {
+      this.parser.write(buf);
+    } catch (e) {
+      this.emitBeforeError();
+      throw e;
+    }
   }
 
   /** Emits the last chunk (or one header-only chunk for a capture without packets). */
   end(): void {
-    this.parser.end();
+    try {
+      this.parser.end();
+    } catch (e) {
+      this.emitBeforeError();
+      throw e;
+    }
     if (this.chunkPackets > 0 || (this.seq === 0 && this.section !== null)) this.emit();
+  }
+
+  /** Damaged input: everything before the damage is still analysed (DESIGN §3). */
+  private emitBeforeError(): void {
+    if (this.chunkPackets > 0) this.emit();
+    this.chunkPackets = 0;
   }
 
   private unit(kind: UnitKind, buf: Buffer, start: number, end: number): void {

@@ -58,9 +58,11 @@ export async function readCapture(
 }
 
 function nameTheFile(e: unknown, source: string): unknown {
-  if (e instanceof CaptureError || !(e instanceof Error)) return e;
-  if ((e as NodeJS.ErrnoException).code !== undefined && !e.message.includes(source)) {
-    e.message = `${source}: ${e.message}`;
+  // Duck-typed: errors from node internals may come from another realm (jest's vm context).
+  if (e instanceof CaptureError || typeof e !== 'object' || e === null) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.code === 'string' && typeof err.message === 'string' && !err.message.includes(source)) {
+    err.message = `${source}: ${err.message}`;
   }
   return e;
 }

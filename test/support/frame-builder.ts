@@ -395,3 +395,39 @@ function fixChecksum(body: Buffer, proto: number, pseudo: Buffer): void {
   if (proto === IPPROTO.UDP && c === 0) c = 0xffff;
   body.writeUInt16BE(c, at);
 }
+
+// ---- records ------------------------------------------------------------------------------
+
+export interface RecordOpts {
+  linkType?: number;
+  frame?: number;
+  /** Packet time in seconds (default 1_700_000_000). */
+  time?: number;
+  /** Bytes on the wire when the snaplen cut the frame (default: frame length). */
+  origLen?: number;
+}
+
+/**
+ * A PacketRecord holding `frame` the way a reader hands it out: inside a larger buffer, at a
+ * non-zero offset, with unrelated bytes (0xEE) before and after — so a decoder that reads past
+ * capLen or ignores `offset` is caught.
+ */
+export function toRecord(frame: Buffer, o: RecordOpts = {}): import('../../src/engine/capture/packet-record').PacketRecord {
+  const pad = 7;
+  const buf = Buffer.alloc(pad + frame.length + 64, 0xee);
+  frame.copy(buf, pad);
+  const t = o.time ?? 1_700_000_000;
+  const sec = Math.floor(t);
+  return {
+    frame: o.frame ?? 1,
+    linkType: o.linkType ?? 1,
+    interfaceId: 0,
+    tsSec: sec,
+    tsNsec: Math.round((t - sec) * 1e9),
+    capLen: frame.length,
+    origLen: o.origLen ?? frame.length,
+    buf,
+    offset: pad,
+    fileOffset: 24,
+  };
+}

@@ -13,7 +13,12 @@ describe('address text', () => {
     ['0:0:1:0:0:0:0:0', '0:0:1::'],
     ['::ffff:192.0.2.128', '::ffff:192.0.2.128'],
     ['FF02:0:0:0:0:0:0:FB', 'ff02::fb'],
-  ])('IPv6 %s -> %s (RFC 5952)', (input, text) => {
+    ['::192.0.2.128', '::192.0.2.128'],
+    ['::1.0.0.0', '::1.0.0.0'],
+    ['::0.0.1.0', '::100'],
+    ['::ffff:0:1.2.3.4', '::ffff:0:102:304'],
+    ['0:0:0:0:ffff::1', '::ffff:0:0:1'],
+  ])('IPv6 %s -> %s (RFC 5952, as tshark prints)', (input, text) => {
     const b = Buffer.concat([Buffer.from([9, 9]), F.ip6(input)]);
     expect(formatIPv6(b, 2)).toBe(text);
   });

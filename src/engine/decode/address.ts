@@ -1,6 +1,6 @@
 /**
  * Text forms of addresses, built only on demand (the decoder keeps numbers and offsets).
- * IPv6 text follows RFC 5952 (the form tshark prints).
+ * IPv6 text follows RFC 5952 with inet_ntop's dotted IPv4 tails (the form tshark prints).
  */
 import type { DecodedPacket } from './decoded-packet';
 
@@ -26,10 +26,6 @@ export function parseIPv4(s: string): number {
 export function formatIPv6(buf: Buffer, off: number): string {
   const g = [0, 0, 0, 0, 0, 0, 0, 0];
   for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];
-  // IPv4-mapped addresses keep the dotted tail (RFC 5952 §5).
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${buf[off + 12]}.${buf[off + 13]}.${buf[off + 14]}.${buf[off + 15]}`;
-  }
   // Longest run of zero groups (length >= 2, first one on a tie) becomes "::".
   let bestAt = -1;
   let bestLen = 1;
@@ -45,6 +41,11 @@ export function formatIPv6(buf: Buffer, off: number): string {
       bestLen = j - i;
     }
     i = j;
+  }
+  // IPv4-compatible (::a.b.c.d) and IPv4-mapped (::ffff:a.b.c.d) keep a dotted tail, as
+  // inet_ntop and tshark print them (RFC 5952 §5).
+  if (bestAt === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${buf[off + 12]}.${buf[off + 13]}.${buf[off + 14]}.${buf[off + 15]}`;
   }
   let s = '';
   for (let i = 0; i < 8; i++) {

@@ -33,7 +33,23 @@ export class TimestampConverter {
 
   convert(high: number, low: number): void {
     const d = this.divisor;
-    // qh * 2^32 must stay below 2^53 for the quotient to be exact: qh < 2^21.
+    // Fast path: the whole count fits in 2^53, so one division (corrected by one step) is exact.
+    if (d !== 0 && high < 0x200000) {
+      const v = high * 4294967296 + low;
+      let sec = Math.floor(v / d);
+      let rem = v - sec * d;
+      if (rem < 0) {
+        sec--;
+        rem += d;
+      } else if (rem >= d) {
+        sec++;
+        rem -= d;
+      }
+      this.sec = sec;
+      this.nsec = rem * this.nsecPerUnit;
+      return;
+    }
+    // Otherwise long division in 16-bit limbs; qh * 2^32 must stay below 2^53: qh < 2^21.
     if (d !== 0) {
       const rh = high % d;
       const qh = (high - rh) / d;

@@ -1,4 +1,4 @@
-/** Unit specs sit beside their source (src/**/*.spec.ts); integration suites live in test/. */
+// Unit specs sit beside their source (src/, *.spec.ts); integration suites live in test/ (*.e2e-spec.ts).
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],

@@ -1,0 +1,104 @@
+import type { ConnectionInfo } from '../events';
+import { LineProtocolParser, type LineHandlers, type LineParserOptions, type LineParserState } from './line-protocol.parser';
+
+/**
+ * IMAP4 (RFC 9051): tagged commands and tagged/untagged replies. Literals `{n}` / `{n+}` are
+ * counted and skipped (their bytes are data, not commands); the command is reported once its
+ * last line arrives, with literal markers in place of literal contents. During AUTHENTICATE,
+ * client lines are SASL data (empty command). STARTTLS + tagged OK stops.
+ */
+const LITERAL = /\{(\d{1,12})\+?\}$/;
+
+interface PendingCommand {
+  tag: string;
+  command: string;
+  arg: string;
+}
+
+export class ImapParser extends LineProtocolParser {
+  literalBytes = 0;
+  private pending: PendingCommand | null = null;
+  private serverContinuation = false;
+  private authTag = '';
+  private tlsTag = '';
+
+  constructor(conn: ConnectionInfo, h: LineHandlers, opts: LineParserOptions, state?: LineParserState) {
+    super('imap', conn, h, opts);
+    const x = this.restoreBase(state);
+    if (x !== undefined) {
+      this.literalBytes = typeof x.literalBytes === 'number' ? x.literalBytes : 0;
+      this.pending = (x.pending as PendingCommand | null) ?? null;
+      this.serverContinuation = x.serverContinuation === true;
+      this.authTag = typeof x.authTag === 'string' ? x.authTag : '';
+      this.tlsTag = typeof x.tlsTag === 'string' ? x.tlsTag : '';
+    }
+  }
+
+  protected clientLine(line: string): void {
+    if (this.pending === null && this.authTag !== '') {
+      this.command('', line);
+      return;
+    }
+    const lit = LITERAL.exec(line);
+    if (this.pending !== null) {
+      this.pending.arg += line;
+    } else {
+      const sp1 = line.indexOf(' ');
+      if (sp1 <= 0) return;
+      const sp2 = line.indexOf(' ', sp1 + 1);
+      const tag = line.slice(0, sp1);
+      const command = (sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2)).toUpperCase();
+      this.pending = { tag, command, arg: sp2 < 0 ? '' : line.slice(sp2 + 1) };
+    }
+    if (lit !== null) {
+      const n = Number(lit[1]);
+      this.literalBytes += n;
+      this.toServer.skip = n;
+      return;
+    }
+    const p = this.pending;
+    this.pending = null;
+    if (p.command === 'AUTHENTICATE') this.authTag = p.tag;
+    if (p.command === 'STARTTLS') this.tlsTag = p.tag;
+    this.command(p.command, p.arg, p.tag);
+  }
+
+  protected serverLine(line: string): void {
+    const lit = LITERAL.exec(line);
+    const continuation = this.serverContinuation;
+    this.serverContinuation = false;
+    if (lit !== null) {
+      const n = Number(lit[1]);
+      this.literalBytes += n;
+      this.toClient.skip = n;
+      this.serverContinuation = true;
+    }
+    if (continuation) return; // the rest of a line that carried a literal
+    if (line === '+' || line.startsWith('+ ')) {
+      this.reply('+', line.slice(2));
+      return;
+    }
+    const sp1 = line.indexOf(' ');
+    if (sp1 <= 0) return;
+    const tag = line.slice(0, sp1);
+    const sp2 = line.indexOf(' ', sp1 + 1);
+    const status = (sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2)).toUpperCase();
+    this.reply(status, sp2 < 0 ? '' : line.slice(sp2 + 1), tag);
+    if (tag === '*' ) return;
+    if (tag === this.authTag) this.authTag = '';
+    if (tag === this.tlsTag) {
+      this.tlsTag = '';
+      if (status === 'OK') this.stopAll();
+    }
+  }
+
+  protected extraState(): Record<string, unknown> {
+    return {
+      literalBytes: this.literalBytes,
+      pending: this.pending,
+      serverContinuation: this.serverContinuation,
+      authTag: this.authTag,
+      tlsTag: this.tlsTag,
+    };
+  }
+}

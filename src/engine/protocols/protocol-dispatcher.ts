@@ -1,0 +1,236 @@
+import { dstIp, srcIp, srcMac } from '../decode/address';
+import type { DecodedPacket } from '../decode/decoded-packet';
+import type {
+  ConnectionInfo,
+  DnsMessageEvent,
+  StreamCloseEvent,
+  StreamDataEvent,
+  StreamGapEvent,
+  TelnetTextEvent,
+} from '../events';
+import type { StreamSink } from '../reassembly/tcp-reassembler';
+import { decodeDnsMessage, looksLikeDns } from './dns-message';
+import { DnsTcpParser, type DnsTcpState } from './dns.parser';
+import { FtpParser } from './ftp.parser';
+import { HttpParser, type HttpHandlers, type HttpState } from './http.parser';
+import { ImapParser } from './imap.parser';
+import type { LineHandlers, LineParserState } from './line-protocol.parser';
+import { Pop3Parser } from './pop3.parser';
+import { MORE, NONE, SNIFF_LIMIT, sniff } from './protocol-sniffer';
+import { SmtpParser } from './smtp.parser';
+import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
+import { TelnetParser, type TelnetState } from './telnet.parser';
+import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
+
+/**
+ * The single entry point the pipeline uses for application protocols: UDP datagrams (DNS) and
+ * reassembled TCP stream events. Each connection's protocol is chosen by content sniffing
+ * (port as a hint) and gets its own parser; all state is JSON-serialisable.
+ */
+
+export type ProtocolName = 'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet';
+
+export interface ProtocolHandlers extends TlsHandlers, HttpHandlers, LineHandlers {
+  onDns?(e: DnsMessageEvent): void;
+  onTelnetText?(e: TelnetTextEvent): void;
+}
+
+export interface ProtocolOptions {
+  /** Connections with parser state at once; the oldest is dropped beyond it. */
+  maxConnections: number;
+  /** Longest line FTP/POP3/IMAP/SMTP keep (RFC 5321 allows 1000; IMAP lines run longer). */
+  maxLineLength: number;
+  /** HTTP head size and header count bounds. */
+  maxHeaderBytes: number;
+  maxHeaders: number;
+  /** Request body bytes kept for inspection (the rest is counted). */
+  maxBody: number;
+  /** TLS handshake bytes buffered per direction (certificate chains can pass 64 KiB). */
+  maxHandshakeBytes: number;
+}
+
+export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = {
+  maxConnections: 65536,
+  maxLineLength: 8192,
+  maxHeaderBytes: 64 * 1024,
+  maxHeaders: 100,
+  maxBody: 64 * 1024,
+  maxHandshakeBytes: 256 * 1024,
+};
+
+/** UDP ports where DNS is expected (DNS, mDNS, LLMNR). */
+const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
+
+interface Entry {
+  conn: ConnectionInfo;
+  proto: ProtocolName | typeof NONE | null;
+  sniff: [Buffer, Buffer];
+  parser: StreamParser | null;
+}
+
+export interface DispatcherState {
+  v: 1;
+  stats: DispatcherStats;
+  conns: { conn: ConnectionInfo; proto: ProtocolName | typeof NONE | null; sniff: [string, string]; state: unknown }[];
+}
+
+export interface DispatcherStats {
+  dnsUdp: number;
+  dnsMalformed: number;
+  connections: Record<string, number>;
+}
+
+export class ProtocolDispatcher implements StreamSink {
+  readonly stats: DispatcherStats = { dnsUdp: 0, dnsMalformed: 0, connections: {} };
+  private readonly opts: ProtocolOptions;
+  private readonly conns = new Map<string, Entry>();
+
+  constructor(
+    private readonly handlers: ProtocolHandlers,
+    private readonly enabled: ReadonlySet<ProtocolName>,
+    opts?: Partial<ProtocolOptions>,
+  ) {
+    this.opts = { ...DEFAULT_PROTOCOL_OPTIONS, ...(opts ?? {}) };
+  }
+
+  onUdp(p: DecodedPacket): void {
+    if (p.ipProto !== 17 || p.l4Off < 0 || p.malformed !== null || !this.enabled.has('dns')) return;
+    const len = p.payloadLen;
+    const b = p.l4Buf;
+    const off = p.payloadOff;
+    if (!looksLikeDns(b, off, len)) return;
+    const onPort = DNS_UDP_PORTS.has(p.srcPort) || DNS_UDP_PORTS.has(p.dstPort);
+    // Off the DNS ports demand a plain one-question message before paying for a decode.
+    if (!onPort && (b.readUInt16BE(off + 4) !== 1 || ((b[off + 2] >> 3) & 0xf) !== 0)) return;
+    // Copy: the reader reuses the packet buffer and decoded records may reference it.
+    const msg = Buffer.from(b.subarray(off, off + len));
+    const ev = decodeDnsMessage(msg, {
+      frame: p.frame,
+      time: p.time,
+      transport: 'udp',
+      src: { ip: srcIp(p) ?? '', port: p.srcPort },
+      dst: { ip: dstIp(p) ?? '', port: p.dstPort },
+      srcMac: srcMac(p),
+    });
+    if (ev === null) {
+      if (onPort) this.stats.dnsMalformed++;
+      return;
+    }
+    if (ev.srcMac === undefined) delete ev.srcMac;
+    this.stats.dnsUdp++;
+    if (this.handlers.onDns !== undefined) this.handlers.onDns(ev);
+  }
+
+  onData(e: StreamDataEvent): void {
+    let entry = this.conns.get(e.conn.id);
+    if (entry === undefined) entry = this.add(e.conn);
+    if (entry.proto === NONE) return;
+    if (entry.parser !== null) {
+      if (!entry.parser.done) entry.parser.onData(e);
+      return;
+    }
+    const i = e.dir === 'toServer' ? 0 : 1;
+    const seen = appendBytes(entry.sniff[i], e.data);
+    let r = sniff(e.dir, seen, e.conn);
+    if (r === MORE && seen.length >= SNIFF_LIMIT) r = NONE;
+    if (r === MORE) {
+      entry.sniff[i] = Buffer.from(seen);
+      return;
+    }
+    if (r === NONE || !this.enabled.has(r)) {
+      entry.proto = NONE;
+      entry.sniff = [EMPTY, EMPTY];
+      return;
+    }
+    this.start(entry, r, null);
+    // Replay what was held back while sniffing: the other direction first (it came earlier).
+    const other = entry.sniff[1 - i];
+    entry.sniff = [EMPTY, EMPTY];
+    const parser = entry.parser as StreamParser | null;
+    if (parser === null) return;
+    if (other.length > 0) parser.onData({ ...e, dir: i === 0 ? 'toClient' : 'toServer', data: other });
+    if (!parser.done) parser.onData({ ...e, data: seen });
+  }
+
+  onGap(e: StreamGapEvent): void {
+    const entry = this.conns.get(e.conn.id);
+    if (entry === undefined) return;
+    if (entry.parser !== null) entry.parser.onGap(e);
+    else entry.sniff[e.dir === 'toServer' ? 0 : 1] = EMPTY;
+  }
+
+  onClose(e: StreamCloseEvent): void {
+    const entry = this.conns.get(e.conn.id);
+    if (entry === undefined) return;
+    if (entry.parser !== null) entry.parser.onClose(e);
+    this.conns.delete(e.conn.id);
+  }
+
+  snapshot(): DispatcherState {
+    const conns: DispatcherState['conns'] = [];
+    for (const x of this.conns.values()) {
+      conns.push({ conn: x.conn, proto: x.proto, sniff: [b64(x.sniff[0]), b64(x.sniff[1])], state: x.parser === null ? null : x.parser.snapshot() });
+    }
+    return { v: 1, stats: { ...this.stats, connections: { ...this.stats.connections } }, conns };
+  }
+
+  restore(s: DispatcherState): void {
+    this.conns.clear();
+    this.stats.dnsUdp = s.stats.dnsUdp;
+    this.stats.dnsMalformed = s.stats.dnsMalformed;
+    this.stats.connections = { ...s.stats.connections };
+    for (const c of s.conns) {
+      const entry: Entry = { conn: c.conn, proto: c.proto, sniff: [fromB64(c.sniff[0]), fromB64(c.sniff[1])], parser: null };
+      if (c.proto !== null && c.proto !== NONE) this.start(entry, c.proto, c.state);
+      this.conns.set(c.conn.id, entry);
+    }
+  }
+
+  private add(conn: ConnectionInfo): Entry {
+    if (this.conns.size >= this.opts.maxConnections) {
+      for (const k of this.conns.keys()) {
+        this.conns.delete(k);
+        break;
+      }
+    }
+    const entry: Entry = { conn, proto: null, sniff: [EMPTY, EMPTY], parser: null };
+    this.conns.set(conn.id, entry);
+    return entry;
+  }
+
+  private start(entry: Entry, proto: ProtocolName, state: unknown): void {
+    entry.proto = proto;
+    const restoring = state !== null && state !== undefined;
+    if (!restoring) this.stats.connections[proto] = (this.stats.connections[proto] ?? 0) + 1;
+    const h = this.handlers;
+    const o = this.opts;
+    const line = { maxLineLength: o.maxLineLength };
+    const ls = restoring ? (state as LineParserState) : undefined;
+    switch (proto) {
+      case 'dns':
+        entry.parser = new DnsTcpParser(entry.conn, h.onDns?.bind(h), restoring ? (state as DnsTcpState) : undefined);
+        break;
+      case 'tls':
+        entry.parser = new TlsParser(entry.conn, h, { maxHandshakeBytes: o.maxHandshakeBytes }, restoring ? (state as TlsState) : undefined);
+        break;
+      case 'http':
+        entry.parser = new HttpParser(entry.conn, h, o, restoring ? (state as HttpState) : undefined);
+        break;
+      case 'ftp':
+        entry.parser = new FtpParser(entry.conn, h, line, ls);
+        break;
+      case 'pop3':
+        entry.parser = new Pop3Parser(entry.conn, h, line, ls);
+        break;
+      case 'imap':
+        entry.parser = new ImapParser(entry.conn, h, line, ls);
+        break;
+      case 'smtp':
+        entry.parser = new SmtpParser(entry.conn, h, line, ls);
+        break;
+      case 'telnet':
+        entry.parser = new TelnetParser(entry.conn, h.onTelnetText?.bind(h), restoring ? (state as TelnetState) : undefined);
+        break;
+    }
+  }
+}

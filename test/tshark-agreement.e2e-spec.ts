@@ -75,20 +75,29 @@ const EXPLAINED: Array<{ reason: string; applies: (d: Diff, o: Ours) => boolean 
     // ICMP errors quote the offending datagram's IP + first bytes of its transport header;
     // tshark dissects the quote and shows its ports (and flags). We treat the quote as payload.
     reason: 'ICMP/ICMPv6 error quoting a datagram: tshark shows the quoted ports/flags',
-    applies: (d, o) => (o.ipProto === 1 || o.ipProto === 58) && (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') && d.ours === '',
+    applies: (d, o) =>
+      (o.ipProto === 1 || o.ipProto === 58) &&
+      (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') &&
+      d.ours === '',
   },
   {
     // Tunnels (GRE 47, IP-in-IP 4, 6in4 41): we decode the outer datagram only; tshark also
     // dissects the inner one, and the inner transport's ports are the only ones it lists.
     reason: 'tunnel: tshark shows the inner transport ports, we stop at the outer IP payload',
-    applies: (d, o) => (o.ipProto === 47 || o.ipProto === 4 || o.ipProto === 41) && (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') && d.ours === '',
+    applies: (d, o) =>
+      (o.ipProto === 47 || o.ipProto === 4 || o.ipProto === 41) &&
+      (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') &&
+      d.ours === '',
   },
   {
     // An IPv4 option whose length runs past the header: tshark stops dissecting at IP. We still
     // decode layer 4, because the IHL bounds the header whatever the options say, and flag the
     // packet 'ipv4.bad-options' for the anomaly detector.
     reason: 'malformed IPv4 options: tshark stops at IP, we decode layer 4 behind the IHL',
-    applies: (d, o) => o.malformed === 'ipv4.bad-options' && (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') && d.theirs === '',
+    applies: (d, o) =>
+      o.malformed === 'ipv4.bad-options' &&
+      (d.key === 'sport' || d.key === 'dport' || d.key === 'flags') &&
+      d.theirs === '',
   },
 ];
 
@@ -114,7 +123,11 @@ function first(v: string): string {
 function tsharkViews(file: string): Array<View & { frame: number; protocols: string }> {
   const args = ['-r', file, '-n', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of FIELDS) args.push('-e', f);
-  const text = execFileSync('tshark', args, { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const text = execFileSync('tshark', args, {
+    maxBuffer: 512 * 1024 * 1024,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const rows: Array<View & { frame: number; protocols: string }> = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
@@ -132,7 +145,13 @@ function tsharkViews(file: string): Array<View & { frame: number; protocols: str
     if (v4First) proto = g('ip.proto');
     else if (v6First) {
       // The final next header of the outer chain: the last one set in chain order.
-      for (const f of ['ipv6.nxt', 'ipv6.hopopts.nxt', 'ipv6.dstopts.nxt', 'ipv6.routing.nxt', 'ipv6.fraghdr.nxt'] as Field[]) {
+      for (const f of [
+        'ipv6.nxt',
+        'ipv6.hopopts.nxt',
+        'ipv6.dstopts.nxt',
+        'ipv6.routing.nxt',
+        'ipv6.fraghdr.nxt',
+      ] as Field[]) {
         if (g(f) !== '') proto = g(f);
       }
     }
@@ -183,7 +202,6 @@ const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const files = listCaptures();
 
 if (!hasTshark) {
-  // eslint-disable-next-line no-console
   console.warn('tshark-agreement: tshark is not installed, skipping (CI installs it: apt-get install tshark)');
 }
 
@@ -204,7 +222,9 @@ if (!hasTshark) {
         if (o[key] === t[key]) continue;
         const d: Diff = { frame: t.frame, key, ours: o[key], theirs: t[key], protocols: t.protocols };
         if (EXPLAINED.some((e) => e.applies(d, o))) continue;
-        unexplained.push(`frame ${d.frame} ${key}: ours=${JSON.stringify(d.ours)} tshark=${JSON.stringify(d.theirs)} [${d.protocols}] malformed=${o.malformed}`);
+        unexplained.push(
+          `frame ${d.frame} ${key}: ours=${JSON.stringify(d.ours)} tshark=${JSON.stringify(d.theirs)} [${d.protocols}] malformed=${o.malformed}`,
+        );
       }
     }
     expect(unexplained.slice(0, 20)).toEqual([]);

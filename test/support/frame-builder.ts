@@ -8,10 +8,32 @@
  */
 
 export const ETH = { IPV4: 0x0800, ARP: 0x0806, VLAN: 0x8100, QINQ: 0x88a8, IPV6: 0x86dd } as const;
-export const IPPROTO = { HOPOPT: 0, ICMP: 1, TCP: 6, UDP: 17, IPV6_ROUTE: 43, IPV6_FRAG: 44, ESP: 50, AH: 51, ICMPV6: 58, NONE: 59, DSTOPTS: 60 } as const;
+export const IPPROTO = {
+  HOPOPT: 0,
+  ICMP: 1,
+  TCP: 6,
+  UDP: 17,
+  IPV6_ROUTE: 43,
+  IPV6_FRAG: 44,
+  ESP: 50,
+  AH: 51,
+  ICMPV6: 58,
+  NONE: 59,
+  DSTOPTS: 60,
+} as const;
 /** IPv4 flag bits as they sit in the 3-bit flags field. */
 export const IPFLAG = { DF: 2, MF: 1 } as const;
-export const TCPF = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
+export const TCPF = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+  NS: 0x100,
+} as const;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -86,7 +108,10 @@ export function ethernet(o: EthernetOpts, payload: Buffer = EMPTY): Buffer {
 }
 
 /** Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113). */
-export function sll(o: { protocol: number; packetType?: number; arpHrd?: number; addr?: string }, payload: Buffer): Buffer {
+export function sll(
+  o: { protocol: number; packetType?: number; arpHrd?: number; addr?: string },
+  payload: Buffer,
+): Buffer {
   const hdr = Buffer.alloc(16);
   hdr.writeUInt16BE(o.packetType ?? 0, 0);
   hdr.writeUInt16BE(o.arpHrd ?? 1, 2);
@@ -98,7 +123,10 @@ export function sll(o: { protocol: number; packetType?: number; arpHrd?: number;
 }
 
 /** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276). */
-export function sll2(o: { protocol: number; ifIndex?: number; packetType?: number; arpHrd?: number; addr?: string }, payload: Buffer): Buffer {
+export function sll2(
+  o: { protocol: number; ifIndex?: number; packetType?: number; arpHrd?: number; addr?: string },
+  payload: Buffer,
+): Buffer {
   const hdr = Buffer.alloc(20);
   hdr.writeUInt16BE(o.protocol, 0);
   hdr.writeUInt32BE(o.ifIndex ?? 1, 4);
@@ -118,7 +146,13 @@ export function nullLink(af: number, payload: Buffer, bigEndian = false): Buffer
   return Buffer.concat([hdr, payload]);
 }
 
-export function arp(o: { op: number; senderMac: string; senderIp: string; targetMac: string; targetIp: string }): Buffer {
+export function arp(o: {
+  op: number;
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+}): Buffer {
   const b = Buffer.alloc(28);
   b.writeUInt16BE(1, 0); // Ethernet
   b.writeUInt16BE(ETH.IPV4, 2);
@@ -170,7 +204,8 @@ export function ipv4(o: Ipv4Opts, payload: Buffer = EMPTY): Buffer {
   opt.copy(hdr, 20);
   hdr.writeUInt16BE(inetChecksum(hdr), 10);
   const body = Buffer.from(payload);
-  if (o.fixL4Checksum) fixChecksum(body, o.proto, Buffer.concat([ip4(o.src), ip4(o.dst), u8(0), u8(o.proto), u16(body.length)]));
+  if (o.fixL4Checksum)
+    fixChecksum(body, o.proto, Buffer.concat([ip4(o.src), ip4(o.dst), u8(0), u8(o.proto), u16(body.length)]));
   return Buffer.concat([hdr, body]);
 }
 
@@ -238,7 +273,12 @@ export function ipv6(o: Ipv6Opts, payload: Buffer = EMPTY): Buffer {
   ip6(o.src).copy(hdr, 8);
   ip6(o.dst).copy(hdr, 24);
   const body = Buffer.from(payload);
-  if (o.fixL4Checksum) fixChecksum(body, o.nextHeader, Buffer.concat([ip6(o.src), ip6(o.dst), u32(body.length), Buffer.from([0, 0, 0, o.nextHeader])]));
+  if (o.fixL4Checksum)
+    fixChecksum(
+      body,
+      o.nextHeader,
+      Buffer.concat([ip6(o.src), ip6(o.dst), u32(body.length), Buffer.from([0, 0, 0, o.nextHeader])]),
+    );
   return Buffer.concat([hdr, ext, body]);
 }
 
@@ -344,7 +384,8 @@ export interface PcapFileOpts {
 /** A classic pcap file holding the given frames (optionally cut to snaplen, keeping origLen). */
 export function pcapFile(frames: Buffer[], o: PcapFileOpts): Buffer {
   const be = o.bigEndian ?? false;
-  const w32 = (b: Buffer, v: number, off: number) => (be ? b.writeUInt32BE(v >>> 0, off) : b.writeUInt32LE(v >>> 0, off));
+  const w32 = (b: Buffer, v: number, off: number) =>
+    be ? b.writeUInt32BE(v >>> 0, off) : b.writeUInt32LE(v >>> 0, off);
   const w16 = (b: Buffer, v: number, off: number) => (be ? b.writeUInt16BE(v, off) : b.writeUInt16LE(v, off));
   const snap = o.snaplen ?? 262144;
   const gh = Buffer.alloc(24);
@@ -412,7 +453,10 @@ export interface RecordOpts {
  * non-zero offset, with unrelated bytes (0xEE) before and after — so a decoder that reads past
  * capLen or ignores `offset` is caught.
  */
-export function toRecord(frame: Buffer, o: RecordOpts = {}): import('../../src/engine/capture/packet-record').PacketRecord {
+export function toRecord(
+  frame: Buffer,
+  o: RecordOpts = {},
+): import('../../src/engine/capture/packet-record').PacketRecord {
   const pad = 7;
   const buf = Buffer.alloc(pad + frame.length + 64, 0xee);
   frame.copy(buf, pad);

@@ -29,6 +29,11 @@ describe('address text', () => {
     expect(formatMac(Buffer.from([0, 0x0a, 0xbc, 0xde, 0xf0, 0x01, 0xff]), 1)).toBe('0a:bc:de:f0:01:ff');
     expect(parseIPv4('10.231.0.66')).toBe(0x0ae70042);
     expect(parseIPv4('255.255.255.255')).toBe(0xffffffff);
-    expect([parseIPv4('1.2.3'), parseIPv4('1.2.3.256'), parseIPv4('a.b.c.d'), parseIPv4('1.2.3.4 ')]).toEqual([NaN, NaN, NaN, NaN]);
+    expect([parseIPv4('1.2.3'), parseIPv4('1.2.3.256'), parseIPv4('a.b.c.d'), parseIPv4('1.2.3.4 ')]).toEqual([
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+    ]);
   });
 });

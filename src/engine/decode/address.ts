@@ -29,7 +29,7 @@ export function formatIPv6(buf: Buffer, off: number): string {
   // Longest run of zero groups (length >= 2, first one on a tie) becomes "::".
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -13,14 +13,23 @@ function frags4(l4: Buffer, cuts: number[], id = 7, proto = 17, src = '10.0.0.1'
   for (let i = 0; i + 1 < bounds.length; i++) {
     const more = i + 2 < bounds.length;
     out.push(
-      F.ethernet({ ...MAC, etherType: F.ETH.IPV4 }, F.ipv4({ src, dst: '10.0.0.2', proto, id, flags: more ? F.IPFLAG.MF : 0, fragOffset: bounds[i] }, l4.subarray(bounds[i], bounds[i + 1]))),
+      F.ethernet(
+        { ...MAC, etherType: F.ETH.IPV4 },
+        F.ipv4(
+          { src, dst: '10.0.0.2', proto, id, flags: more ? F.IPFLAG.MF : 0, fragOffset: bounds[i] },
+          l4.subarray(bounds[i], bounds[i + 1]),
+        ),
+      ),
     );
   }
   return out;
 }
 
 function frag4(l4: Buffer, at: number, more: boolean, id = 7, proto = 17): Buffer {
-  return F.ethernet({ ...MAC, etherType: F.ETH.IPV4 }, F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto, id, flags: more ? F.IPFLAG.MF : 0, fragOffset: at }, l4));
+  return F.ethernet(
+    { ...MAC, etherType: F.ETH.IPV4 },
+    F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto, id, flags: more ? F.IPFLAG.MF : 0, fragOffset: at }, l4),
+  );
 }
 
 interface Seen {
@@ -32,7 +41,13 @@ interface Seen {
   payload: string;
 }
 
-function run(frames: Buffer[], opts: PacketDecoderOptions = {}, times?: number[], dec = new PacketDecoder(opts), firstFrame = 1): Seen[] {
+function run(
+  frames: Buffer[],
+  opts: PacketDecoderOptions = {},
+  times?: number[],
+  dec = new PacketDecoder(opts),
+  firstFrame = 1,
+): Seen[] {
   const p = new DecodedPacket();
   return frames.map((f, i) => {
     dec.decode(F.toRecord(f, { frame: firstFrame + i, time: times ? times[i] : 1000 + i * 0.001 }), p);
@@ -47,14 +62,30 @@ function run(frames: Buffer[], opts: PacketDecoderOptions = {}, times?: number[]
   });
 }
 
-const done = (frame: number) => ({ frame, frag: true, re: true, malformed: null, ports: '4000>53', payload: payload.toString('hex') });
-const pending = (frame: number, malformed: string | null = null) => ({ frame, frag: true, re: false, malformed, ports: '', payload: '' });
+const done = (frame: number) => ({
+  frame,
+  frag: true,
+  re: true,
+  malformed: null,
+  ports: '4000>53',
+  payload: payload.toString('hex'),
+});
+const pending = (frame: number, malformed: string | null = null) => ({
+  frame,
+  frag: true,
+  re: false,
+  malformed,
+  ports: '',
+  payload: '',
+});
 
 describe('IPv4 defragmentation', () => {
   it('in order: layer 4 only on the completing fragment, from the reassembled bytes', () => {
     const dec = new PacketDecoder();
     expect(run(frags4(udpDatagram, [32, 64]), {}, undefined, dec)).toEqual([pending(1), pending(2), done(3)]);
-    expect([dec.stats.fragments, dec.stats.reassembled, dec.fragmentsInFlight, dec.stats.malformed]).toEqual([3, 1, 0, 0]);
+    expect([dec.stats.fragments, dec.stats.reassembled, dec.fragmentsInFlight, dec.stats.malformed]).toEqual([
+      3, 1, 0, 0,
+    ]);
   });
 
   it('out of order (last first) and duplicate-free', () => {
@@ -73,7 +104,11 @@ describe('IPv4 defragmentation', () => {
     const [a, b] = frags4(udpDatagram, [64]);
     const dup = frag4(udpDatagram.subarray(32, 64), 32, true);
     expect(run([a, dup, b], {}, undefined, dec)).toEqual([pending(1), pending(2, 'fragment.overlap'), done(3)]);
-    expect([dec.stats.fragmentOverlaps, dec.stats.fragmentOverlapsConflicting, dec.stats.malformedByReason['fragment.overlap']]).toEqual([1, 0, 1]);
+    expect([
+      dec.stats.fragmentOverlaps,
+      dec.stats.fragmentOverlapsConflicting,
+      dec.stats.malformedByReason['fragment.overlap'],
+    ]).toEqual([1, 0, 1]);
   });
 
   it('conflicting overlap (teardrop-style): counted apart; bytes that arrived first win', () => {
@@ -84,7 +119,11 @@ describe('IPv4 defragmentation', () => {
     const seen = run([a, evil, b], {}, undefined, dec);
     const want = Buffer.from(udpDatagram);
     want.fill(0xff, 64, 72);
-    expect(seen).toEqual([pending(1), pending(2, 'fragment.overlap'), { ...done(3), malformed: 'fragment.overlap', payload: want.subarray(8).toString('hex') }]);
+    expect(seen).toEqual([
+      pending(1),
+      pending(2, 'fragment.overlap'),
+      { ...done(3), malformed: 'fragment.overlap', payload: want.subarray(8).toString('hex') },
+    ]);
     expect([dec.stats.fragmentOverlaps, dec.stats.fragmentOverlapsConflicting]).toEqual([2, 2]);
   });
 
@@ -114,7 +153,16 @@ describe('IPv4 defragmentation', () => {
   it('cap on bytes held evicts the oldest', () => {
     const big = F.udp({ sport: 1, dport: 2 }, Buffer.alloc(40000));
     const dec = new PacketDecoder({ defrag: { maxBytes: 65535 } });
-    run([frag4(big.subarray(0, 32000), 0, true, 1), frag4(big.subarray(0, 32000), 0, true, 2), frag4(big.subarray(0, 32000), 0, true, 3)], {}, undefined, dec);
+    run(
+      [
+        frag4(big.subarray(0, 32000), 0, true, 1),
+        frag4(big.subarray(0, 32000), 0, true, 2),
+        frag4(big.subarray(0, 32000), 0, true, 3),
+      ],
+      {},
+      undefined,
+      dec,
+    );
     expect([dec.stats.fragmentEvictions, dec.fragmentsInFlight]).toEqual([1, 2]);
   });
 
@@ -136,8 +184,16 @@ describe('IPv4 defragmentation', () => {
   it('tiny first TCP fragment is counted (RFC 1858)', () => {
     const seg = F.tcp({ sport: 1, dport: 22, seq: 1, flags: F.TCPF.SYN });
     const dec = new PacketDecoder();
-    const seen = run([frag4(seg.subarray(0, 8), 0, true, 5, 6), frag4(seg.subarray(8), 8, false, 5, 6)], {}, undefined, dec);
-    expect(seen.map((s) => [s.re, s.ports])).toEqual([[false, ''], [true, '1>22']]);
+    const seen = run(
+      [frag4(seg.subarray(0, 8), 0, true, 5, 6), frag4(seg.subarray(8), 8, false, 5, 6)],
+      {},
+      undefined,
+      dec,
+    );
+    expect(seen.map((s) => [s.re, s.ports])).toEqual([
+      [false, ''],
+      [true, '1>22'],
+    ]);
     expect(dec.stats.tinyFirstFragments).toBe(1);
   });
 
@@ -151,12 +207,23 @@ describe('IPv4 defragmentation', () => {
 describe('IPv6 defragmentation', () => {
   const S = '2001:db8::1';
   const D = '2001:db8::2';
-  function frags6(fragmentable: Buffer, cuts: number[], nh: number, id = 0x01020304, unfrag: F.Ipv6Ext[] = []): Buffer[] {
+  function frags6(
+    fragmentable: Buffer,
+    cuts: number[],
+    nh: number,
+    id = 0x01020304,
+    unfrag: F.Ipv6Ext[] = [],
+  ): Buffer[] {
     const bounds = [0, ...cuts, fragmentable.length];
     const out: Buffer[] = [];
     for (let i = 0; i + 1 < bounds.length; i++) {
       const ext = [...unfrag, F.ipv6Fragment({ offset: bounds[i], more: i + 2 < bounds.length, id })];
-      out.push(F.ethernet({ ...MAC, etherType: F.ETH.IPV6, vlan: [12] }, F.ipv6({ src: S, dst: D, nextHeader: nh, ext }, fragmentable.subarray(bounds[i], bounds[i + 1]))));
+      out.push(
+        F.ethernet(
+          { ...MAC, etherType: F.ETH.IPV6, vlan: [12] },
+          F.ipv6({ src: S, dst: D, nextHeader: nh, ext }, fragmentable.subarray(bounds[i], bounds[i + 1])),
+        ),
+      );
     }
     return out;
   }
@@ -181,14 +248,25 @@ describe('IPv6 defragmentation', () => {
   it('a fragment header inside the reassembled payload is ipv6.bad-extension-header', () => {
     const inner = Buffer.concat([Buffer.from([17, 0, 0, 0, 0, 0, 0, 1]), udpDatagram]);
     const seen = run(frags6(inner, [64], 44), {});
-    expect(seen[1]).toEqual({ frame: 2, frag: true, re: true, malformed: 'ipv6.bad-extension-header', ports: '', payload: '' });
+    expect(seen[1]).toEqual({
+      frame: 2,
+      frag: true,
+      re: true,
+      malformed: 'ipv6.bad-extension-header',
+      ports: '',
+      payload: '',
+    });
   });
 
   it('overlapping IPv6 fragments are flagged', () => {
     const [a, b] = frags6(udpDatagram, [64], 17);
     const dec = new PacketDecoder();
     const seen = run([a, a, b], {}, undefined, dec);
-    expect(seen.map((s) => [s.malformed, s.re])).toEqual([[null, false], ['fragment.overlap', false], [null, true]]);
+    expect(seen.map((s) => [s.malformed, s.re])).toEqual([
+      [null, false],
+      ['fragment.overlap', false],
+      [null, true],
+    ]);
     expect(dec.stats.fragmentOverlaps).toBe(1);
   });
 });
@@ -197,7 +275,10 @@ describe('decoder snapshot / restore', () => {
   it('splitting a run at every packet boundary (state through JSON) gives the single-pass result', () => {
     const x = frags4(udpDatagram, [16, 48, 72], 1);
     const y = frags4(udpDatagram, [24], 2);
-    const plain = F.ethernet({ ...MAC, etherType: F.ETH.IPV4 }, F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, udpDatagram));
+    const plain = F.ethernet(
+      { ...MAC, etherType: F.ETH.IPV4 },
+      F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, udpDatagram),
+    );
     const frames = [x[2], y[1], plain, x[0], frag4(udpDatagram.subarray(16, 32), 16, true, 1), y[0], x[3], x[1]];
     const times = frames.map((_, i) => 1000 + i * 2);
     const single = new PacketDecoder();

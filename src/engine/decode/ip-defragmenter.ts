@@ -110,7 +110,8 @@ export class IpDefragmenter {
       const e = end < qEnd ? end : qEnd;
       if (s >= e) continue;
       overlap = true;
-      if (!conflict && buf.compare(q.data, s - q.off, e - q.off, dataOff + (s - start), dataOff + (e - start)) !== 0) conflict = true;
+      if (!conflict && buf.compare(q.data, s - q.off, e - q.off, dataOff + (s - start), dataOff + (e - start)) !== 0)
+        conflict = true;
     }
     if (!p.moreFragments) {
       if (d.total >= 0 && d.total !== end) conflict = overlap = true;

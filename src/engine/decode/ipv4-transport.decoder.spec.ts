@@ -17,7 +17,10 @@ describe('IPv4 + TCP: every truncation point', () => {
   // Ethernet 14 + IPv4 24 (4 bytes of options) + TCP 24 (MSS option) + 10 bytes payload = 72.
   const mss = Buffer.from([2, 4, 0x05, 0xb4]);
   const full = eth(
-    F.ipv4({ src: '192.0.2.1', dst: '198.51.100.2', proto: 6, options: Buffer.from([1, 1, 1, 0]) }, F.tcp({ sport: 5555, dport: 80, seq: 1, flags: TCP.SYN | TCP.ACK, options: mss }, Buffer.from('0123456789'))),
+    F.ipv4(
+      { src: '192.0.2.1', dst: '198.51.100.2', proto: 6, options: Buffer.from([1, 1, 1, 0]) },
+      F.tcp({ sport: 5555, dport: 80, seq: 1, flags: TCP.SYN | TCP.ACK, options: mss }, Buffer.from('0123456789')),
+    ),
   );
 
   function expected(n: number, snapped: boolean): string | null {
@@ -31,7 +34,15 @@ describe('IPv4 + TCP: every truncation point', () => {
   it('has the layout the cases assume', () => {
     expect(full.length).toBe(72);
     const p = decode(full);
-    expect([p.malformed, p.ipHeaderLen, p.tcpHeaderLen, p.tcpOptOff - p.offset, p.tcpOptLen, p.payloadOff - p.offset, p.payloadLen]).toEqual([null, 24, 24, 58, 4, 62, 10]);
+    expect([
+      p.malformed,
+      p.ipHeaderLen,
+      p.tcpHeaderLen,
+      p.tcpOptOff - p.offset,
+      p.tcpOptLen,
+      p.payloadOff - p.offset,
+      p.payloadLen,
+    ]).toEqual([null, 24, 24, 58, 4, 62, 10]);
   });
 
   it.each([true, false])('cut by snaplen=%s: exact reason at every length, never throws', (snapped) => {
@@ -52,10 +63,21 @@ describe('IPv4 header', () => {
   const udp = F.udp({ sport: 1, dport: 2 }, Buffer.from('abcd'));
 
   it('fields: addresses, TTL, id, DF, protocol', () => {
-    const p = decode(eth(F.ipv4({ src: '255.254.253.252', dst: '1.2.3.4', proto: 17, ttl: 3, id: 0xbeef, flags: F.IPFLAG.DF }, udp)));
-    expect([p.malformed, srcIp(p), dstIp(p), p.src4, p.ttl, p.ipId, p.dontFragment, p.isFragment, p.ipTotalLen, p.ipOff - p.offset]).toEqual([
-      null, '255.254.253.252', '1.2.3.4', 0xfffefdfc, 3, 0xbeef, true, false, 32, 14,
-    ]);
+    const p = decode(
+      eth(F.ipv4({ src: '255.254.253.252', dst: '1.2.3.4', proto: 17, ttl: 3, id: 0xbeef, flags: F.IPFLAG.DF }, udp)),
+    );
+    expect([
+      p.malformed,
+      srcIp(p),
+      dstIp(p),
+      p.src4,
+      p.ttl,
+      p.ipId,
+      p.dontFragment,
+      p.isFragment,
+      p.ipTotalLen,
+      p.ipOff - p.offset,
+    ]).toEqual([null, '255.254.253.252', '1.2.3.4', 0xfffefdfc, 3, 0xbeef, true, false, 32, 14]);
   });
 
   it.each([
@@ -71,9 +93,13 @@ describe('IPv4 header', () => {
   });
 
   it('option length past the header is ipv4.bad-options; layer 4 still decoded behind the IHL', () => {
-    const p = decode(eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, options: Buffer.from([131, 40, 4, 0]) }, udp)));
+    const p = decode(
+      eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, options: Buffer.from([131, 40, 4, 0]) }, udp)),
+    );
     expect([p.malformed, p.ipOptionFlags, p.srcPort, p.payloadLen]).toEqual(['ipv4.bad-options', 0, 1, 4]);
-    const q = decode(eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, options: Buffer.from([1, 1, 1, 68]) }, udp)));
+    const q = decode(
+      eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, options: Buffer.from([1, 1, 1, 68]) }, udp)),
+    );
     expect(q.malformed).toBe('ipv4.bad-options');
   });
 
@@ -98,7 +124,14 @@ describe('IPv4 header', () => {
 
 describe('TCP', () => {
   const seg = (o: Partial<F.TcpOpts>, payload = Buffer.alloc(0)) =>
-    decode(eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, F.tcp({ sport: 1000, dport: 22, seq: 0xfffffff0, ack: 0x80000001, flags: 0, window: 512, ...o }, payload))));
+    decode(
+      eth(
+        F.ipv4(
+          { src: '10.0.0.1', dst: '10.0.0.2', proto: 6 },
+          F.tcp({ sport: 1000, dport: 22, seq: 0xfffffff0, ack: 0x80000001, flags: 0, window: 512, ...o }, payload),
+        ),
+      ),
+    );
 
   it.each(Object.entries(TCP))('flag %s', (_name, bit) => {
     const p = seg({ flags: bit });
@@ -107,9 +140,14 @@ describe('TCP', () => {
 
   it('seq/ack as unsigned, window, all flags together, payload', () => {
     const p = seg({ flags: 0x1ff }, Buffer.from('hello'));
-    expect([p.tcpSeq, p.tcpAck, p.tcpWindow, p.tcpFlags, p.payloadLen, p.l4Buf.toString('latin1', p.payloadOff, p.payloadOff + p.payloadLen)]).toEqual([
-      0xfffffff0, 0x80000001, 512, 0x1ff, 5, 'hello',
-    ]);
+    expect([
+      p.tcpSeq,
+      p.tcpAck,
+      p.tcpWindow,
+      p.tcpFlags,
+      p.payloadLen,
+      p.l4Buf.toString('latin1', p.payloadOff, p.payloadOff + p.payloadLen),
+    ]).toEqual([0xfffffff0, 0x80000001, 512, 0x1ff, 5, 'hello']);
   });
 
   it('data offset < 5 or beyond the segment is tcp.bad-data-offset (ports kept)', () => {
@@ -120,18 +158,27 @@ describe('TCP', () => {
   });
 
   it('option running past the header is tcp.bad-options', () => {
-    expect(seg({ flags: TCP.SYN, options: Buffer.from([2, 4, 5, 0xb4, 8, 10, 0, 0]) }).malformed).toBe('tcp.bad-options');
+    expect(seg({ flags: TCP.SYN, options: Buffer.from([2, 4, 5, 0xb4, 8, 10, 0, 0]) }).malformed).toBe(
+      'tcp.bad-options',
+    );
     expect(seg({ flags: TCP.SYN, options: Buffer.from([1, 1, 3, 0]) }).malformed).toBe('tcp.bad-options');
     expect(seg({ flags: TCP.SYN, options: Buffer.from([1, 3, 3, 7]) }).malformed).toBe(null);
   });
 });
 
 describe('UDP', () => {
-  const dgram = (o: { length?: number }, payload: Buffer) => decode(eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, F.udp({ sport: 53, dport: 9999, ...o }, payload))));
+  const dgram = (o: { length?: number }, payload: Buffer) =>
+    decode(
+      eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, F.udp({ sport: 53, dport: 9999, ...o }, payload))),
+    );
 
   it('payload stops at the UDP length', () => {
     const p = dgram({ length: 11 }, Buffer.from('abcdef'));
-    expect([p.malformed, p.payloadLen, p.l4Buf.toString('latin1', p.payloadOff, p.payloadOff + p.payloadLen)]).toEqual([null, 3, 'abc']);
+    expect([p.malformed, p.payloadLen, p.l4Buf.toString('latin1', p.payloadOff, p.payloadOff + p.payloadLen)]).toEqual([
+      null,
+      3,
+      'abc',
+    ]);
   });
 
   it('length < 8 or beyond the IP payload is udp.bad-length (ports and captured payload kept)', () => {
@@ -141,7 +188,9 @@ describe('UDP', () => {
   });
 
   it('snaplen-cut datagram: payload is what was captured', () => {
-    const frame = eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, F.udp({ sport: 1, dport: 2 }, Buffer.alloc(100))));
+    const frame = eth(
+      F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, F.udp({ sport: 1, dport: 2 }, Buffer.alloc(100))),
+    );
     const p = decode(frame.subarray(0, 60), frame.length);
     expect([p.malformed, p.payloadLen]).toEqual([null, 60 - 42]);
   });
@@ -149,7 +198,14 @@ describe('UDP', () => {
 
 describe('ICMP', () => {
   it('echo request type/code and payload', () => {
-    const p = decode(eth(F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 1 }, F.icmp({ type: 8, rest: 0x12340001 }, Buffer.from('ping!')))));
+    const p = decode(
+      eth(
+        F.ipv4(
+          { src: '10.0.0.1', dst: '10.0.0.2', proto: 1 },
+          F.icmp({ type: 8, rest: 0x12340001 }, Buffer.from('ping!')),
+        ),
+      ),
+    );
     expect([p.malformed, p.icmpType, p.icmpCode, p.payloadLen, p.srcPort]).toEqual([null, 8, 0, 5, 0]);
   });
 

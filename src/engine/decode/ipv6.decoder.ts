@@ -57,7 +57,16 @@ export function walkIpv6Extensions(
   reassembled: boolean,
 ): number {
   for (let n = 0; ; n++) {
-    if (nh !== NH_HOPOPTS && nh !== NH_ROUTING && nh !== NH_FRAGMENT && nh !== NH_DSTOPTS && nh !== NH_AH && nh !== NH_MOBILITY && nh !== NH_HIP && nh !== NH_SHIM6) {
+    if (
+      nh !== NH_HOPOPTS &&
+      nh !== NH_ROUTING &&
+      nh !== NH_FRAGMENT &&
+      nh !== NH_DSTOPTS &&
+      nh !== NH_AH &&
+      nh !== NH_MOBILITY &&
+      nh !== NH_HIP &&
+      nh !== NH_SHIM6
+    ) {
       p.ipProto = nh;
       return at;
     }

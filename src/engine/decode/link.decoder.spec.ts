@@ -5,8 +5,13 @@ import { PacketDecoder } from './packet.decoder';
 
 const A = 'aa:bb:cc:00:00:01';
 const B = 'aa:bb:cc:00:00:02';
-const udp4 = () => F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, F.udp({ sport: 1111, dport: 53 }, Buffer.from('q')));
-const tcp6 = () => F.ipv6({ src: '2001:db8::1', dst: '2001:db8::2', nextHeader: 6 }, F.tcp({ sport: 40000, dport: 443, seq: 7, flags: F.TCPF.SYN }));
+const udp4 = () =>
+  F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, F.udp({ sport: 1111, dport: 53 }, Buffer.from('q')));
+const tcp6 = () =>
+  F.ipv6(
+    { src: '2001:db8::1', dst: '2001:db8::2', nextHeader: 6 },
+    F.tcp({ sport: 40000, dport: 443, seq: 7, flags: F.TCPF.SYN }),
+  );
 
 function decode(frame: Buffer, linkType: number, dec = new PacketDecoder()): DecodedPacket {
   const p = new DecodedPacket();
@@ -15,15 +20,31 @@ function decode(frame: Buffer, linkType: number, dec = new PacketDecoder()): Dec
 }
 
 function expectUdp4(p: DecodedPacket): void {
-  expect([p.malformed, p.linkKnown, p.ipVersion, srcIp(p), dstIp(p), p.ipProto, p.srcPort, p.dstPort, p.payloadLen]).toEqual([
-    null, true, 4, '10.0.0.1', '10.0.0.2', 17, 1111, 53, 1,
-  ]);
+  expect([
+    p.malformed,
+    p.linkKnown,
+    p.ipVersion,
+    srcIp(p),
+    dstIp(p),
+    p.ipProto,
+    p.srcPort,
+    p.dstPort,
+    p.payloadLen,
+  ]).toEqual([null, true, 4, '10.0.0.1', '10.0.0.2', 17, 1111, 53, 1]);
 }
 
 function expectTcp6(p: DecodedPacket): void {
-  expect([p.malformed, p.linkKnown, p.ipVersion, srcIp(p), dstIp(p), p.ipProto, p.srcPort, p.dstPort, p.tcpFlags]).toEqual([
-    null, true, 6, '2001:db8::1', '2001:db8::2', 6, 40000, 443, F.TCPF.SYN,
-  ]);
+  expect([
+    p.malformed,
+    p.linkKnown,
+    p.ipVersion,
+    srcIp(p),
+    dstIp(p),
+    p.ipProto,
+    p.srcPort,
+    p.dstPort,
+    p.tcpFlags,
+  ]).toEqual([null, true, 6, '2001:db8::1', '2001:db8::2', 6, 40000, 443, F.TCPF.SYN]);
 }
 
 describe('link layers', () => {
@@ -34,7 +55,10 @@ describe('link layers', () => {
   });
 
   it('Ethernet padding after a short IP datagram is not payload', () => {
-    const frame = Buffer.concat([F.ethernet({ src: A, dst: B, etherType: F.ETH.IPV4 }, udp4()), Buffer.alloc(20, 0x55)]);
+    const frame = Buffer.concat([
+      F.ethernet({ src: A, dst: B, etherType: F.ETH.IPV4 }, udp4()),
+      Buffer.alloc(20, 0x55),
+    ]);
     expectUdp4(decode(frame, 1));
   });
 
@@ -45,13 +69,22 @@ describe('link layers', () => {
   });
 
   it('802.1ad QinQ (0x88a8 outer, 0x8100 inner) and a third tag', () => {
-    const p = decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.IPV4, vlan: [300, 20, 5], vlanTpid: [0x88a8, 0x8100, 0x8100] }, udp4()), 1);
+    const p = decode(
+      F.ethernet(
+        { src: A, dst: B, etherType: F.ETH.IPV4, vlan: [300, 20, 5], vlanTpid: [0x88a8, 0x8100, 0x8100] },
+        udp4(),
+      ),
+      1,
+    );
     expectUdp4(p);
     expect([p.vlanCount, p.vlanOuter, p.vlanInner]).toEqual([3, 300, 20]);
   });
 
   it('more VLAN tags than MAX_VLAN_TAGS: no layer 3, not malformed', () => {
-    const p = decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.IPV4, vlan: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, udp4()), 1);
+    const p = decode(
+      F.ethernet({ src: A, dst: B, etherType: F.ETH.IPV4, vlan: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, udp4()),
+      1,
+    );
     expect([p.malformed, p.vlanCount, p.ipVersion]).toEqual([null, 8, 0]);
   });
 
@@ -134,24 +167,50 @@ describe('link layers', () => {
     const p = new DecodedPacket();
     const rec = F.toRecord(udp4(), { linkType: 101, frame: 42, time: 1_700_000_123.25, origLen: 500 });
     dec.decode(rec, p);
-    expect([p.frame, p.linkType, p.tsSec, p.tsNsec, p.time, p.capLen, p.origLen, p.offset, p.buf === rec.buf, p.l4Buf === rec.buf]).toEqual([
-      42, 101, 1_700_000_123, 250_000_000, 1_700_000_123.25, rec.capLen, 500, 7, true, true,
-    ]);
+    expect([
+      p.frame,
+      p.linkType,
+      p.tsSec,
+      p.tsNsec,
+      p.time,
+      p.capLen,
+      p.origLen,
+      p.offset,
+      p.buf === rec.buf,
+      p.l4Buf === rec.buf,
+    ]).toEqual([42, 101, 1_700_000_123, 250_000_000, 1_700_000_123.25, rec.capLen, 500, 7, true, true]);
   });
 });
 
 describe('ARP', () => {
   it('Ethernet/IPv4 request and reply', () => {
-    const frame = F.ethernet({ src: A, dst: 'ff:ff:ff:ff:ff:ff', etherType: F.ETH.ARP }, F.arp({ op: 1, senderMac: A, senderIp: '192.168.1.1', targetMac: '00:00:00:00:00:00', targetIp: '192.168.1.77' }));
+    const frame = F.ethernet(
+      { src: A, dst: 'ff:ff:ff:ff:ff:ff', etherType: F.ETH.ARP },
+      F.arp({ op: 1, senderMac: A, senderIp: '192.168.1.1', targetMac: '00:00:00:00:00:00', targetIp: '192.168.1.77' }),
+    );
     const p = decode(frame, 1);
-    expect([p.malformed, p.isArp, p.arpOp, srcIp(p), dstIp(p), p.ipVersion]).toEqual([null, true, 1, '192.168.1.1', '192.168.1.77', 0]);
-    expect([p.buf.toString('hex', p.arpSenderMacOff, p.arpSenderMacOff + 6), p.buf.toString('hex', p.arpTargetMacOff, p.arpTargetMacOff + 6)]).toEqual(['aabbcc000001', '000000000000']);
+    expect([p.malformed, p.isArp, p.arpOp, srcIp(p), dstIp(p), p.ipVersion]).toEqual([
+      null,
+      true,
+      1,
+      '192.168.1.1',
+      '192.168.1.77',
+      0,
+    ]);
+    expect([
+      p.buf.toString('hex', p.arpSenderMacOff, p.arpSenderMacOff + 6),
+      p.buf.toString('hex', p.arpTargetMacOff, p.arpTargetMacOff + 6),
+    ]).toEqual(['aabbcc000001', '000000000000']);
   });
 
   it('truncated ARP and non-Ethernet/IPv4 ARP', () => {
     const arp = F.arp({ op: 2, senderMac: A, senderIp: '1.1.1.1', targetMac: B, targetIp: '2.2.2.2' });
-    expect(decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.ARP }, arp.subarray(0, 27)), 1).malformed).toBe('arp.truncated');
-    expect(decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.ARP }, arp.subarray(0, 7)), 1).malformed).toBe('arp.truncated');
+    expect(decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.ARP }, arp.subarray(0, 27)), 1).malformed).toBe(
+      'arp.truncated',
+    );
+    expect(decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.ARP }, arp.subarray(0, 7)), 1).malformed).toBe(
+      'arp.truncated',
+    );
     const other = Buffer.from(arp);
     other.writeUInt16BE(6, 0); // IEEE 802 hardware
     const p = decode(F.ethernet({ src: A, dst: B, etherType: F.ETH.ARP }, other), 1);

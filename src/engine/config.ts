@@ -15,7 +15,11 @@ export interface PacketAnomalyConfig {
   allowedIpProtocols: number[];
   /** Distinct sources tracked per anomaly kind before further sources are aggregated ("sampling"). */
   maxSourcesPerKind: number;
-  /** A first fragment carrying fewer TCP bytes than this is a "tiny fragment" (RFC 1858 §3: 16 would already hide the flags). */
+  /**
+   * A first fragment carrying fewer TCP bytes than this is a "tiny fragment". Default 20, a whole
+   * TCP header without options: RFC 1858 §3.1 — filters judge the header, so it must be in the
+   * first fragment (the decoder's tinyFirstFragments counter uses the same bound).
+   */
   tinyFragmentBytes: number;
 }
 
@@ -65,7 +69,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
     'packet-anomaly': {
       allowedIpProtocols: [0, 1, 2, 4, 6, 17, 41, 43, 44, 47, 50, 51, 58, 59, 60, 89, 103, 112, 115, 132, 136],
       maxSourcesPerKind: 256,
-      tinyFragmentBytes: 16,
+      tinyFragmentBytes: 20,
     },
   },
 };

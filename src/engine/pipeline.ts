@@ -171,7 +171,7 @@ export class Pipeline {
 
     this.decoder = new PacketDecoder({
       defrag: {
-        timeout: this.config.decode.fragmentTimeout,
+        timeoutSec: this.config.decode.fragmentTimeout,
         maxDatagrams: this.config.decode.maxFragmentDatagrams,
         maxBytes: this.config.decode.maxFragmentBytes,
       },

@@ -1,0 +1,32 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The project root and the shared captures beside the clone (CI has ../shared too). */
+export const ROOT = resolve(__dirname, '..', '..');
+export const SHARED_PCAPS = resolve(ROOT, '..', 'shared', 'pcaps');
+export const FIXTURES = join(ROOT, 'fixtures');
+
+export function capturesIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.(pcap|pcapng|cap)$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Every capture under fixtures/ (one level of scenario folders). */
+export function fixtureCaptures(): string[] {
+  if (!existsSync(FIXTURES)) return [];
+  const out: string[] = [...capturesIn(FIXTURES)];
+  for (const d of readdirSync(FIXTURES, { withFileTypes: true })) if (d.isDirectory()) out.push(...capturesIn(join(FIXTURES, d.name)));
+  return out.sort();
+}
+
+/** fixtures + shared public + shared attacks: the captures whose decoding must agree with tshark. */
+export function referenceCaptures(): string[] {
+  return [...fixtureCaptures(), ...capturesIn(join(SHARED_PCAPS, 'public')), ...capturesIn(join(SHARED_PCAPS, 'attacks'))];
+}
+
+export function hasTool(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, name)));
+}

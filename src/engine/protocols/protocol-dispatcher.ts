@@ -60,6 +60,11 @@ export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = {
 
 /** UDP ports where DNS is expected (DNS, mDNS, LLMNR). */
 const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
+/**
+ * Ports whose protocols borrow DNS's wire format without being DNS: NetBIOS name service (137)
+ * and datagrams (138). Their encoded names ("EJFDEBFE…") are not DNS names; tshark calls them NBNS.
+ */
+const DNS_LOOKALIKE_PORTS = new Set([137, 138]);
 
 interface Entry {
   conn: ConnectionInfo;
@@ -101,6 +106,7 @@ export class ProtocolDispatcher implements StreamSink {
     if (!looksLikeDns(b, off, len)) return;
     const onPort = DNS_UDP_PORTS.has(p.srcPort) || DNS_UDP_PORTS.has(p.dstPort);
     // Off the DNS ports demand a plain one-question message before paying for a decode.
+    if (!onPort && (DNS_LOOKALIKE_PORTS.has(p.srcPort) || DNS_LOOKALIKE_PORTS.has(p.dstPort))) return;
     if (!onPort && (b.readUInt16BE(off + 4) !== 1 || ((b[off + 2] >> 3) & 0xf) !== 0)) return;
     // Copy: the reader reuses the packet buffer and decoded records may reference it.
     const msg = Buffer.from(b.subarray(off, off + len));

@@ -114,7 +114,7 @@ export function buildAnomaliesScenario(): { pcap: Buffer; expected: ScenarioExpe
   add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, id: 77, fragOffset: 8 }, seg.subarray(8))));
   // Teardrop-style overlap: the second fragment starts inside the first one.
   const body = Buffer.alloc(48, 0x41);
-  add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, flags: IPFLAG.MF }, Buffer.concat([udp({ sport: 53, dport: 53, length: 8 + 48 }), body.subarray(0, 32)]))));
+  add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, flags: IPFLAG.MF }, Buffer.concat([udp({ sport: 9, dport: 9, length: 8 + 48 }), body.subarray(0, 32)]))));
   expect(
     { type: 'ip-fragment-overlap', severity: 'medium', srcIp: ATTACKER.ip },
     add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, fragOffset: 24 }, Buffer.alloc(32, 0x42)))),

@@ -8,10 +8,13 @@
  * but rare.
  */
 export class TimestampConverter {
-  /** Units per second for the Number path (10^n), or 0 when BigInt is needed. */
-  private readonly divisor: number;
+  /**
+   * Units per second for the Number path (10^n), or 0 when BigInt is needed. Public so the
+   * pcapng reader's hot loop can inline the single-division case.
+   */
+  readonly unitsPerSec: number;
   /** Nanoseconds per unit for the Number path. */
-  private readonly nsecPerUnit: number;
+  readonly nsecPerUnit: number;
   private readonly bigUnitsPerSec: bigint;
 
   /** Result of the last convert(): whole seconds (before if_tsoffset is added) and ns. */
@@ -21,18 +24,18 @@ export class TimestampConverter {
   constructor(tsresol: number) {
     const n = tsresol & 0x7f;
     if ((tsresol & 0x80) !== 0) {
-      this.divisor = 0;
+      this.unitsPerSec = 0;
       this.nsecPerUnit = 0;
       this.bigUnitsPerSec = 1n << BigInt(n);
     } else {
-      this.divisor = n <= 9 ? 10 ** n : 0;
+      this.unitsPerSec = n <= 9 ? 10 ** n : 0;
       this.nsecPerUnit = n <= 9 ? 10 ** (9 - n) : 0;
       this.bigUnitsPerSec = 10n ** BigInt(n);
     }
   }
 
   convert(high: number, low: number): void {
-    const d = this.divisor;
+    const d = this.unitsPerSec;
     // Fast path: the whole count fits in 2^53, so one division (corrected by one step) is exact.
     if (d !== 0 && high < 0x200000) {
       const v = high * 4294967296 + low;
@@ -49,7 +52,13 @@ export class TimestampConverter {
       this.nsec = rem * this.nsecPerUnit;
       return;
     }
-    // Otherwise long division in 16-bit limbs; qh * 2^32 must stay below 2^53: qh < 2^21.
+    this.convertWide(high, low);
+  }
+
+  /** Counts beyond 2^53 units; kept out of convert() so that one stays small enough to inline. */
+  private convertWide(high: number, low: number): void {
+    const d = this.unitsPerSec;
+    // Long division in 16-bit limbs; qh * 2^32 must stay below 2^53: qh < 2^21.
     if (d !== 0) {
       const rh = high % d;
       const qh = (high - rh) / d;

@@ -114,6 +114,25 @@ describe('pcapng', () => {
     expect([over.code, over.reason]).toEqual(['bad-length', 'packet captured length 80 does not fit its 104-byte block']);
   });
 
+  it('rejects a captured length above maxCapLen that fits its block, after the packets before it (both byte orders)', () => {
+    for (const le of [true, false]) {
+      const head = Buffer.concat([ngShb(le), ngIdb(le, 1)]);
+      const good = ngEpb(le, 0, 1_000_000n, payload(59, 4));
+      const frames: number[] = [];
+      const parser = new CaptureParser({ source: 'cap.pcapng', maxCapLen: 59, onPacket: (r) => frames.push(r.frame) });
+      let err: unknown = null;
+      try {
+        parser.write(Buffer.concat([head, good, good, ngEpb(le, 0, 0n, a)]));
+      } catch (e) {
+        err = e;
+      }
+      expect(frames).toEqual([1, 2]);
+      expect(err).toBeInstanceOf(CaptureError);
+      const ce = err as CaptureError;
+      expect([ce.code, ce.offset, ce.reason]).toEqual(['bad-length', head.length + 2 * good.length, 'packet captured length 60 exceeds the 59-byte limit']);
+    }
+  });
+
   it('rejects an SHB with a bad byte-order magic or unknown major version, and blocks before an IDB', () => {
     const shb = ngShb(true);
     shb.writeUInt32LE(0x11223344, 8);

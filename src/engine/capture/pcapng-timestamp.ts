@@ -8,13 +8,10 @@
  * but rare.
  */
 export class TimestampConverter {
-  /**
-   * Units per second for the Number path (10^n), or 0 when BigInt is needed. Public so the
-   * pcapng reader's hot loop can inline the single-division case.
-   */
-  readonly unitsPerSec: number;
+  /** Units per second for the Number path (10^n), or 0 when BigInt is needed. */
+  private readonly divisor: number;
   /** Nanoseconds per unit for the Number path. */
-  readonly nsecPerUnit: number;
+  private readonly nsecPerUnit: number;
   private readonly bigUnitsPerSec: bigint;
 
   /** Result of the last convert(): whole seconds (before if_tsoffset is added) and ns. */
@@ -24,18 +21,18 @@ export class TimestampConverter {
   constructor(tsresol: number) {
     const n = tsresol & 0x7f;
     if ((tsresol & 0x80) !== 0) {
-      this.unitsPerSec = 0;
+      this.divisor = 0;
       this.nsecPerUnit = 0;
       this.bigUnitsPerSec = 1n << BigInt(n);
     } else {
-      this.unitsPerSec = n <= 9 ? 10 ** n : 0;
+      this.divisor = n <= 9 ? 10 ** n : 0;
       this.nsecPerUnit = n <= 9 ? 10 ** (9 - n) : 0;
       this.bigUnitsPerSec = 10n ** BigInt(n);
     }
   }
 
   convert(high: number, low: number): void {
-    const d = this.unitsPerSec;
+    const d = this.divisor;
     // Fast path: the whole count fits in 2^53, so one division (corrected by one step) is exact.
     if (d !== 0 && high < 0x200000) {
       const v = high * 4294967296 + low;
@@ -57,7 +54,7 @@ export class TimestampConverter {
 
   /** Counts beyond 2^53 units; kept out of convert() so that one stays small enough to inline. */
   private convertWide(high: number, low: number): void {
-    const d = this.unitsPerSec;
+    const d = this.divisor;
     // Long division in 16-bit limbs; qh * 2^32 must stay below 2^53: qh < 2^21.
     if (d !== 0) {
       const rh = high % d;

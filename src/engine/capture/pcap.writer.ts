@@ -74,6 +74,7 @@ export class PcapWriter {
   private batchLen = 0;
   private closed = false;
   private streamError: Error | null = null;
+  private draining: Promise<void> | null = null;
   /** Packets written so far. */
   packets = 0;
 
@@ -108,22 +109,29 @@ export class PcapWriter {
     return this.writeParts(rec.tsSec, rec.tsNsec, rec.origLen, rec.buf, rec.offset, rec.offset + rec.capLen);
   }
 
-  /** Resolves when the file stream has room again (at once for a sink function). */
+  /**
+   * Resolves when the file stream has room again (at once for a sink function). Callers inside a
+   * synchronous packet callback may ask many times before the stream drains: they share one wait.
+   */
   drain(): Promise<void> {
     const s = this.stream;
     if (s === null || !s.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    if (this.draining !== null) return this.draining;
+    this.draining = new Promise<void>((resolve, reject) => {
       const done = (): void => {
         s.off('error', fail);
+        this.draining = null;
         resolve();
       };
       const fail = (e: Error): void => {
         s.off('drain', done);
+        this.draining = null;
         reject(e);
       };
       s.once('drain', done);
       s.once('error', fail);
     });
+    return this.draining;
   }
 
   /** Flushes what is batched and, for a file, closes it; resolves once it is on disk. */

@@ -21,7 +21,10 @@ function program(): Command {
     .argument('<files...>', 'capture files, or - for standard input')
     .option('--json', 'one JSON object per file (an array when several files are given)')
     .option('--jsonl', 'one finding per line as JSON')
-    .option('--detectors <ids>', `comma-separated detector ids (default: all: ${DETECTORS.map((d) => d.id).join(', ')})`)
+    .option(
+      '--detectors <ids>',
+      `comma-separated detector ids (default: all: ${DETECTORS.map((d) => d.id).join(', ')})`,
+    )
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found')
     .option('--config <file>', 'JSON file overriding engine thresholds (see README)')
@@ -66,7 +69,9 @@ export function run(argv: string[]): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`netwarden: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `netwarden: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 70;
     },
   );

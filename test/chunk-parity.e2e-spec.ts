@@ -15,7 +15,9 @@ import { SHARED_PCAPS, capturesIn, fixtureCaptures } from './support/paths';
  * Pipeline restored from the previous chunk's snapshot (through JSON, as a worker would), gives
  * exactly the findings — and every protocol event — of one pass over the whole capture.
  */
-type Rec = Pick<PacketRecord, 'linkType' | 'interfaceId' | 'tsSec' | 'tsNsec' | 'capLen' | 'origLen' | 'fileOffset'> & { data: Buffer };
+type Rec = Pick<PacketRecord, 'linkType' | 'interfaceId' | 'tsSec' | 'tsNsec' | 'capLen' | 'origLen' | 'fileOffset'> & {
+  data: Buffer;
+};
 
 function loadRecords(file: string): Rec[] {
   const recs: Rec[] = [];
@@ -77,7 +79,13 @@ function eventRecorder(log: string[]): Partial<Detector> {
 
 function newPipeline(log: string[]): Pipeline {
   const config = resolveConfig();
-  return new Pipeline({ captureId: 'parity', detectors: createDetectors(config), config, protocols: 'all', observers: [eventRecorder(log)] });
+  return new Pipeline({
+    captureId: 'parity',
+    detectors: createDetectors(config),
+    config,
+    protocols: 'all',
+    observers: [eventRecorder(log)],
+  });
 }
 
 function singlePass(recs: Rec[]): { findings: Finding[]; events: string[] } {
@@ -120,7 +128,11 @@ function cutPoints(n: number, count: number, seed: number): number[] {
   return [...set].sort((x, y) => x - y);
 }
 
-const files = [...fixtureCaptures(), ...capturesIn(join(SHARED_PCAPS, 'attacks')), ...capturesIn(join(SHARED_PCAPS, 'public'))];
+const files = [
+  ...fixtureCaptures(),
+  ...capturesIn(join(SHARED_PCAPS, 'attacks')),
+  ...capturesIn(join(SHARED_PCAPS, 'public')),
+];
 
 describe('chunk-split parity', () => {
   it('has captures to check', () => {

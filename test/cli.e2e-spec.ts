@@ -8,7 +8,9 @@ import { runCli } from './support/run-cli';
 
 /** `netwarden analyze` as a user runs it: the built binary, real files, exit codes, stdout/stderr. */
 const anomalies = join(FIXTURES, 'anomalies', 'input.pcap');
-const expected = JSON.parse(readFileSync(join(FIXTURES, 'anomalies', 'expected.json'), 'utf8')) as Array<{ type: string }>;
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'anomalies', 'expected.json'), 'utf8')) as Array<{
+  type: string;
+}>;
 const tmp = mkdtempSync(join(tmpdir(), 'netwarden-cli-'));
 
 function noStackTrace(stderr: string): void {
@@ -22,7 +24,9 @@ describe('netwarden analyze', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as CaptureAnalysis;
-    expect(Object.keys(doc).sort()).toEqual(['bytes', 'errors', 'file', 'findings', 'firstSeen', 'lastSeen', 'linkTypes', 'packets'].sort());
+    expect(Object.keys(doc).sort()).toEqual(
+      ['bytes', 'errors', 'file', 'findings', 'firstSeen', 'lastSeen', 'linkTypes', 'packets'].sort(),
+    );
     expect(doc.file).toBe(anomalies);
     expect(doc.packets).toBe(25);
     expect(doc.bytes).toBe(readFileSync(anomalies).length - 24 - 16 * 25);
@@ -45,7 +49,10 @@ describe('netwarden analyze', () => {
     const json = JSON.parse(runCli(['analyze', '--json', anomalies]).stdout) as CaptureAnalysis;
     const r = runCli(['analyze', '--jsonl', anomalies]);
     expect(r.status).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Finding);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Finding);
     expect(lines).toEqual(json.findings);
   });
 
@@ -157,7 +164,12 @@ describe('netwarden analyze', () => {
     });
 
     it('usage errors', () => {
-      for (const args of [['analyze'], ['analyze', '--bogus', anomalies], ['analyze', '--fail-on', 'severe', anomalies], ['frobnicate']]) {
+      for (const args of [
+        ['analyze'],
+        ['analyze', '--bogus', anomalies],
+        ['analyze', '--fail-on', 'severe', anomalies],
+        ['frobnicate'],
+      ]) {
         const r = runCli(args);
         expect(r.status).toBe(2);
         noStackTrace(r.stderr);

@@ -48,7 +48,8 @@ describe('robustness corpus', () => {
         failures.push(`${name} (finish): ${String(err)}`);
       }
       packets += pipeline.getStats().packets;
-      for (const [lt, n] of Object.entries(pipeline.decodeStats().unknownLinkType)) if (n) unknownLinkTypes.add(Number(lt));
+      for (const [lt, n] of Object.entries(pipeline.decodeStats().unknownLinkType))
+        if (n) unknownLinkTypes.add(Number(lt));
     }
     expect(failures).toEqual([]);
     expect(packets).toBeGreaterThan(10000);
@@ -94,7 +95,9 @@ describe('robustness corpus', () => {
       const whole = docs.find((w) => w.file === join(dir, d.file.split('/cut-')[1]))!;
       expect(d.packets).toBeLessThanOrEqual(whole.packets);
       expect(d.errors[0].offset).toBeGreaterThanOrEqual(24);
-      expect(d.errors[0].message).toMatch(/^\S+: input ends inside a (packet record|block|pcapng block|record header|.*header).* at byte offset \d+$/);
+      expect(d.errors[0].message).toMatch(
+        /^\S+: input ends inside a (packet record|block|pcapng block|record header|.*header).* at byte offset \d+$/,
+      );
     }
     // Sizes sanity: a file's packets can't exceed what its bytes could hold.
     for (const d of docs) expect(d.packets * 16).toBeLessThanOrEqual(readFileSync(d.file).length);

@@ -26,7 +26,13 @@ describe('scenario fixtures', () => {
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as ScenarioExpectation[];
     const a = await analyzeCapture(join(dir, 'input.pcap'), name, { config: resolveConfig() });
     expect(a.errors).toEqual([]);
-    const got = a.findings.map((f) => ({ type: f.type, severity: f.severity, srcIp: f.src?.ip, count: f.count, frames: f.evidence.frames }));
+    const got = a.findings.map((f) => ({
+      type: f.type,
+      severity: f.severity,
+      srcIp: f.src?.ip,
+      count: f.count,
+      frames: f.evidence.frames,
+    }));
     const order = (x: ScenarioExpectation) => `${x.frames[0]}`.padStart(8, '0');
     expect([...got].sort((x, y) => order(x).localeCompare(order(y)))).toEqual(
       [...expected].sort((x, y) => order(x).localeCompare(order(y))),

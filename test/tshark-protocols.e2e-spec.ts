@@ -32,8 +32,29 @@ interface Values {
 function fromTshark(file: string): Values {
   const out = execFileSync(
     'tshark',
-    ['-n', '-o', 'tcp.reassemble_out_of_order:TRUE', '-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=|',
-      '-e', 'frame.protocols', '-e', 'dns.qry.name', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.certificate'],
+    [
+      '-n',
+      '-o',
+      'tcp.reassemble_out_of_order:TRUE',
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'separator=\t',
+      '-E',
+      'occurrence=a',
+      '-E',
+      'aggregator=|',
+      '-e',
+      'frame.protocols',
+      '-e',
+      'dns.qry.name',
+      '-e',
+      'tls.handshake.extensions_server_name',
+      '-e',
+      'tls.handshake.certificate',
+    ],
     { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const v: Values = { dns: [], sni: [], certs: [] };
@@ -43,7 +64,13 @@ function fromTshark(file: string): Values {
     if (TUNNELS.test(protocols)) continue;
     if (dns) v.dns.push(...dns.split('|'));
     if (sni) v.sni.push(...sni.split('|'));
-    if (certs) for (const hex of certs.split('|')) v.certs.push(createHash('sha256').update(Buffer.from(hex.replace(/:/g, ''), 'hex')).digest('hex'));
+    if (certs)
+      for (const hex of certs.split('|'))
+        v.certs.push(
+          createHash('sha256')
+            .update(Buffer.from(hex.replace(/:/g, ''), 'hex'))
+            .digest('hex'),
+        );
   }
   return v;
 }
@@ -101,6 +128,5 @@ const sorted = (a: string[]) => [...a].sort();
 });
 
 if (!tshark) {
-  // eslint-disable-next-line no-console
   console.warn('tshark not installed: protocol agreement test skipped (apt-get install tshark; .ci/run installs it)');
 }

@@ -29,7 +29,12 @@ function loadSources(dirs: string[]): { packets: SourcePacket[]; span: number } 
         source: name,
         onPacket: (r) => {
           if (r.linkType !== 1) ok = false;
-          file.push({ tsSec: r.tsSec, tsNsec: r.tsNsec, origLen: r.origLen, data: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)) });
+          file.push({
+            tsSec: r.tsSec,
+            tsNsec: r.tsNsec,
+            origLen: r.origLen,
+            data: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)),
+          });
         },
       });
       try {
@@ -138,7 +143,12 @@ export function ensureCorpus(cacheDir: string, sharedPcaps: string, targetBytes:
     const pcapParts: Buffer[] = [];
     const ngParts: Buffer[] = [];
     for (const p of packets) {
-      const q: SourcePacket = { tsSec: start + round * span + p.tsSec, tsNsec: p.tsNsec, origLen: p.origLen, data: rewrite(p.data, round) };
+      const q: SourcePacket = {
+        tsSec: start + round * span + p.tsSec,
+        tsNsec: p.tsNsec,
+        origLen: p.origLen,
+        data: rewrite(p.data, round),
+      };
       pcapParts.push(encodePcapRecord(q, false));
       ngParts.push(pcapngEpb(q));
     }

@@ -71,9 +71,21 @@ function main(): void {
   const slicePackets = node('reader', corpus.slice).packets;
   const sliceScale = reader.packets / slicePackets;
 
-  add('cat > /dev/null', () => ({ file: corpus.pcap, packets: reader.packets, bytes: size, scale: 1, ...timed(['cat', corpus.pcap], true) }));
+  add('cat > /dev/null', () => ({
+    file: corpus.pcap,
+    packets: reader.packets,
+    bytes: size,
+    scale: 1,
+    ...timed(['cat', corpus.pcap], true),
+  }));
   if (have('tcpdump')) {
-    add('tcpdump -nr', () => ({ file: corpus.pcap, packets: reader.packets, bytes: size, scale: 1, ...timed(['tcpdump', '-nr', corpus.pcap], true) }));
+    add('tcpdump -nr', () => ({
+      file: corpus.pcap,
+      packets: reader.packets,
+      bytes: size,
+      scale: 1,
+      ...timed(['tcpdump', '-nr', corpus.pcap], true),
+    }));
   }
   if (have('tshark')) {
     add('tshark -q -z conv,tcp (1/20 slice, scaled)', () => ({
@@ -90,8 +102,16 @@ function main(): void {
   add('netwarden reader+decode (pcap)', () => ({ file: corpus.pcap, scale: 1, ...node('decode', corpus.pcap) }));
   add('netwarden reader+decode (pcapng)', () => ({ file: corpus.pcapng, scale: 1, ...node('decode', corpus.pcapng) }));
   add('netwarden pipeline, all detectors', () => ({ file: corpus.pcap, scale: 1, ...node('pipeline', corpus.pcap) }));
-  add('netwarden pipeline, all detectors (pcapng)', () => ({ file: corpus.pcapng, scale: 1, ...node('pipeline', corpus.pcapng) }));
-  add('netwarden pipeline + every protocol parser', () => ({ file: corpus.pcap, scale: 1, ...node('pipeline-all-parsers', corpus.pcap) }));
+  add('netwarden pipeline, all detectors (pcapng)', () => ({
+    file: corpus.pcapng,
+    scale: 1,
+    ...node('pipeline', corpus.pcapng),
+  }));
+  add('netwarden pipeline + every protocol parser', () => ({
+    file: corpus.pcap,
+    scale: 1,
+    ...node('pipeline-all-parsers', corpus.pcap),
+  }));
 
   const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
   const header = ['what', 'packets', 'seconds', 'Mpackets/s', 'MB/s', 'peak RSS MB', '× tcpdump speed'];
@@ -110,7 +130,8 @@ function main(): void {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(
     `file: ${corpus.pcap} (${(size / 1e9).toFixed(2)} GB, ${reader.packets} packets, mean ${(size / reader.packets).toFixed(0)} bytes/record); pcapng copy ${(ngSize / 1e9).toFixed(2)} GB\n`,
   );

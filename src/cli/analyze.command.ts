@@ -26,7 +26,8 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
 function severityOption(name: string, value: string | undefined): Severity | undefined {
   if (value === undefined) return undefined;
-  if (!isSeverity(value)) throw new UsageError(`${name} must be one of info, low, medium, high, critical (got "${terminalSafe(value, 40)}")`);
+  if (!isSeverity(value))
+    throw new UsageError(`${name} must be one of info, low, medium, high, critical (got "${terminalSafe(value, 40)}")`);
   return value;
 }
 
@@ -87,7 +88,9 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
     const known = new Set(DETECTORS.map((d) => d.id));
     const unknown = detectors.filter((d) => !known.has(d));
     if (unknown.length) {
-      throw new UsageError(`unknown detector ${unknown.map((u) => `"${terminalSafe(u, 40)}"`).join(', ')} (known: ${[...known].join(', ')})`);
+      throw new UsageError(
+        `unknown detector ${unknown.map((u) => `"${terminalSafe(u, 40)}"`).join(', ')} (known: ${[...known].join(', ')})`,
+      );
     }
   }
 

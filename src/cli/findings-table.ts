@@ -10,7 +10,14 @@ function host(h?: HostRef): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function findingRow(f: Finding): string[] {
@@ -36,7 +43,10 @@ export function renderAnalysis(a: CaptureAnalysis): string {
   if (a.findings.length === 0) {
     lines.push('  no findings');
   } else {
-    const rows = [['SEVERITY', 'DETECTOR', 'COUNT', 'FIRST SEEN (UTC)', 'HOSTS', 'TITLE'], ...a.findings.map(findingRow)];
+    const rows = [
+      ['SEVERITY', 'DETECTOR', 'COUNT', 'FIRST SEEN (UTC)', 'HOSTS', 'TITLE'],
+      ...a.findings.map(findingRow),
+    ];
     lines.push(
       table(rows)
         .split('\n')

@@ -18,13 +18,18 @@ export function capturesIn(dir: string): string[] {
 export function fixtureCaptures(): string[] {
   if (!existsSync(FIXTURES)) return [];
   const out: string[] = [...capturesIn(FIXTURES)];
-  for (const d of readdirSync(FIXTURES, { withFileTypes: true })) if (d.isDirectory()) out.push(...capturesIn(join(FIXTURES, d.name)));
+  for (const d of readdirSync(FIXTURES, { withFileTypes: true }))
+    if (d.isDirectory()) out.push(...capturesIn(join(FIXTURES, d.name)));
   return out.sort();
 }
 
 /** fixtures + shared public + shared attacks: the captures whose decoding must agree with tshark. */
 export function referenceCaptures(): string[] {
-  return [...fixtureCaptures(), ...capturesIn(join(SHARED_PCAPS, 'public')), ...capturesIn(join(SHARED_PCAPS, 'attacks'))];
+  return [
+    ...fixtureCaptures(),
+    ...capturesIn(join(SHARED_PCAPS, 'public')),
+    ...capturesIn(join(SHARED_PCAPS, 'attacks')),
+  ];
 }
 
 export function hasTool(name: string): boolean {

@@ -6,7 +6,10 @@ function collect(pieces: Buffer[]): { frames: string[]; error: CaptureError | nu
   const frames: string[] = [];
   const parser = new CaptureParser({
     source: 'cut.cap',
-    onPacket: (r) => frames.push(`${r.frame}/${r.linkType}/${r.tsSec}.${r.tsNsec}/${r.fileOffset}/${r.buf.toString('hex', r.offset, r.offset + r.capLen)}`),
+    onPacket: (r) =>
+      frames.push(
+        `${r.frame}/${r.linkType}/${r.tsSec}.${r.tsNsec}/${r.fileOffset}/${r.buf.toString('hex', r.offset, r.offset + r.capLen)}`,
+      ),
   });
   try {
     for (const p of pieces) parser.write(p);
@@ -26,7 +29,9 @@ function bytewise(b: Buffer): Buffer[] {
 
 const pcapUnits = [
   synthPcap({ linkType: 1 }, []),
-  ...[payload(60, 1), payload(7, 2), payload(0, 3), payload(33, 4)].map((d, i) => synthPcap({ linkType: 1 }, [{ tsSec: 100 + i, tsFrac: i, data: d }]).subarray(24)),
+  ...[payload(60, 1), payload(7, 2), payload(0, 3), payload(33, 4)].map((d, i) =>
+    synthPcap({ linkType: 1 }, [{ tsSec: 100 + i, tsFrac: i, data: d }]).subarray(24),
+  ),
 ];
 const ngUnits = [
   ngShb(true),
@@ -103,13 +108,25 @@ describe('not a capture', () => {
   }
 
   it.each([
-    [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), 'first bytes 1f 8b 08 00 00 00 00 00 (gzip-compressed data (decompress first)) are not a pcap or pcapng magic number'],
-    [Buffer.from('PK\x03\x04\x14\x00\x00\x00rest', 'latin1'), 'first bytes 50 4b 03 04 14 00 00 00 (a zip archive (extract the capture first)) are not a pcap or pcapng magic number'],
+    [
+      Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]),
+      'first bytes 1f 8b 08 00 00 00 00 00 (gzip-compressed data (decompress first)) are not a pcap or pcapng magic number',
+    ],
+    [
+      Buffer.from('PK\x03\x04\x14\x00\x00\x00rest', 'latin1'),
+      'first bytes 50 4b 03 04 14 00 00 00 (a zip archive (extract the capture first)) are not a pcap or pcapng magic number',
+    ],
     ['%PDF-1.7\n...', 'first bytes 25 50 44 46 2d 31 2e 37 (a PDF document) are not a pcap or pcapng magic number'],
     ['<html><body>', 'first bytes 3c 68 74 6d 6c 3e 3c 62 (an HTML page) are not a pcap or pcapng magic number'],
-    ['\x7fELF\x02\x01\x01\x00', 'first bytes 7f 45 4c 46 02 01 01 00 (an ELF executable) are not a pcap or pcapng magic number'],
+    [
+      '\x7fELF\x02\x01\x01\x00',
+      'first bytes 7f 45 4c 46 02 01 01 00 (an ELF executable) are not a pcap or pcapng magic number',
+    ],
     ['hello world, not a capture', 'first bytes 68 65 6c 6c 6f 20 77 6f (text) are not a pcap or pcapng magic number'],
-    [Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8]), 'first bytes 00 01 02 03 04 05 06 07 are not a pcap or pcapng magic number'],
+    [
+      Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8]),
+      'first bytes 00 01 02 03 04 05 06 07 are not a pcap or pcapng magic number',
+    ],
     ['abc', 'first bytes 61 62 63 (text) are not a pcap or pcapng magic number'],
   ])('names what %s is', (input, reason) => {
     const err = notCapture(input as Buffer);
@@ -129,7 +146,11 @@ describe('not a capture', () => {
   it('reports empty input, and a lone magic prefix as truncated', () => {
     expect(notCapture('').code).toBe('empty');
     const e = notCapture(Buffer.from([0x0a, 0x0d, 0x0d]));
-    expect([e.code, e.offset, e.reason]).toEqual(['truncated', 0, 'input ends after 3 byte(s), inside the capture file header']);
+    expect([e.code, e.offset, e.reason]).toEqual([
+      'truncated',
+      0,
+      'input ends after 3 byte(s), inside the capture file header',
+    ]);
   });
 
   it('rejects a 1 GiB captured length without allocating it, after the packets before it', () => {

@@ -82,7 +82,12 @@ export class CaptureParser {
     if (this.received === 0) return new CaptureError('empty', this.source, 0, 'the input is empty (0 bytes)');
     if (this.reader === null) {
       if (this.isMagicPrefix()) {
-        return new CaptureError('truncated', this.source, 0, `input ends after ${this.pendingLen} byte(s), inside the capture file header`);
+        return new CaptureError(
+          'truncated',
+          this.source,
+          0,
+          `input ends after ${this.pendingLen} byte(s), inside the capture file header`,
+        );
       }
       return new CaptureError('not-a-capture', this.source, 0, describeFirstBytes(this.pending, 0, this.pendingLen));
     }

@@ -12,7 +12,9 @@ function packetsOf(data: Buffer, firstFrame = 1): string[] {
   const p = new CaptureParser({
     source: 'chunk',
     onPacket: (r) =>
-      out.push(`${r.frame + firstFrame - 1} ${r.linkType} ${r.interfaceId} ${r.tsSec}.${r.tsNsec} ${r.capLen}/${r.origLen} ${r.buf.toString('base64', r.offset, r.offset + r.capLen)}`),
+      out.push(
+        `${r.frame + firstFrame - 1} ${r.linkType} ${r.interfaceId} ${r.tsSec}.${r.tsNsec} ${r.capLen}/${r.origLen} ${r.buf.toString('base64', r.offset, r.offset + r.capLen)}`,
+      ),
   });
   p.write(data);
   p.end();
@@ -78,13 +80,13 @@ describe('CaptureChunker', () => {
     expect(chunks.map((c) => c.packets)).toEqual([40 + 10, 9]);
   });
 
-  it('splits the real pcapng files with the reader\'s packets', () => {
+  it("splits the real pcapng files with the reader's packets", () => {
     for (const f of ['of13_ericsson.pcapng', 'OSPFv2_Capture_FINAL.pcapng', 'vsock-1.pcapng']) {
       expectParity(readFileSync(join(ROOT, 'robustness', f)), { maxPackets: 3 });
     }
   });
 
-  it('emits a header-only chunk for a capture without packets, and throws the reader\'s error after a chunk of the whole packets before it', () => {
+  it("emits a header-only chunk for a capture without packets, and throws the reader's error after a chunk of the whole packets before it", () => {
     const empty = chunk(ngShb(true), {});
     expect(empty.map((c) => [c.seq, c.packets, c.firstFrame, c.data.length])).toEqual([[0, 0, 1, 28]]);
     const file = readFileSync(join(ROOT, 'attacks/clean-web.pcap'));
@@ -93,6 +95,13 @@ describe('CaptureChunker', () => {
     c.write(file.subarray(0, file.length - 5));
     expect(() => c.end()).toThrow(CaptureError);
     expect(got.map((g) => g.packets)).toEqual([10, 10, 10, 10, 6]);
-    expect(packetsOf(got[4].data, got[4].firstFrame).map((l) => l.split(' ')[0])).toEqual(['41', '42', '43', '44', '45', '46']);
+    expect(packetsOf(got[4].data, got[4].firstFrame).map((l) => l.split(' ')[0])).toEqual([
+      '41',
+      '42',
+      '43',
+      '44',
+      '45',
+      '46',
+    ]);
   });
 });

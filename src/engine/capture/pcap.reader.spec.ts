@@ -63,9 +63,39 @@ describe.each([
     expect(parser.packets).toBe(3);
     expect(parser.bytesConsumed).toBe(file.length);
     expect(seen).toEqual([
-      { frame: 1, linkType: 113, interfaceId: 0, tsSec: 1_700_000_000, tsNsec: 999_999_999 - (nano ? 0 : 999), capLen: 60, origLen: 60, data: p1.toString('hex'), fileOffset: 24 },
-      { frame: 2, linkType: 113, interfaceId: 0, tsSec: 0, tsNsec: 0, capLen: 100, origLen: 1514, data: p2.toString('hex', 0, 100), fileOffset: 24 + hl + 60 },
-      { frame: 3, linkType: 113, interfaceId: 0, tsSec: 4_294_967_295, tsNsec: nano ? 1 : 1000, capLen: 1, origLen: 9000, data: p3.toString('hex'), fileOffset: 24 + 2 * hl + 160 },
+      {
+        frame: 1,
+        linkType: 113,
+        interfaceId: 0,
+        tsSec: 1_700_000_000,
+        tsNsec: 999_999_999 - (nano ? 0 : 999),
+        capLen: 60,
+        origLen: 60,
+        data: p1.toString('hex'),
+        fileOffset: 24,
+      },
+      {
+        frame: 2,
+        linkType: 113,
+        interfaceId: 0,
+        tsSec: 0,
+        tsNsec: 0,
+        capLen: 100,
+        origLen: 1514,
+        data: p2.toString('hex', 0, 100),
+        fileOffset: 24 + hl + 60,
+      },
+      {
+        frame: 3,
+        linkType: 113,
+        interfaceId: 0,
+        tsSec: 4_294_967_295,
+        tsNsec: nano ? 1 : 1000,
+        capLen: 1,
+        origLen: 9000,
+        data: p3.toString('hex'),
+        fileOffset: 24 + 2 * hl + 160,
+      },
     ]);
   });
 });
@@ -89,7 +119,10 @@ describe('classic pcap header details', () => {
     const big = payload(262144, 9);
     const ok = readAll(synthPcap({ snaplen: 68 }, [{ tsSec: 1, tsFrac: 0, data: big }]));
     expect(ok.seen[0].capLen).toBe(262144);
-    const bad = synthPcap({}, [{ tsSec: 1, tsFrac: 0, data: p1 }, { tsSec: 1, tsFrac: 0, data: payload(262145, 1) }]);
+    const bad = synthPcap({}, [
+      { tsSec: 1, tsFrac: 0, data: p1 },
+      { tsSec: 1, tsFrac: 0, data: payload(262145, 1) },
+    ]);
     const got: number[] = [];
     const parser = new CaptureParser({ source: 'x.pcap', onPacket: (r) => got.push(r.frame) });
     let err: unknown;

@@ -18,14 +18,25 @@ const has = (cmd: string): boolean => {
 const tools = has('tcpdump') && has('capinfos') && has('tshark');
 
 function tcpdump(file: string, nano: boolean): string {
-  return execFileSync('tcpdump', [...(nano ? ['--nano'] : []), '-nn', '-tt', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
+  return execFileSync('tcpdump', [...(nano ? ['--nano'] : []), '-nn', '-tt', '-r', file], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 28,
+  });
 }
 
 describe('pcap encoding', () => {
   it('encodes the global header and records exactly', () => {
-    expect(encodePcapHeader({ linkType: 113 }).toString('hex')).toBe('d4c3b2a1020004000000000000000000000004007100' + '0000');
-    expect(encodePcapHeader({ linkType: 1, snaplen: 65535, nanosecond: true }).toString('hex')).toBe('4d3cb2a10200040000000000000000' + '00ffff000001000000');
-    const rec = encodePcapRecord({ tsSec: 0x01020304, tsNsec: 999_999_999, origLen: 70, data: Buffer.from([0xaa, 0xbb]) }, false);
+    expect(encodePcapHeader({ linkType: 113 }).toString('hex')).toBe(
+      'd4c3b2a1020004000000000000000000000004007100' + '0000',
+    );
+    expect(encodePcapHeader({ linkType: 1, snaplen: 65535, nanosecond: true }).toString('hex')).toBe(
+      '4d3cb2a10200040000000000000000' + '00ffff000001000000',
+    );
+    const rec = encodePcapRecord(
+      { tsSec: 0x01020304, tsNsec: 999_999_999, origLen: 70, data: Buffer.from([0xaa, 0xbb]) },
+      false,
+    );
     expect(rec.toString('hex')).toBe('04030201' + '3f420f00' + '02000000' + '46000000' + 'aabb');
     const nrec = encodePcapRecord({ tsSec: 1, tsNsec: 999_999_999, data: Buffer.from([1]) }, true);
     expect(nrec.toString('hex')).toBe('01000000' + 'ffc99a3b' + '01000000' + '01000000' + '01');
@@ -38,7 +49,13 @@ describe('pcap encoding', () => {
     await w.close();
     expect(out.length).toBeGreaterThan(5);
     const seen: string[] = [];
-    const p = new CaptureParser({ source: 'mem', onPacket: (r) => seen.push(`${r.linkType} ${r.tsSec}.${r.tsNsec} ${r.capLen}/${r.origLen} ${r.capLen === 0 ? '-' : r.buf[r.offset]}`) });
+    const p = new CaptureParser({
+      source: 'mem',
+      onPacket: (r) =>
+        seen.push(
+          `${r.linkType} ${r.tsSec}.${r.tsNsec} ${r.capLen}/${r.origLen} ${r.capLen === 0 ? '-' : r.buf[r.offset]}`,
+        ),
+    });
     p.write(Buffer.concat(out));
     p.end();
     expect(seen.length).toBe(50);
@@ -78,14 +95,34 @@ describe('pcap encoding', () => {
     await (writer as PcapWriter | null)?.close();
     // Every source here is at most as precise as its copy, so both print the same digits.
     expect(tcpdump(copy, nano)).toBe(tcpdump(src, nano));
-    const count = (f: string): string => /Number of packets:\s+(\d+)/.exec(execFileSync('capinfos', ['-c', '-M', f], { encoding: 'utf8' }))?.[1] ?? 'none';
+    const count = (f: string): string =>
+      /Number of packets:\s+(\d+)/.exec(execFileSync('capinfos', ['-c', '-M', f], { encoding: 'utf8' }))?.[1] ?? 'none';
     expect(count(copy)).toBe(count(src));
     const fields = (f: string): string =>
-      execFileSync('tshark', ['-r', f, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.cap_len', '-e', 'frame.protocols'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        maxBuffer: 1 << 28,
-      });
+      execFileSync(
+        'tshark',
+        [
+          '-r',
+          f,
+          '-T',
+          'fields',
+          '-e',
+          'frame.number',
+          '-e',
+          'frame.time_epoch',
+          '-e',
+          'frame.len',
+          '-e',
+          'frame.cap_len',
+          '-e',
+          'frame.protocols',
+        ],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          maxBuffer: 1 << 28,
+        },
+      );
     const tsharkCopy = fields(copy);
     expect(tsharkCopy.length).toBeGreaterThan(0);
     expect(tsharkCopy).toBe(fields(src));

@@ -2,14 +2,32 @@ import { CaptureError } from './capture-error';
 import { CaptureParser } from './capture-parser';
 import { ngBlock, ngCustom, ngEpb, ngIdb, ngIsb, ngNrb, ngPb, ngShb, ngSpb, payload } from './synthetic-captures';
 
-type Row = [frame: number, linkType: number, ifId: number, tsSec: number, tsNsec: number, capLen: number, origLen: number, data: string];
+type Row = [
+  frame: number,
+  linkType: number,
+  ifId: number,
+  tsSec: number,
+  tsNsec: number,
+  capLen: number,
+  origLen: number,
+  data: string,
+];
 
 function readAll(file: Buffer): { parser: CaptureParser; rows: Row[] } {
   const rows: Row[] = [];
   const parser = new CaptureParser({
     source: 'synthetic.pcapng',
     onPacket: (r) =>
-      rows.push([r.frame, r.linkType, r.interfaceId, r.tsSec, r.tsNsec, r.capLen, r.origLen, r.buf.toString('hex', r.offset, r.offset + r.capLen)]),
+      rows.push([
+        r.frame,
+        r.linkType,
+        r.interfaceId,
+        r.tsSec,
+        r.tsNsec,
+        r.capLen,
+        r.origLen,
+        r.buf.toString('hex', r.offset, r.offset + r.capLen),
+      ]),
   });
   parser.write(file);
   parser.end();
@@ -109,9 +127,16 @@ describe('pcapng', () => {
     expect(errorOf(huge).err.code).toBe('bad-length');
     expect(errorOf(huge).err.offset).toBe(head.length);
     const gib = errorOf(Buffer.concat([head, ngEpb(true, 0, 0n, a, 60, 1 << 30)])).err;
-    expect([gib.code, gib.offset, gib.reason]).toEqual(['bad-length', head.length, 'packet captured length 1073741824 exceeds the 262144-byte limit']);
+    expect([gib.code, gib.offset, gib.reason]).toEqual([
+      'bad-length',
+      head.length,
+      'packet captured length 1073741824 exceeds the 262144-byte limit',
+    ]);
     const over = errorOf(Buffer.concat([head, ngEpb(true, 0, 0n, a, 60, 80)])).err;
-    expect([over.code, over.reason]).toEqual(['bad-length', 'packet captured length 80 does not fit its 104-byte block']);
+    expect([over.code, over.reason]).toEqual([
+      'bad-length',
+      'packet captured length 80 does not fit its 104-byte block',
+    ]);
   });
 
   it('rejects a captured length above maxCapLen that fits its block, after the packets before it (both byte orders)', () => {
@@ -129,7 +154,11 @@ describe('pcapng', () => {
       expect(frames).toEqual([1, 2]);
       expect(err).toBeInstanceOf(CaptureError);
       const ce = err as CaptureError;
-      expect([ce.code, ce.offset, ce.reason]).toEqual(['bad-length', head.length + 2 * good.length, 'packet captured length 60 exceeds the 59-byte limit']);
+      expect([ce.code, ce.offset, ce.reason]).toEqual([
+        'bad-length',
+        head.length + 2 * good.length,
+        'packet captured length 60 exceeds the 59-byte limit',
+      ]);
     }
   });
 
@@ -138,7 +167,9 @@ describe('pcapng', () => {
     shb.writeUInt32LE(0x11223344, 8);
     expect(errorOf(shb).err.reason).toBe('section header block has an invalid byte-order magic (bytes 44332211)');
     expect(errorOf(ngShb(true, undefined, 2)).err.reason).toBe('unsupported pcapng version 2');
-    expect(errorOf(Buffer.concat([ngShb(true), ngSpb(true, a)])).err.reason).toBe('simple packet block before any interface description block');
+    expect(errorOf(Buffer.concat([ngShb(true), ngSpb(true, a)])).err.reason).toBe(
+      'simple packet block before any interface description block',
+    );
   });
 
   it('accepts a file with a section and no interfaces or packets', () => {

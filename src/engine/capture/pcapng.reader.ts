@@ -65,7 +65,12 @@ export class PcapngReader implements RecordReader {
         const bom = buf.readUInt32LE(pos + 8);
         if (bom === BYTE_ORDER_MAGIC_LE) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
-        else this.fail('bad-format', fileOffset, `section header block has an invalid byte-order magic (bytes ${buf.toString('hex', pos + 8, pos + 12)})`);
+        else
+          this.fail(
+            'bad-format',
+            fileOffset,
+            `section header block has an invalid byte-order magic (bytes ${buf.toString('hex', pos + 8, pos + 12)})`,
+          );
         len = this.le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
         if (len < 28) this.badLength(fileOffset, `section header block length ${len} is below the 28-byte minimum`);
       } else {
@@ -73,7 +78,10 @@ export class PcapngReader implements RecordReader {
         len = this.le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
       }
       if (len < 12 || (len & 3) !== 0 || len > PCAPNG_MAX_BLOCK_LEN) {
-        this.badLength(fileOffset, `block type 0x${type.toString(16)} has invalid length ${len} (must be a multiple of 4, 12..${PCAPNG_MAX_BLOCK_LEN})`);
+        this.badLength(
+          fileOffset,
+          `block type 0x${type.toString(16)} has invalid length ${len} (must be a multiple of 4, 12..${PCAPNG_MAX_BLOCK_LEN})`,
+        );
       }
       if (avail < len) {
         this.need = len;
@@ -81,7 +89,10 @@ export class PcapngReader implements RecordReader {
       }
       const trailer = this.le ? buf.readUInt32LE(pos + len - 4) : buf.readUInt32BE(pos + len - 4);
       if (trailer !== len) {
-        this.badLength(fileOffset, `block type 0x${type.toString(16)} length ${len} does not match its trailing length ${trailer}`);
+        this.badLength(
+          fileOffset,
+          `block type 0x${type.toString(16)} length ${len} does not match its trailing length ${trailer}`,
+        );
       }
       let kind = UnitKind.Other;
       if (type === PCAPNG_EPB || type === PCAPNG_PB) {
@@ -108,15 +119,30 @@ export class PcapngReader implements RecordReader {
         }
         const iface = this.ifaces[ifId];
         if (iface === undefined) {
-          this.fail('bad-format', fileOffset, `packet for interface ${ifId}, but the section describes ${this.ifaces.length} interface(s)`);
+          this.fail(
+            'bad-format',
+            fileOffset,
+            `packet for interface ${ifId}, but the section describes ${this.ifaces.length} interface(s)`,
+          );
         }
         iface.ts.convert(high, low);
-        this.deliver(iface, ifId, iface.ts.sec + iface.tsOffset, iface.ts.nsec, capLen, origLen, buf, pos + 28, fileOffset);
+        this.deliver(
+          iface,
+          ifId,
+          iface.ts.sec + iface.tsOffset,
+          iface.ts.nsec,
+          capLen,
+          origLen,
+          buf,
+          pos + 28,
+          fileOffset,
+        );
         kind = UnitKind.Packet;
       } else if (type === PCAPNG_SPB) {
         if (len < 16) this.badLength(fileOffset, `simple packet block length ${len} is below the 16-byte minimum`);
         const iface = this.ifaces[0];
-        if (iface === undefined) this.fail('bad-format', fileOffset, 'simple packet block before any interface description block');
+        if (iface === undefined)
+          this.fail('bad-format', fileOffset, 'simple packet block before any interface description block');
         const origLen = this.le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
         let capLen = len - 16;
         if (origLen < capLen) capLen = origLen;

@@ -32,8 +32,7 @@ export async function readCapture(
   input: string | NodeJS.ReadableStream,
   opts: ReadCaptureOptions,
 ): Promise<ReadCaptureResult> {
-  const source =
-    opts.source ?? (typeof input === 'string' ? (input === '-' ? 'stdin' : input) : 'stream');
+  const source = opts.source ?? (typeof input === 'string' ? (input === '-' ? 'stdin' : input) : 'stream');
   const parser = new CaptureParser({ source, onPacket: opts.onPacket, maxCapLen: opts.maxCapLen });
   const stream: NodeJS.ReadableStream =
     typeof input !== 'string'

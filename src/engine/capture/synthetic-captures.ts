@@ -56,7 +56,12 @@ export function synthPcap(opts: SynthPcapOptions, records: SynthPcapRecord[]): B
     u32(le, opts.linkField ?? opts.linkType ?? 1),
   ];
   for (const r of records) {
-    parts.push(u32(le, r.tsSec), u32(le, r.tsFrac), u32(le, r.capLenField ?? r.data.length), u32(le, r.origLen ?? r.data.length));
+    parts.push(
+      u32(le, r.tsSec),
+      u32(le, r.tsFrac),
+      u32(le, r.capLenField ?? r.data.length),
+      u32(le, r.origLen ?? r.data.length),
+    );
     if (opts.modified === true) parts.push(Buffer.alloc(8, 0x77));
     parts.push(r.data);
   }
@@ -64,10 +69,21 @@ export function synthPcap(opts: SynthPcapOptions, records: SynthPcapRecord[]): B
 }
 
 /** A generic pcapng block: type, length, body (padded), options (already encoded), length. */
-export function ngBlock(le: boolean, type: number, body: Buffer, lenOverride?: number, trailerOverride?: number): Buffer {
+export function ngBlock(
+  le: boolean,
+  type: number,
+  body: Buffer,
+  lenOverride?: number,
+  trailerOverride?: number,
+): Buffer {
   const padded = pad4(body);
   const len = 12 + padded.length;
-  return Buffer.concat([u32(le, type), u32(le, lenOverride ?? len), padded, u32(le, trailerOverride ?? lenOverride ?? len)]);
+  return Buffer.concat([
+    u32(le, type),
+    u32(le, lenOverride ?? len),
+    padded,
+    u32(le, trailerOverride ?? lenOverride ?? len),
+  ]);
 }
 
 export function ngOption(le: boolean, code: number, value: Buffer): Buffer {
@@ -105,14 +121,30 @@ export function ngIdb(le: boolean, linkType: number, o: SynthIdbOptions = {}): B
 }
 
 /** EPB with a 64-bit timestamp in interface units. */
-export function ngEpb(le: boolean, ifId: number, ts: bigint, data: Buffer, origLen = data.length, capLenField = data.length): Buffer {
+export function ngEpb(
+  le: boolean,
+  ifId: number,
+  ts: bigint,
+  data: Buffer,
+  origLen = data.length,
+  capLenField = data.length,
+): Buffer {
   const high = Number(ts >> 32n);
   const low = Number(ts & 0xffffffffn);
   const comment = ngOption(le, 1, Buffer.from('c'));
   return ngBlock(
     le,
     6,
-    Buffer.concat([u32(le, ifId), u32(le, high), u32(le, low), u32(le, capLenField), u32(le, origLen), pad4(data), comment, ngEndOfOptions(le)]),
+    Buffer.concat([
+      u32(le, ifId),
+      u32(le, high),
+      u32(le, low),
+      u32(le, capLenField),
+      u32(le, origLen),
+      pad4(data),
+      comment,
+      ngEndOfOptions(le),
+    ]),
   );
 }
 
@@ -120,7 +152,19 @@ export function ngEpb(le: boolean, ifId: number, ts: bigint, data: Buffer, origL
 export function ngPb(le: boolean, ifId: number, ts: bigint, data: Buffer, origLen = data.length): Buffer {
   const high = Number(ts >> 32n);
   const low = Number(ts & 0xffffffffn);
-  return ngBlock(le, 2, Buffer.concat([u16(le, ifId), u16(le, 0), u32(le, high), u32(le, low), u32(le, data.length), u32(le, origLen), pad4(data)]));
+  return ngBlock(
+    le,
+    2,
+    Buffer.concat([
+      u16(le, ifId),
+      u16(le, 0),
+      u32(le, high),
+      u32(le, low),
+      u32(le, data.length),
+      u32(le, origLen),
+      pad4(data),
+    ]),
+  );
 }
 
 export function ngSpb(le: boolean, data: Buffer, origLen = data.length): Buffer {

@@ -74,7 +74,8 @@ const KINDS = {
     type: 'ip-options',
     severity: 'low',
     title: (d) => `Unusual IP options (${d})`,
-    explain: 'IPv4 options are rare on modern networks and often dropped by routers (RFC 7126); their presence is unusual.',
+    explain:
+      'IPv4 options are rare on modern networks and often dropped by routers (RFC 7126); their presence is unusual.',
   },
   'unusual-protocol': {
     type: 'unusual-ip-protocol',
@@ -215,7 +216,9 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
 
   restore(state: PacketAnomalyState): void {
     this.sources = new Map();
-    for (const [kind, t] of Object.entries(state.sources) as Array<[Kind, { keys: string[]; aggregatedFrom: number | null }]>) {
+    for (const [kind, t] of Object.entries(state.sources) as Array<
+      [Kind, { keys: string[]; aggregatedFrom: number | null }]
+    >) {
       this.sources.set(kind, { keys: new Set(t.keys), aggregatedFrom: t.aggregatedFrom });
     }
   }

@@ -8,7 +8,16 @@ import { ProtocolDispatcher, type ProtocolHandlers, type ProtocolName } from './
  * Test/bench helper: read a capture, decode, reassemble and dispatch with every protocol
  * enabled, recording each parser event as [kind, event]. Not used by the pipeline.
  */
-export const ALL_PROTOCOLS: ReadonlySet<ProtocolName> = new Set(['dns', 'tls', 'http', 'ftp', 'pop3', 'imap', 'smtp', 'telnet']);
+export const ALL_PROTOCOLS: ReadonlySet<ProtocolName> = new Set([
+  'dns',
+  'tls',
+  'http',
+  'ftp',
+  'pop3',
+  'imap',
+  'smtp',
+  'telnet',
+]);
 
 export type RecordedEvent = [string, unknown];
 

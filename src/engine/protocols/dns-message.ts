@@ -29,12 +29,19 @@ function dataText(type: string, data: unknown): string {
   }
   if (Buffer.isBuffer(data)) return data.toString('hex');
   try {
-    return JSON.stringify(data, (_k, v: unknown) => {
-      if (v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
-        return Buffer.from((v as { data: number[] }).data).toString('hex');
-      }
-      return v;
-    }) ?? '';
+    return (
+      JSON.stringify(data, (_k, v: unknown) => {
+        if (
+          v !== null &&
+          typeof v === 'object' &&
+          (v as { type?: unknown }).type === 'Buffer' &&
+          Array.isArray((v as { data?: unknown }).data)
+        ) {
+          return Buffer.from((v as { data: number[] }).data).toString('hex');
+        }
+        return v;
+      }) ?? ''
+    );
   } catch {
     return '';
   }
@@ -47,7 +54,13 @@ function answers(list: dnsPacket.Answer[] | undefined): DnsAnswer[] {
     const type = typeName(a.type);
     if (type === 'OPT') {
       // EDNS pseudo-record: "class" is the UDP payload size, no TTL semantics.
-      out.push({ name: a.name, type, class: String((a as { udpPayloadSize?: number }).udpPayloadSize ?? ''), ttl: 0, data: '' });
+      out.push({
+        name: a.name,
+        type,
+        class: String((a as { udpPayloadSize?: number }).udpPayloadSize ?? ''),
+        ttl: 0,
+        data: '',
+      });
       continue;
     }
     const r = a as { name: string; class?: unknown; ttl?: number; data?: unknown };
@@ -89,7 +102,8 @@ export function decodeDnsMessage(msg: Buffer, ctx: DnsWireContext): DnsMessageEv
   }
   const flags = d.flags ?? 0;
   const questions: DnsQuestion[] = [];
-  for (const q of d.questions ?? []) questions.push({ name: q.name, type: typeName(q.type), class: className(q.class) });
+  for (const q of d.questions ?? [])
+    questions.push({ name: q.name, type: typeName(q.type), class: className(q.class) });
   const ev: DnsMessageEvent = {
     frame: ctx.frame,
     time: ctx.time,

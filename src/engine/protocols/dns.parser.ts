@@ -72,6 +72,10 @@ export class DnsTcpParser implements StreamParser {
   }
 
   snapshot(): DnsTcpState {
-    return { p: [b64(this.pending[0]), b64(this.pending[1])], malformed: this.malformed, dead: [this.dead[0], this.dead[1]] };
+    return {
+      p: [b64(this.pending[0]), b64(this.pending[1])],
+      malformed: this.malformed,
+      dead: [this.dead[0], this.dead[1]],
+    };
   }
 }

@@ -1,5 +1,12 @@
 import type { ConnectionInfo } from '../events';
-import { LineProtocolParser, NumericReplyCollector, splitVerb, type LineHandlers, type LineParserOptions, type LineParserState } from './line-protocol.parser';
+import {
+  LineProtocolParser,
+  NumericReplyCollector,
+  splitVerb,
+  type LineHandlers,
+  type LineParserOptions,
+  type LineParserState,
+} from './line-protocol.parser';
 
 /** FTP control connection (RFC 959): commands, multi-line numeric replies; stops after AUTH TLS + 234. */
 export class FtpParser extends LineProtocolParser {

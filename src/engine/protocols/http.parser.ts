@@ -87,7 +87,14 @@ export class HttpParser implements StreamParser {
     if (state !== undefined) {
       for (let i = 0; i < 2; i++) {
         const s = state.d[i];
-        this.d[i] = { mode: s.mode, pending: fromB64(s.pending), msg: s.msg, remaining: s.remaining, bodyLength: s.bodyLength, body: fromB64(s.body) };
+        this.d[i] = {
+          mode: s.mode,
+          pending: fromB64(s.pending),
+          msg: s.msg,
+          remaining: s.remaining,
+          bodyLength: s.bodyLength,
+          body: fromB64(s.body),
+        };
       }
       this.methods = state.methods.slice();
     }
@@ -145,7 +152,14 @@ export class HttpParser implements StreamParser {
 
   snapshot(): HttpState {
     return {
-      d: this.d.map((s) => ({ mode: s.mode, pending: b64(s.pending), msg: s.msg, remaining: s.remaining, bodyLength: s.bodyLength, body: b64(s.body) })),
+      d: this.d.map((s) => ({
+        mode: s.mode,
+        pending: b64(s.pending),
+        msg: s.msg,
+        remaining: s.remaining,
+        bodyLength: s.bodyLength,
+        body: b64(s.body),
+      })),
       methods: this.methods.slice(),
     };
   }

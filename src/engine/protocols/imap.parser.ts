@@ -1,5 +1,10 @@
 import type { ConnectionInfo } from '../events';
-import { LineProtocolParser, type LineHandlers, type LineParserOptions, type LineParserState } from './line-protocol.parser';
+import {
+  LineProtocolParser,
+  type LineHandlers,
+  type LineParserOptions,
+  type LineParserState,
+} from './line-protocol.parser';
 
 /**
  * IMAP4 (RFC 9051): tagged commands and tagged/untagged replies. Literals `{n}` / `{n+}` are
@@ -84,7 +89,7 @@ export class ImapParser extends LineProtocolParser {
     const sp2 = line.indexOf(' ', sp1 + 1);
     const status = (sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2)).toUpperCase();
     this.reply(status, sp2 < 0 ? '' : line.slice(sp2 + 1), tag);
-    if (tag === '*' ) return;
+    if (tag === '*') return;
     if (tag === this.authTag) this.authTag = '';
     if (tag === this.tlsTag) {
       this.tlsTag = '';

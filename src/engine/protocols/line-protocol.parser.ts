@@ -199,14 +199,28 @@ export abstract class LineProtocolParser implements StreamParser {
 
   protected command(command: string, argument: string, tag?: string): void {
     if (this.h.onLineCommand === undefined) return;
-    const ev: LineCommandEvent = { conn: this.conn, protocol: this.protocol, frame: this.frame, time: this.time, command, argument };
+    const ev: LineCommandEvent = {
+      conn: this.conn,
+      protocol: this.protocol,
+      frame: this.frame,
+      time: this.time,
+      command,
+      argument,
+    };
     if (tag !== undefined) ev.tag = tag;
     this.h.onLineCommand(ev);
   }
 
   protected reply(status: string, text: string, tag?: string): void {
     if (this.h.onLineReply === undefined) return;
-    const ev: LineReplyEvent = { conn: this.conn, protocol: this.protocol, frame: this.frame, time: this.time, status, text };
+    const ev: LineReplyEvent = {
+      conn: this.conn,
+      protocol: this.protocol,
+      frame: this.frame,
+      time: this.time,
+      status,
+      text,
+    };
     if (tag !== undefined) ev.tag = tag;
     this.h.onLineReply(ev);
   }

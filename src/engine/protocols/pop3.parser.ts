@@ -1,5 +1,11 @@
 import type { ConnectionInfo, Direction } from '../events';
-import { LineProtocolParser, splitVerb, type LineHandlers, type LineParserOptions, type LineParserState } from './line-protocol.parser';
+import {
+  LineProtocolParser,
+  splitVerb,
+  type LineHandlers,
+  type LineParserOptions,
+  type LineParserState,
+} from './line-protocol.parser';
 
 /**
  * POP3 (RFC 1939, 2449, 5034): commands, +OK/-ERR replies. Multi-line responses (RETR, TOP,
@@ -54,7 +60,8 @@ export class Pop3Parser extends LineProtocolParser {
     const cmd = this.queue.length > 0 ? (this.queue.shift() as string) : '';
     if (status !== '+OK') return;
     if (cmd === 'STLS') this.stopAll();
-    else if (cmd === 'RETR+' || cmd === 'TOP+' || cmd === 'CAPA' || cmd === 'LIST' || cmd === 'UIDL' || cmd === 'AUTH') this.multiline = true;
+    else if (cmd === 'RETR+' || cmd === 'TOP+' || cmd === 'CAPA' || cmd === 'LIST' || cmd === 'UIDL' || cmd === 'AUTH')
+      this.multiline = true;
   }
 
   protected override afterGap(dir: Direction): void {

@@ -3,7 +3,13 @@ import { ALL_PROTOCOLS, recordingHandlers, type RecordedEvent } from './capture-
 import { ProtocolDispatcher } from './protocol-dispatcher';
 
 function conn(port: number): ConnectionInfo {
-  return { id: `10.0.0.1:50000-10.0.0.2:${port}#1`, transport: 'tcp', client: { ip: '10.0.0.1', port: 50000 }, server: { ip: '10.0.0.2', port }, startTime: 0 };
+  return {
+    id: `10.0.0.1:50000-10.0.0.2:${port}#1`,
+    transport: 'tcp',
+    client: { ip: '10.0.0.1', port: 50000 },
+    server: { ip: '10.0.0.2', port },
+    startTime: 0,
+  };
 }
 
 type Msg = [Direction, string | Buffer];
@@ -71,10 +77,12 @@ const SMTP: Msg[] = [
 describe('ProtocolDispatcher + line protocols', () => {
   it('SMTP: multi-line replies, SASL data, DATA content skipped, STARTTLS stops parsing', () => {
     const ev = brief(feed(conn(2525), SMTP));
-    const cmds = ev.filter((e) => (e as [string])[0] === 'command').map((e) => {
-      const x = (e as [string, { command: string; argument: string; frame: number }])[1];
-      return [x.frame, x.command, x.argument];
-    });
+    const cmds = ev
+      .filter((e) => (e as [string])[0] === 'command')
+      .map((e) => {
+        const x = (e as [string, { command: string; argument: string; frame: number }])[1];
+        return [x.frame, x.command, x.argument];
+      });
     expect(cmds).toEqual([
       [2, 'EHLO', 'client'],
       [4, 'AUTH', 'LOGIN'],
@@ -84,10 +92,12 @@ describe('ProtocolDispatcher + line protocols', () => {
       [8, 'DATA', ''],
       [12, 'STARTTLS', ''],
     ]);
-    const replies = ev.filter((e) => (e as [string])[0] === 'reply').map((e) => {
-      const x = (e as [string, { status: string; text: string }])[1];
-      return [x.status, x.text];
-    });
+    const replies = ev
+      .filter((e) => (e as [string])[0] === 'reply')
+      .map((e) => {
+        const x = (e as [string, { status: string; text: string }])[1];
+        return [x.status, x.text];
+      });
     expect(replies).toEqual([
       ['220', 'mx.example.org ESMTP Postfix'],
       ['250', 'mx.example.org\nAUTH PLAIN LOGIN\nSTARTTLS'],
@@ -118,7 +128,9 @@ describe('ProtocolDispatcher + line protocols', () => {
 
   it('IMAP: literals are counted not parsed, server literals skipped, STARTTLS stops', () => {
     const ev = brief(feed(conn(1143), IMAP)) as [string, Record<string, unknown>][];
-    expect(ev.map(([k, x]) => [k, x.tag, k === 'command' ? x.command : x.status, k === 'command' ? x.argument : x.text])).toEqual([
+    expect(
+      ev.map(([k, x]) => [k, x.tag, k === 'command' ? x.command : x.status, k === 'command' ? x.argument : x.text]),
+    ).toEqual([
       ['reply', '*', 'OK', 'IMAP4rev1 ready'],
       ['command', 'a1', 'LOGIN', '{5} {8}'],
       ['reply', 'a1', 'OK', 'LOGIN completed'],
@@ -157,8 +169,14 @@ describe('ProtocolDispatcher + line protocols', () => {
   });
 
   const HTTP: Msg[] = [
-    ['toServer', 'GET /a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nuser\r\n5;x=1\r\n=bob&\r\n0\r\nX-T: 1\r\n\r\nHEAD /c HTTP/1.1\r\n\r\n'],
-    ['toClient', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'],
+    [
+      'toServer',
+      'GET /a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nuser\r\n5;x=1\r\n=bob&\r\n0\r\nX-T: 1\r\n\r\nHEAD /c HTTP/1.1\r\n\r\n',
+    ],
+    [
+      'toClient',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    ],
     ['toClient', 'HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n'],
     ['toServer', 'PUT /d HTTP/1.0\r\nContent-Length: 3\r\n\r\nxyz'],
     ['toClient', 'HTTP/1.0 204 No Content\r\n\r\nHTTP/1.0 200 OK\r\n\r\nuntil close'],
@@ -168,7 +186,9 @@ describe('ProtocolDispatcher + line protocols', () => {
     const ev = brief(feed(conn(8000), HTTP)) as [string, Record<string, unknown>][];
     expect(
       ev.map(([k, x]) =>
-        k === 'httpRequest' ? [x.frame, x.method, x.target, x.host, x.body, x.bodyLength] : [x.frame, x.status, x.reason, x.bodyLength],
+        k === 'httpRequest'
+          ? [x.frame, x.method, x.target, x.host, x.body, x.bodyLength]
+          : [x.frame, x.status, x.reason, x.bodyLength],
       ),
     ).toEqual([
       [1, 'GET', '/a', 'h', '', 0],
@@ -198,7 +218,10 @@ describe('ProtocolDispatcher + line protocols', () => {
       ['toServer', Buffer.from([255, 251, 24, 0x72, 0x6f, 0x6f, 0x74, 13, 10])],
     ];
     const text = (ev: RecordedEvent[], dir: Direction): string =>
-      ev.filter(([, e]) => (e as { dir: string }).dir === dir).map(([, e]) => (e as { text: string }).text).join('');
+      ev
+        .filter(([, e]) => (e as { dir: string }).dir === dir)
+        .map(([, e]) => (e as { text: string }).text)
+        .join('');
     const whole = feed(conn(23), msgs);
     expect(text(whole, 'toClient')).toBe('log\xff!');
     expect(text(whole, 'toServer')).toBe('root\r\n');
@@ -215,7 +238,9 @@ describe('ProtocolDispatcher + line protocols', () => {
     const framed = Buffer.concat([Buffer.from([0, q.length]), q]);
     const msgs: Msg[] = [['toServer', Buffer.concat([framed, framed])]];
     const ev = feed(conn(53), msgs);
-    expect(ev.map(([k, e]) => [k, (e as { id: number }).id, (e as { questions: { name: string }[] }).questions[0].name])).toEqual([
+    expect(
+      ev.map(([k, e]) => [k, (e as { id: number }).id, (e as { questions: { name: string }[] }).questions[0].name]),
+    ).toEqual([
       ['dns', 0xabcd, 'example.com'],
       ['dns', 0xabcd, 'example.com'],
     ]);

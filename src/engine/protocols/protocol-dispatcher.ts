@@ -175,7 +175,12 @@ export class ProtocolDispatcher implements StreamSink {
   snapshot(): DispatcherState {
     const conns: DispatcherState['conns'] = [];
     for (const x of this.conns.values()) {
-      conns.push({ conn: x.conn, proto: x.proto, sniff: [b64(x.sniff[0]), b64(x.sniff[1])], state: x.parser === null ? null : x.parser.snapshot() });
+      conns.push({
+        conn: x.conn,
+        proto: x.proto,
+        sniff: [b64(x.sniff[0]), b64(x.sniff[1])],
+        state: x.parser === null ? null : x.parser.snapshot(),
+      });
     }
     return { v: 1, stats: { ...this.stats, connections: { ...this.stats.connections } }, conns };
   }
@@ -186,7 +191,12 @@ export class ProtocolDispatcher implements StreamSink {
     this.stats.dnsMalformed = s.stats.dnsMalformed;
     this.stats.connections = { ...s.stats.connections };
     for (const c of s.conns) {
-      const entry: Entry = { conn: c.conn, proto: c.proto, sniff: [fromB64(c.sniff[0]), fromB64(c.sniff[1])], parser: null };
+      const entry: Entry = {
+        conn: c.conn,
+        proto: c.proto,
+        sniff: [fromB64(c.sniff[0]), fromB64(c.sniff[1])],
+        parser: null,
+      };
       if (c.proto !== null && c.proto !== NONE) this.start(entry, c.proto, c.state);
       this.conns.set(c.conn.id, entry);
     }
@@ -217,7 +227,12 @@ export class ProtocolDispatcher implements StreamSink {
         entry.parser = new DnsTcpParser(entry.conn, h.onDns?.bind(h), restoring ? (state as DnsTcpState) : undefined);
         break;
       case 'tls':
-        entry.parser = new TlsParser(entry.conn, h, { maxHandshakeBytes: o.maxHandshakeBytes }, restoring ? (state as TlsState) : undefined);
+        entry.parser = new TlsParser(
+          entry.conn,
+          h,
+          { maxHandshakeBytes: o.maxHandshakeBytes },
+          restoring ? (state as TlsState) : undefined,
+        );
         break;
       case 'http':
         entry.parser = new HttpParser(entry.conn, h, o, restoring ? (state as HttpState) : undefined);
@@ -235,7 +250,11 @@ export class ProtocolDispatcher implements StreamSink {
         entry.parser = new SmtpParser(entry.conn, h, line, ls);
         break;
       case 'telnet':
-        entry.parser = new TelnetParser(entry.conn, h.onTelnetText?.bind(h), restoring ? (state as TelnetState) : undefined);
+        entry.parser = new TelnetParser(
+          entry.conn,
+          h.onTelnetText?.bind(h),
+          restoring ? (state as TelnetState) : undefined,
+        );
         break;
     }
   }

@@ -15,7 +15,26 @@ export type SniffResult = SniffedProtocol | typeof MORE | typeof NONE;
 /** Bytes after which an undecided direction falls back to the port hint. */
 export const SNIFF_LIMIT = 256;
 
-const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH'];
+const METHODS = [
+  'GET',
+  'POST',
+  'HEAD',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'PATCH',
+  'CONNECT',
+  'TRACE',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'REPORT',
+  'SEARCH',
+];
 const SMTP_PORTS = new Set([25, 465, 587, 2525]);
 const FTP_PORTS = new Set([21, 990, 2121]);
 

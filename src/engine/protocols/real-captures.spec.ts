@@ -5,7 +5,15 @@ import { readCapture } from '../capture/read-capture';
 import { DecodedPacket } from '../decode/decoded-packet';
 import { PacketDecoder } from '../decode/packet.decoder';
 import type { PacketRecord } from '../capture/packet-record';
-import type { DnsMessageEvent, LineCommandEvent, LineReplyEvent, TelnetTextEvent, TlsCertificateEvent, TlsClientHelloEvent, HttpRequestEvent } from '../events';
+import type {
+  DnsMessageEvent,
+  LineCommandEvent,
+  LineReplyEvent,
+  TelnetTextEvent,
+  TlsCertificateEvent,
+  TlsClientHelloEvent,
+  HttpRequestEvent,
+} from '../events';
 import { TcpReassembler } from '../reassembly/tcp-reassembler';
 import { ALL_PROTOCOLS, parseCapture, recordingHandlers, type RecordedEvent } from './capture-harness';
 import { ProtocolDispatcher } from './protocol-dispatcher';
@@ -77,17 +85,25 @@ d('protocol parsers on real captures', () => {
     // Same hashes as tshark's view of the certificates.
     let tsharkHex = '';
     try {
-      tsharkHex = execFileSync('tshark', ['-r', file, '-Y', 'tls.handshake.certificate', '-T', 'fields', '-e', 'tls.handshake.certificate'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      tsharkHex = execFileSync(
+        'tshark',
+        ['-r', file, '-Y', 'tls.handshake.certificate', '-T', 'fields', '-e', 'tls.handshake.certificate'],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
     } catch {
       return; // tshark not installed: the literal hashes above still hold
     }
     const hashes = tsharkHex
       .trim()
       .split('\n')
-      .map((h) => createHash('sha256').update(Buffer.from(h.split(',')[0].replace(/:/g, ''), 'hex')).digest('hex'));
+      .map((h) =>
+        createHash('sha256')
+          .update(Buffer.from(h.split(',')[0].replace(/:/g, ''), 'hex'))
+          .digest('hex'),
+      );
     expect(hashes).toEqual(certs.map((c) => c.chain[0].sha256));
   });
 
@@ -122,14 +138,18 @@ d('protocol parsers on real captures', () => {
     const { events } = await parseCapture(`${PCAPS}/public/tls__tls13-draft28__tls13_draft28.pcap`);
     const h = of<TlsClientHelloEvent>(events, 'clientHello')[0];
     expect(h.supportedVersions).toEqual([0x7f1c, 0x0303, 0x0302, 0x0301]);
-    expect(of<{ selectedVersion: number }>(events, 'serverHello').map((s) => s.selectedVersion)).toEqual([0x7f1c, 0x7f1c]);
+    expect(of<{ selectedVersion: number }>(events, 'serverHello').map((s) => s.selectedVersion)).toEqual([
+      0x7f1c, 0x7f1c,
+    ]);
     expect(h.conn.client).toEqual({ ip: '::1', port: 39632 });
   });
 
   it('DNS over TCP: query and response for www.google.com', async () => {
     const { events } = await parseCapture(`${PCAPS}/public/dns__dns-tcp-www-google-com__dns.pcap`);
     const dns = of<DnsMessageEvent>(events, 'dns');
-    expect(dns.map((m) => [m.frame, m.transport, m.id, m.isResponse, m.questions[0].name, m.questions[0].type])).toEqual([
+    expect(
+      dns.map((m) => [m.frame, m.transport, m.id, m.isResponse, m.questions[0].name, m.questions[0].type]),
+    ).toEqual([
       [4, 'tcp', 24440, false, 'www.google.com', 'A'],
       [6, 'tcp', 24440, true, 'www.google.com', 'A'],
     ]);
@@ -164,12 +184,20 @@ d('protocol parsers on real captures', () => {
     const { events } = await parseCapture(`${PCAPS}/public/telnet__telnet-01__telnet.pcap`);
     const t = of<TelnetTextEvent>(events, 'telnet');
     const toServer = t.filter((e) => e.dir === 'toServer').map((e) => e.text);
-    expect(toServer).toEqual(['fake\r\n', 'user\r\n', '/sbin/ping www.yahoo.com\r\n', 'ls\r\n', 'ls -a\r\n', 'exit\r\n']);
-    expect(t.filter((e) => e.dir === 'toClient').map((e) => e.text).slice(0, 3)).toEqual([
-      '\r\nOpenBSD/i386 (oof) (ttyp2)\r\n\r\n',
-      'login: ',
-      'Password:',
+    expect(toServer).toEqual([
+      'fake\r\n',
+      'user\r\n',
+      '/sbin/ping www.yahoo.com\r\n',
+      'ls\r\n',
+      'ls -a\r\n',
+      'exit\r\n',
     ]);
+    expect(
+      t
+        .filter((e) => e.dir === 'toClient')
+        .map((e) => e.text)
+        .slice(0, 3),
+    ).toEqual(['\r\nOpenBSD/i386 (oof) (ttyp2)\r\n\r\n', 'login: ', 'Password:']);
     expect(t.some((e) => e.text.includes('\xff'))).toBe(false);
   });
 
@@ -185,7 +213,8 @@ d('protocol parsers on real captures', () => {
   ])('%s: split at every packet boundary gives the single-pass events', async (name) => {
     const packets: PacketRecord[] = [];
     await readCapture(`${PCAPS}/${name}`, {
-      onPacket: (r) => packets.push({ ...r, buf: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)), offset: 0 }),
+      onPacket: (r) =>
+        packets.push({ ...r, buf: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)), offset: 0 }),
     });
     const run = (from: number, to: number, state: string | null, out: RecordedEvent[]): string => {
       const dispatcher = new ProtocolDispatcher(recordingHandlers(out), ALL_PROTOCOLS);

@@ -1,5 +1,12 @@
 import type { ConnectionInfo, Direction } from '../events';
-import { LineProtocolParser, NumericReplyCollector, splitVerb, type LineHandlers, type LineParserOptions, type LineParserState } from './line-protocol.parser';
+import {
+  LineProtocolParser,
+  NumericReplyCollector,
+  splitVerb,
+  type LineHandlers,
+  type LineParserOptions,
+  type LineParserState,
+} from './line-protocol.parser';
 
 /**
  * SMTP (RFC 5321): commands and multi-line replies. Message content after DATA/354 is not

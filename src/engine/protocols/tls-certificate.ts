@@ -115,7 +115,8 @@ export function parseCertificate(der: Buffer): TlsCertificateInfo | null {
     info.keyType = key.asymmetricKeyType;
     const det = key.asymmetricKeyDetails;
     if (det?.modulusLength !== undefined) info.keyBits = det.modulusLength;
-    else if (det?.namedCurve !== undefined && CURVE_BITS[det.namedCurve] !== undefined) info.keyBits = CURVE_BITS[det.namedCurve];
+    else if (det?.namedCurve !== undefined && CURVE_BITS[det.namedCurve] !== undefined)
+      info.keyBits = CURVE_BITS[det.namedCurve];
     else if (info.keyType === 'ed25519') info.keyBits = 256;
     else if (info.keyType === 'ed448') info.keyBits = 456;
     info.selfSigned = subject === issuer && x.verify(key);

@@ -101,7 +101,11 @@ export class TlsParser implements StreamParser {
   }
 
   snapshot(): TlsState {
-    return { rec: [b64(this.rec[0]), b64(this.rec[1])], hs: [b64(this.hs[0]), b64(this.hs[1])], stop: [this.stop[0], this.stop[1]] };
+    return {
+      rec: [b64(this.rec[0]), b64(this.rec[1])],
+      hs: [b64(this.hs[0]), b64(this.hs[1])],
+      stop: [this.stop[0], this.stop[1]],
+    };
   }
 
   private halt(i: number): void {
@@ -134,10 +138,12 @@ export class TlsParser implements StreamParser {
   private message(type: number, body: Buffer, e: StreamDataEvent): void {
     if (type === HS_CLIENT_HELLO && e.dir === 'toServer') {
       const f = parseClientHello(body);
-      if (f !== null && this.h.onTlsClientHello !== undefined) this.h.onTlsClientHello({ conn: this.conn, frame: e.frame, time: e.time, ...f });
+      if (f !== null && this.h.onTlsClientHello !== undefined)
+        this.h.onTlsClientHello({ conn: this.conn, frame: e.frame, time: e.time, ...f });
     } else if (type === HS_SERVER_HELLO && e.dir === 'toClient') {
       const f = parseServerHello(body);
-      if (f !== null && this.h.onTlsServerHello !== undefined) this.h.onTlsServerHello({ conn: this.conn, frame: e.frame, time: e.time, ...f });
+      if (f !== null && this.h.onTlsServerHello !== undefined)
+        this.h.onTlsServerHello({ conn: this.conn, frame: e.frame, time: e.time, ...f });
       // TLS 1.3: everything after ServerHello is encrypted.
       if (f !== null && f.selectedVersion === 0x0304) this.halt(1);
     } else if (type === HS_CERTIFICATE && e.dir === 'toClient') {

@@ -31,11 +31,23 @@ export class FlowKeyBuilder {
     const lo = low ? so : dOff;
     const hi = low ? dOff : so;
     return String.fromCharCode(
-      b.readUInt16BE(lo), b.readUInt16BE(lo + 2), b.readUInt16BE(lo + 4), b.readUInt16BE(lo + 6),
-      b.readUInt16BE(lo + 8), b.readUInt16BE(lo + 10), b.readUInt16BE(lo + 12), b.readUInt16BE(lo + 14),
+      b.readUInt16BE(lo),
+      b.readUInt16BE(lo + 2),
+      b.readUInt16BE(lo + 4),
+      b.readUInt16BE(lo + 6),
+      b.readUInt16BE(lo + 8),
+      b.readUInt16BE(lo + 10),
+      b.readUInt16BE(lo + 12),
+      b.readUInt16BE(lo + 14),
       low ? sp : dp,
-      b.readUInt16BE(hi), b.readUInt16BE(hi + 2), b.readUInt16BE(hi + 4), b.readUInt16BE(hi + 6),
-      b.readUInt16BE(hi + 8), b.readUInt16BE(hi + 10), b.readUInt16BE(hi + 12), b.readUInt16BE(hi + 14),
+      b.readUInt16BE(hi),
+      b.readUInt16BE(hi + 2),
+      b.readUInt16BE(hi + 4),
+      b.readUInt16BE(hi + 6),
+      b.readUInt16BE(hi + 8),
+      b.readUInt16BE(hi + 10),
+      b.readUInt16BE(hi + 12),
+      b.readUInt16BE(hi + 14),
       low ? dp : sp,
     );
   }

@@ -195,7 +195,9 @@ export class StreamDirection {
     const segs: [number, string][] = [];
     for (let i = 0; i < this.segs.length; i++) segs.push([this.segs[i].off, this.segs[i].data.toString('base64')]);
     const hist =
-      this.hist !== null && this.histLen > 0 ? this.hist.subarray(this.hist.length - this.histLen).toString('base64') : '';
+      this.hist !== null && this.histLen > 0
+        ? this.hist.subarray(this.hist.length - this.histLen).toString('base64')
+        : '';
     return { seen: this.seen, nextSeq: this.nextSeq, nextOffset: this.nextOffset, fin: this.fin, segs, hist };
   }
 

@@ -100,7 +100,15 @@ describe('TcpReassembler', () => {
       { t: 'data', dir: 'toClient', off: 0, data: 'HTTP/1.1 200 OK\r\n', frame: 5 },
       { t: 'close', reason: 'fin', frame: 7 },
     ]);
-    expect(r.stats).toEqual({ streams: 1, active: 0, bytes: 35, gaps: 0, overlaps: 0, conflictingOverlaps: 0, evicted: 0 });
+    expect(r.stats).toEqual({
+      streams: 1,
+      active: 0,
+      bytes: 35,
+      gaps: 0,
+      overlaps: 0,
+      conflictingOverlaps: 0,
+      evicted: 0,
+    });
   });
 
   it('reorders out-of-order segments and drops exact retransmissions as non-conflicting overlaps', () => {
@@ -290,6 +298,8 @@ describe('TcpReassembler', () => {
       r2.flush(2000, segs.length);
       expect([...first.events, ...second.events]).toEqual(whole);
     }
-    expect(whole.filter((e) => e.t === 'overlap')).toEqual([{ t: 'overlap', dir: 'toServer', off: 4, len: 4, conflicting: true }]);
+    expect(whole.filter((e) => e.t === 'overlap')).toEqual([
+      { t: 'overlap', dir: 'toServer', off: 4, len: 4, conflicting: true },
+    ]);
   });
 });

@@ -135,7 +135,15 @@ class DirOutput implements DirectionOutput {
 }
 
 export class TcpReassembler {
-  readonly stats: ReassemblerStats = { streams: 0, active: 0, bytes: 0, gaps: 0, overlaps: 0, conflictingOverlaps: 0, evicted: 0 };
+  readonly stats: ReassemblerStats = {
+    streams: 0,
+    active: 0,
+    bytes: 0,
+    gaps: 0,
+    overlaps: 0,
+    conflictingOverlaps: 0,
+    evicted: 0,
+  };
   /** @internal maintained by the directions' outputs. */
   totalBuffered = 0;
   private readonly opts: Required<ReassemblyOptions>;
@@ -174,7 +182,13 @@ export class TcpReassembler {
         return;
       }
     }
-    if (s !== undefined && pureSyn && s.clientSyn !== -1 && s.clientSyn !== p.tcpSeq >>> 0 && srcIsLow === s.clientIsLow) {
+    if (
+      s !== undefined &&
+      pureSyn &&
+      s.clientSyn !== -1 &&
+      s.clientSyn !== p.tcpSeq >>> 0 &&
+      srcIsLow === s.clientIsLow
+    ) {
       // Same 4-tuple, new ISN: the old connection ended without us seeing it.
       this.finish(s, 'end');
       this.streams.delete(key);
@@ -300,13 +314,15 @@ export class TcpReassembler {
   /** @internal */
   emitData(conn: ConnectionInfo, dir: Direction, streamOffset: number, data: Buffer): void {
     this.stats.bytes += data.length;
-    if (this.sink.onData !== undefined) this.sink.onData({ conn, dir, data, streamOffset, frame: this.frame, time: this.time });
+    if (this.sink.onData !== undefined)
+      this.sink.onData({ conn, dir, data, streamOffset, frame: this.frame, time: this.time });
   }
 
   /** @internal */
   emitGap(conn: ConnectionInfo, dir: Direction, streamOffset: number, length: number): void {
     this.stats.gaps++;
-    if (this.sink.onGap !== undefined) this.sink.onGap({ conn, dir, streamOffset, length, frame: this.frame, time: this.time });
+    if (this.sink.onGap !== undefined)
+      this.sink.onGap({ conn, dir, streamOffset, length, frame: this.frame, time: this.time });
   }
 
   /** @internal */
@@ -365,7 +381,8 @@ export class TcpReassembler {
     s.closed = true;
     s.closedAt = this.time;
     this.stats.active--;
-    if (this.sink.onClose !== undefined) this.sink.onClose({ conn: s.conn, reason, time: this.time, frame: this.frame });
+    if (this.sink.onClose !== undefined)
+      this.sink.onClose({ conn: s.conn, reason, time: this.time, frame: this.frame });
   }
 
   private enforceCaps(d: StreamDirection): void {

@@ -34,7 +34,14 @@ function tcpFrame(
   flags: number,
   payload: Buffer = Buffer.alloc(0),
 ): Buffer {
-  return eth4(from, to, ipv4({ src: from.ip, dst: to.ip, proto: IPPROTO.TCP, fixL4Checksum: true }, tcp({ sport, dport, seq, ack, flags }, payload)));
+  return eth4(
+    from,
+    to,
+    ipv4(
+      { src: from.ip, dst: to.ip, proto: IPPROTO.TCP, fixL4Checksum: true },
+      tcp({ sport, dport, seq, ack, flags }, payload),
+    ),
+  );
 }
 
 function dnsQuery(id: number, response: boolean): Buffer {
@@ -74,50 +81,158 @@ export function buildAnomaliesScenario(): { pcap: Buffer; expected: ScenarioExpe
   add(tcpFrame(CLIENT, SERVER, 40000, 80, 1001 + get.length, 5001 + ok.length, TCPF.FIN | TCPF.ACK));
   add(tcpFrame(SERVER, CLIENT, 80, 40000, 5001 + ok.length, 1002 + get.length, TCPF.FIN | TCPF.ACK));
   add(tcpFrame(CLIENT, SERVER, 40000, 80, 1002 + get.length, 5002 + ok.length, TCPF.ACK));
-  add(eth4(CLIENT, RESOLVER, ipv4({ src: CLIENT.ip, dst: RESOLVER.ip, proto: IPPROTO.UDP, fixL4Checksum: true }, udp({ sport: 53000, dport: 53 }, dnsQuery(0x1234, false)))));
-  add(eth4(RESOLVER, CLIENT, ipv4({ src: RESOLVER.ip, dst: CLIENT.ip, proto: IPPROTO.UDP, fixL4Checksum: true }, udp({ sport: 53, dport: 53000 }, dnsQuery(0x1234, true)))));
-  add(eth4(CLIENT, RESOLVER, ipv4({ src: CLIENT.ip, dst: RESOLVER.ip, proto: IPPROTO.ICMP }, icmp({ type: 8, rest: 0x00010001 }, Buffer.alloc(32, 0x61)))));
-  add(eth4(RESOLVER, CLIENT, ipv4({ src: RESOLVER.ip, dst: CLIENT.ip, proto: IPPROTO.ICMP }, icmp({ type: 0, rest: 0x00010001 }, Buffer.alloc(32, 0x61)))));
+  add(
+    eth4(
+      CLIENT,
+      RESOLVER,
+      ipv4(
+        { src: CLIENT.ip, dst: RESOLVER.ip, proto: IPPROTO.UDP, fixL4Checksum: true },
+        udp({ sport: 53000, dport: 53 }, dnsQuery(0x1234, false)),
+      ),
+    ),
+  );
+  add(
+    eth4(
+      RESOLVER,
+      CLIENT,
+      ipv4(
+        { src: RESOLVER.ip, dst: CLIENT.ip, proto: IPPROTO.UDP, fixL4Checksum: true },
+        udp({ sport: 53, dport: 53000 }, dnsQuery(0x1234, true)),
+      ),
+    ),
+  );
+  add(
+    eth4(
+      CLIENT,
+      RESOLVER,
+      ipv4(
+        { src: CLIENT.ip, dst: RESOLVER.ip, proto: IPPROTO.ICMP },
+        icmp({ type: 8, rest: 0x00010001 }, Buffer.alloc(32, 0x61)),
+      ),
+    ),
+  );
+  add(
+    eth4(
+      RESOLVER,
+      CLIENT,
+      ipv4(
+        { src: RESOLVER.ip, dst: CLIENT.ip, proto: IPPROTO.ICMP },
+        icmp({ type: 0, rest: 0x00010001 }, Buffer.alloc(32, 0x61)),
+      ),
+    ),
+  );
 
   // Anomalies, each from the attacker unless the anomaly is about the source itself.
   for (const port of [22, 23]) {
     const f = add(tcpFrame(ATTACKER, SERVER, 31337, port, 7, 0, TCPF.SYN | TCPF.FIN));
     expect({ type: 'invalid-tcp-flags', severity: 'medium', srcIp: ATTACKER.ip }, f);
   }
-  expect({ type: 'invalid-tcp-flags', severity: 'medium', srcIp: ATTACKER.ip + '#null' }, add(tcpFrame(ATTACKER, SERVER, 31338, 25, 7, 0, 0)));
+  expect(
+    { type: 'invalid-tcp-flags', severity: 'medium', srcIp: ATTACKER.ip + '#null' },
+    add(tcpFrame(ATTACKER, SERVER, 31338, 25, 7, 0, 0)),
+  );
   expect(
     { type: 'land-packet', severity: 'high', srcIp: SERVER.ip },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: SERVER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, fixL4Checksum: true }, tcp({ sport: 139, dport: 139, seq: 1, flags: TCPF.SYN })))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4(
+          { src: SERVER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, fixL4Checksum: true },
+          tcp({ sport: 139, dport: 139, seq: 1, flags: TCPF.SYN }),
+        ),
+      ),
+    ),
   );
   expect(
     { type: 'ip-source-route', severity: 'medium', srcIp: ATTACKER.ip },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.ICMP, options: lsrrOption(['192.168.56.1']) }, icmp({ type: 8, rest: 0x00020001 })))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4(
+          { src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.ICMP, options: lsrrOption(['192.168.56.1']) },
+          icmp({ type: 8, rest: 0x00020001 }),
+        ),
+      ),
+    ),
   );
   expect(
     { type: 'ttl-zero', severity: 'low', srcIp: ATTACKER.ip },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, ttl: 0 }, udp({ sport: 1000, dport: 2000 }, Buffer.from('x'))))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4(
+          { src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, ttl: 0 },
+          udp({ sport: 1000, dport: 2000 }, Buffer.from('x')),
+        ),
+      ),
+    ),
   );
   expect(
     { type: 'unusual-ip-protocol', severity: 'low', srcIp: ATTACKER.ip },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: 253 }, Buffer.from('covert channel payload')))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: 253 }, Buffer.from('covert channel payload')),
+      ),
+    ),
   );
   expect(
     { type: 'invalid-source-address', severity: 'medium', srcIp: '255.255.255.255' },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: '255.255.255.255', dst: SERVER.ip, proto: IPPROTO.UDP }, udp({ sport: 7, dport: 7 }, Buffer.from('echo'))))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4(
+          { src: '255.255.255.255', dst: SERVER.ip, proto: IPPROTO.UDP },
+          udp({ sport: 7, dport: 7 }, Buffer.from('echo')),
+        ),
+      ),
+    ),
   );
   // A first fragment holding 8 bytes of TCP header (RFC 1858's tiny fragment), then the rest.
   const seg = tcp({ sport: 4444, dport: 80, seq: 1, flags: TCPF.SYN });
   expect(
     { type: 'ip-tiny-fragment', severity: 'medium', srcIp: ATTACKER.ip },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, id: 77, flags: IPFLAG.MF }, seg.subarray(0, 8)))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, id: 77, flags: IPFLAG.MF }, seg.subarray(0, 8)),
+      ),
+    ),
   );
-  add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, id: 77, fragOffset: 8 }, seg.subarray(8))));
+  add(
+    eth4(
+      ATTACKER,
+      SERVER,
+      ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.TCP, id: 77, fragOffset: 8 }, seg.subarray(8)),
+    ),
+  );
   // Teardrop-style overlap: the second fragment starts inside the first one.
   const body = Buffer.alloc(48, 0x41);
-  add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, flags: IPFLAG.MF }, Buffer.concat([udp({ sport: 9, dport: 9, length: 8 + 48 }), body.subarray(0, 32)]))));
+  add(
+    eth4(
+      ATTACKER,
+      SERVER,
+      ipv4(
+        { src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, flags: IPFLAG.MF },
+        Buffer.concat([udp({ sport: 9, dport: 9, length: 8 + 48 }), body.subarray(0, 32)]),
+      ),
+    ),
+  );
   expect(
     { type: 'ip-fragment-overlap', severity: 'medium', srcIp: ATTACKER.ip },
-    add(eth4(ATTACKER, SERVER, ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, fragOffset: 24 }, Buffer.alloc(32, 0x42)))),
+    add(
+      eth4(
+        ATTACKER,
+        SERVER,
+        ipv4({ src: ATTACKER.ip, dst: SERVER.ip, proto: IPPROTO.UDP, id: 99, fragOffset: 24 }, Buffer.alloc(32, 0x42)),
+      ),
+    ),
   );
   // A TCP header cut short by the IP total length (not by the snaplen): malformed.
   const full = tcpFrame(ATTACKER, SERVER, 5555, 80, 1, 0, TCPF.SYN);
@@ -136,7 +251,12 @@ export function buildAnomaliesScenario(): { pcap: Buffer; expected: ScenarioExpe
   const start = 1_767_225_600; // 2026-01-01T00:00:00Z
   const parts = [encodePcapHeader({ linkType: 1 })];
   frames.forEach((f, i) =>
-    parts.push(encodePcapRecord({ tsSec: start + Math.floor(i / 10), tsNsec: (i % 10) * 100_000_000, origLen: f.origLen, data: f.data }, false)),
+    parts.push(
+      encodePcapRecord(
+        { tsSec: start + Math.floor(i / 10), tsNsec: (i % 10) * 100_000_000, origLen: f.origLen, data: f.data },
+        false,
+      ),
+    ),
   );
   return { pcap: Buffer.concat(parts), expected };
 }

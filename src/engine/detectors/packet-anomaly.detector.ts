@@ -135,7 +135,8 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
       const rest = f & ~(IP_OPT.LSRR | IP_OPT.SSRR);
       if (rest) this.hit('ip-options', optionNames(rest), p, ctx);
     }
-    if (this.badSource(p)) this.hit('bad-source', srcIp(p) ?? '', p, ctx);
+    const bad = this.badSource(p);
+    if (bad !== null) this.hit('bad-source', bad, p, ctx);
     if (p.isFragment && p.fragOffset === 0 && p.moreFragments && p.ipProto === 6 && p.ipVersion === 4) {
       const carried = p.ipTotalLen - p.ipHeaderLen;
       if (carried < this.config.tinyFragmentBytes) this.hit('tiny-fragment', '', p, ctx);
@@ -157,15 +158,17 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
     if (s === 0xffffffff || s >>> 28 === 0xe) this.hit('bad-source', 'ARP sender', p, ctx);
   }
 
-  private badSource(p: DecodedPacket): boolean {
+  /** The offending source (IP or MAC, as text) when it is broadcast or multicast, else null. */
+  private badSource(p: DecodedPacket): string | null {
     if (p.ipVersion === 4) {
       const s = p.src4 >>> 0;
-      if (s === 0xffffffff || s >>> 28 === 0xe) return true;
+      if (s === 0xffffffff || s >>> 28 === 0xe) return srcIp(p) ?? null;
     } else if (p.ipVersion === 6 && p.src6Off >= 0) {
-      if (p.buf[p.src6Off] === 0xff) return true;
+      if (p.buf[p.src6Off] === 0xff) return srcIp(p) ?? null;
     }
     // Group bit of the Ethernet source MAC: no station may send from a multicast MAC.
-    return p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 1;
+    if (p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 1) return `MAC ${srcMac(p)}`;
+    return null;
   }
 
   private hit(kind: Kind, detail: string, p: DecodedPacket, ctx: DetectorContext): void {

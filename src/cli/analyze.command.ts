@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture';
 import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
-import { DETECTORS } from '../engine/detectors/registry';
+import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
 import { isSeverity, severityRank, type Severity } from '../engine/finding';
 import { renderAnalysis } from './findings-table';
 import { ProgressBar } from './progress-bar';
@@ -85,12 +85,11 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
     .map((s) => s.trim())
     .filter(Boolean);
   if (detectors) {
-    const known = new Set(DETECTORS.map((d) => d.id));
-    const unknown = detectors.filter((d) => !known.has(d));
-    if (unknown.length) {
-      throw new UsageError(
-        `unknown detector ${unknown.map((u) => `"${terminalSafe(u, 40)}"`).join(', ')} (known: ${[...known].join(', ')})`,
-      );
+    try {
+      assertKnownDetectors(detectors.map((d) => terminalSafe(d, 40)));
+    } catch (err) {
+      if (err instanceof UnknownDetectorError) throw new UsageError(err.message);
+      throw err;
     }
   }
 

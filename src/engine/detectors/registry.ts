@@ -24,16 +24,19 @@ export const DETECTORS: readonly DetectorDefinition[] = [
 
 export class UnknownDetectorError extends Error {}
 
+/** Throws UnknownDetectorError naming the ids that are not registered. */
+export function assertKnownDetectors(ids: readonly string[]): void {
+  const known = new Set(DETECTORS.map((d) => d.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length) {
+    throw new UnknownDetectorError(
+      `unknown detector ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${[...known].join(', ')})`,
+    );
+  }
+}
+
 /** Fresh detector instances (each capture needs its own state); `only` selects by id. */
 export function createDetectors(config: EngineConfig, only?: readonly string[]): Detector[] {
-  if (only) {
-    const known = new Set(DETECTORS.map((d) => d.id));
-    const unknown = only.filter((id) => !known.has(id));
-    if (unknown.length) {
-      throw new UnknownDetectorError(
-        `unknown detector ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${[...known].join(', ')})`,
-      );
-    }
-  }
+  if (only) assertKnownDetectors(only);
   return DETECTORS.filter((d) => !only || only.includes(d.id)).map((d) => d.create(config));
 }

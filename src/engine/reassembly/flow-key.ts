@@ -10,6 +10,32 @@ import type { DecodedPacket } from '../decode/decoded-packet';
  */
 export class FlowKeyBuilder {
   srcIsLow = false;
+  /** IPv4 canonical tuple of the packet passed to key4(): addresses as int32, low endpoint first. */
+  lowIp = 0;
+  lowPort = 0;
+  highIp = 0;
+  highPort = 0;
+
+  /** The IPv4 key as numbers (no string): same order and srcIsLow as build(). */
+  key4(p: DecodedPacket): void {
+    const s = p.src4 >>> 0;
+    const d = p.dst4 >>> 0;
+    const sp = p.srcPort;
+    const dp = p.dstPort;
+    const low = s < d || (s === d && sp <= dp);
+    this.srcIsLow = low;
+    if (low) {
+      this.lowIp = s | 0;
+      this.lowPort = sp;
+      this.highIp = d | 0;
+      this.highPort = dp;
+    } else {
+      this.lowIp = d | 0;
+      this.lowPort = dp;
+      this.highIp = s | 0;
+      this.highPort = sp;
+    }
+  }
 
   build(p: DecodedPacket): string {
     if (p.ipVersion === 4) return this.build4(p.src4 >>> 0, p.srcPort, p.dst4 >>> 0, p.dstPort);
@@ -51,6 +77,11 @@ export class FlowKeyBuilder {
       low ? dp : sp,
     );
   }
+}
+
+/** The string build() gives for an IPv4 key held as numbers (for snapshots). */
+export function key4ToString(a: number, ap: number, b: number, bp: number): string {
+  return String.fromCharCode(a >>> 16, a & 0xffff, ap, b >>> 16, b & 0xffff, bp);
 }
 
 /** Keys hold lone surrogates; snapshots carry them as hex so any codec round-trips them. */

@@ -22,6 +22,9 @@ interface Segment {
   data: Buffer;
 }
 
+/** Shared by every direction with nothing buffered (most of them); replaced before any insert. */
+const NO_SEGS: Segment[] = [];
+
 export interface DirectionState {
   seen: boolean;
   nextSeq: number;
@@ -41,7 +44,7 @@ export class StreamDirection {
   nextOffset = 0;
   fin = false;
   bufferedBytes = 0;
-  private segs: Segment[] = [];
+  private segs: Segment[] = NO_SEGS;
   /** Last delivered bytes, ending at nextOffset (histLen valid bytes at the end of hist). */
   private hist: Buffer | null = null;
   private histLen = 0;
@@ -139,6 +142,7 @@ export class StreamDirection {
   }
 
   private insertAt(i: number, off: number, src: Buffer, srcOff: number, len: number): void {
+    if (this.segs === NO_SEGS) this.segs = [];
     this.segs.splice(i, 0, { off, data: Buffer.from(src.subarray(srcOff, srcOff + len)) });
     this.bufferedBytes += len;
     this.out.buffered(len);

@@ -8,7 +8,8 @@ import type {
   StreamGapEvent,
   StreamOverlapEvent,
 } from '../events';
-import { FlowKeyBuilder, keyFromHex, keyToHex } from './flow-key';
+import { FlowKeyBuilder, key4ToString, keyFromHex, keyToHex } from './flow-key';
+import { FlowEntry, FlowTable } from './flow-table';
 import { StreamDirection, type DirectionOutput, type DirectionState } from './stream-direction';
 
 /**
@@ -90,7 +91,8 @@ export interface ReassemblerState {
   streams: StreamState[];
 }
 
-class TcpStream {
+/** One connection: its index entry, both directions, and the output they report through. */
+class TcpStream extends FlowEntry implements DirectionOutput {
   readonly c2s: StreamDirection;
   readonly s2c: StreamDirection;
   /** ISN of the client's SYN, or -1: a different SYN on the same 4-tuple is a new connection. */
@@ -102,35 +104,37 @@ class TcpStream {
   closedAt = 0;
 
   constructor(
-    readonly key: string,
     readonly conn: ConnectionInfo,
     readonly clientIsLow: boolean,
-    r: TcpReassembler,
+    private readonly r: TcpReassembler,
     historyBytes: number,
   ) {
-    this.c2s = new StreamDirection(new DirOutput(r, conn, 'toServer'), historyBytes);
-    this.s2c = new StreamDirection(new DirOutput(r, conn, 'toClient'), historyBytes);
+    super();
+    // The stream is its directions' output (tells them apart by identity): no per-direction
+    // binder objects, which matter when a SYN scan opens a stream every few packets.
+    this.c2s = new StreamDirection(this, historyBytes);
+    this.s2c = new StreamDirection(this, historyBytes);
   }
-}
 
-/** Binds a direction's output to its connection and direction label. */
-class DirOutput implements DirectionOutput {
-  constructor(
-    private readonly r: TcpReassembler,
-    private readonly conn: ConnectionInfo,
-    private readonly dir: Direction,
-  ) {}
-  data(_d: StreamDirection, offset: number, data: Buffer): void {
-    this.r.emitData(this.conn, this.dir, offset, data);
+  private dirOf(d: StreamDirection): Direction {
+    return d === this.c2s ? 'toServer' : 'toClient';
   }
-  gap(_d: StreamDirection, offset: number, length: number): void {
-    this.r.emitGap(this.conn, this.dir, offset, length);
+  data(d: StreamDirection, offset: number, data: Buffer): void {
+    this.r.emitData(this.conn, this.dirOf(d), offset, data);
   }
-  overlap(_d: StreamDirection, offset: number, length: number, conflicting: boolean): void {
-    this.r.emitOverlap(this.conn, this.dir, offset, length, conflicting);
+  gap(d: StreamDirection, offset: number, length: number): void {
+    this.r.emitGap(this.conn, this.dirOf(d), offset, length);
+  }
+  overlap(d: StreamDirection, offset: number, length: number, conflicting: boolean): void {
+    this.r.emitOverlap(this.conn, this.dirOf(d), offset, length, conflicting);
   }
   buffered(delta: number): void {
     this.r.totalBuffered += delta;
+  }
+
+  /** The key string FlowKeyBuilder.build() gives (snapshot form). */
+  keyString(): string {
+    return this.k6 ?? key4ToString(this.ka, this.kap, this.kb, this.kbp);
   }
 }
 
@@ -147,7 +151,7 @@ export class TcpReassembler {
   /** @internal maintained by the directions' outputs. */
   totalBuffered = 0;
   private readonly opts: Required<ReassemblyOptions>;
-  private readonly streams = new Map<string, TcpStream>();
+  private readonly streams = new FlowTable<TcpStream>();
   private readonly keys = new FlowKeyBuilder();
   private counter = 0;
   private frame = 0;
@@ -168,15 +172,27 @@ export class TcpReassembler {
     if (len === 0 && (flags & (TCP.SYN | TCP.FIN | TCP.RST)) === 0 && this.totalBuffered === 0) return;
     this.frame = p.frame;
     this.time = p.time;
-    const key = this.keys.build(p);
-    const srcIsLow = this.keys.srcIsLow;
+    const keys = this.keys;
+    let key6: string | null = null;
+    let s: TcpStream | undefined;
+    if (p.ipVersion === 4) {
+      keys.key4(p);
+      s = this.streams.get4(keys.lowIp, keys.lowPort, keys.highIp, keys.highPort);
+    } else {
+      key6 = keys.build(p);
+      s = this.streams.get6(key6);
+    }
+    const srcIsLow = keys.srcIsLow;
+    const ka = keys.lowIp;
+    const kap = keys.lowPort;
+    const kb = keys.highIp;
+    const kbp = keys.highPort;
     const syn = (flags & TCP.SYN) !== 0;
     const pureSyn = syn && (flags & TCP.ACK) === 0;
 
-    let s = this.streams.get(key);
     if (s !== undefined && s.closed) {
       if (pureSyn || (p.time - s.closedAt > this.opts.closedLinger && len > 0)) {
-        this.streams.delete(key);
+        this.streams.remove(s);
         s = undefined;
       } else {
         return;
@@ -191,17 +207,25 @@ export class TcpReassembler {
     ) {
       // Same 4-tuple, new ISN: the old connection ended without us seeing it.
       this.finish(s, 'end');
-      this.streams.delete(key);
+      this.streams.remove(s);
       s = undefined;
     }
     if (s === undefined) {
       if (!syn && len === 0) return;
-      s = this.open(key, p, srcIsLow, syn, pureSyn);
+      s = this.open(p, srcIsLow, syn, pureSyn);
+      if (key6 !== null) {
+        s.k6 = key6;
+      } else {
+        s.ka = ka;
+        s.kap = kap;
+        s.kb = kb;
+        s.kbp = kbp;
+      }
+      this.streams.add(s);
     }
     s.lastSeen = p.time;
     if (p.time - s.stamp >= 1) {
-      this.streams.delete(key);
-      this.streams.set(key, s);
+      this.streams.touch(s);
       s.stamp = p.time;
     }
 
@@ -237,38 +261,43 @@ export class TcpReassembler {
     this.frame = frame;
     this.time = now;
     const idle = this.opts.idleTimeout;
-    for (const [key, s] of this.streams) {
+    // Entries moved to the tail here are met again at the end of the walk and stop it (their
+    // stamp is now young), as re-inserted entries did when this was a Map iteration.
+    let s = this.streams.head;
+    while (s !== null) {
+      const next = s.next as TcpStream | null;
       if (s.closed) {
-        if (now - s.closedAt >= this.opts.closedLinger) this.streams.delete(key);
+        if (now - s.closedAt >= this.opts.closedLinger) this.streams.remove(s);
         else if (now - s.stamp < idle) break;
+        s = next;
         continue;
       }
       if (now - s.lastSeen >= idle) {
         this.finish(s, 'timeout');
-        this.streams.delete(key);
+        this.streams.remove(s);
       } else if (now - s.stamp >= idle) {
         // Active but stamped long ago (coarse touch): move it behind the newer entries.
-        this.streams.delete(key);
-        this.streams.set(key, s);
+        this.streams.touch(s);
         s.stamp = s.lastSeen;
       } else {
         break; // entries are in stamp order: the rest are younger
       }
+      s = next;
     }
   }
 
   flush(now: number, frame: number): void {
     this.frame = frame;
     this.time = now;
-    for (const s of this.streams.values()) if (!s.closed) this.finish(s, 'end');
+    for (let s = this.streams.head; s !== null; s = s.next as TcpStream | null) if (!s.closed) this.finish(s, 'end');
     this.streams.clear();
   }
 
   snapshot(): ReassemblerState {
     const streams: StreamState[] = [];
-    for (const s of this.streams.values()) {
+    for (let s = this.streams.head; s !== null; s = s.next as TcpStream | null) {
       streams.push({
-        k: keyToHex(s.key),
+        k: keyToHex(s.keyString()),
         conn: s.conn,
         clientIsLow: s.clientIsLow,
         clientSyn: s.clientSyn,
@@ -297,7 +326,15 @@ export class TcpReassembler {
         startTime: x.conn.startTime,
       };
       const key = keyFromHex(x.k);
-      const s = new TcpStream(key, conn, x.clientIsLow, this, this.opts.historyBytes);
+      const s = new TcpStream(conn, x.clientIsLow, this, this.opts.historyBytes);
+      if (key.length === 6) {
+        s.ka = ((key.charCodeAt(0) << 16) | key.charCodeAt(1)) | 0;
+        s.kap = key.charCodeAt(2);
+        s.kb = ((key.charCodeAt(3) << 16) | key.charCodeAt(4)) | 0;
+        s.kbp = key.charCodeAt(5);
+      } else {
+        s.k6 = key;
+      }
       s.clientSyn = x.clientSyn;
       s.lastSeen = x.lastSeen;
       s.stamp = x.stamp;
@@ -305,7 +342,7 @@ export class TcpReassembler {
       s.closedAt = x.closedAt;
       s.c2s.restore(x.c2s);
       s.s2c.restore(x.s2c);
-      this.streams.set(key, s);
+      this.streams.add(s);
     }
   }
 
@@ -336,7 +373,8 @@ export class TcpReassembler {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private open(key: string, p: DecodedPacket, srcIsLow: boolean, syn: boolean, pureSyn: boolean): TcpStream {
+  /** A new stream; the caller sets its key and adds it to the table. */
+  private open(p: DecodedPacket, srcIsLow: boolean, syn: boolean, pureSyn: boolean): TcpStream {
     if (this.streams.size >= this.opts.maxStreams) this.evictOldest();
     let srcIsClient: boolean;
     if (syn) srcIsClient = pureSyn;
@@ -354,9 +392,8 @@ export class TcpReassembler {
       server,
       startTime: p.time,
     };
-    const s = new TcpStream(key, conn, srcIsClient === srcIsLow, this, this.opts.historyBytes);
+    const s = new TcpStream(conn, srcIsClient === srcIsLow, this, this.opts.historyBytes);
     s.stamp = p.time;
-    this.streams.set(key, s);
     this.stats.streams++;
     this.stats.active++;
     if (this.sink.onOpen !== undefined) this.sink.onOpen(conn);
@@ -364,13 +401,12 @@ export class TcpReassembler {
   }
 
   private evictOldest(): void {
-    for (const [key, s] of this.streams) {
-      this.streams.delete(key);
-      if (!s.closed) {
-        this.stats.evicted++;
-        this.finish(s, 'evicted');
-      }
-      return;
+    const s = this.streams.head;
+    if (s === null) return;
+    this.streams.remove(s);
+    if (!s.closed) {
+      this.stats.evicted++;
+      this.finish(s, 'evicted');
     }
   }
 

@@ -91,7 +91,7 @@ export class FindingStore {
     if (frames.length < this.maxEvidenceFrames) frames.push(frame);
   }
 
-  /** All findings, ordered by first seen, then id (stable across runs). */
+  /** All findings, ordered by first seen, then detector and key (stable across runs and names). */
   all(): Finding[] {
     return sortFindings([...this.byKey.values()]);
   }
@@ -120,6 +120,8 @@ export class FindingStore {
 }
 
 function sortFindings(list: StoredFinding[]): Finding[] {
-  list.sort((a, b) => a.first - b.first || (a.f.id < b.f.id ? -1 : a.f.id > b.f.id ? 1 : 0));
+  // Ties break on detector + key, not on the id: the id hashes the capture id, and the order of
+  // one capture's findings must not depend on what the capture is called.
+  list.sort((a, b) => a.first - b.first || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return list.map((s) => s.f);
 }

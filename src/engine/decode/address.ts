@@ -4,8 +4,24 @@
  */
 import type { DecodedPacket } from './decoded-packet';
 
+/**
+ * Direct-mapped memo of recent IPv4 texts: the same few addresses are formatted again and again
+ * (a scanner opens a connection per probe), and each format builds several strings.
+ */
+const V4_MEMO_BITS = 12;
+const v4MemoKeys = new Int32Array(1 << V4_MEMO_BITS);
+const v4MemoTexts: (string | undefined)[] = new Array<string | undefined>(1 << V4_MEMO_BITS).fill(undefined);
+
 export function formatIPv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  // The text depends only on ToUint32(n), which `n | 0` identifies as well.
+  const k = n | 0;
+  const i = Math.imul(k, 0x9e3779b1) >>> (32 - V4_MEMO_BITS);
+  const memo = v4MemoTexts[i];
+  if (memo !== undefined && v4MemoKeys[i] === k) return memo;
+  const text = `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  v4MemoKeys[i] = k;
+  v4MemoTexts[i] = text;
+  return text;
 }
 
 /** Parses dotted-quad text to an unsigned 32-bit number; NaN when the text is not an IPv4 address. */

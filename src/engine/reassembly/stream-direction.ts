@@ -195,6 +195,11 @@ export class StreamDirection {
     this.out.overlap(this, a, b - a, conflicting);
   }
 
+  /** What snapshot() gives for a direction that was never used. */
+  static freshState(): DirectionState {
+    return { seen: false, nextSeq: 0, nextOffset: 0, fin: false, segs: [], hist: '' };
+  }
+
   snapshot(): DirectionState {
     const segs: [number, string][] = [];
     for (let i = 0; i < this.segs.length; i++) segs.push([this.segs[i].off, this.segs[i].data.toString('base64')]);

@@ -93,8 +93,12 @@ export interface ReassemblerState {
 
 /** One connection: its index entry, both directions, and the output they report through. */
 class TcpStream extends FlowEntry implements DirectionOutput {
-  readonly c2s: StreamDirection;
-  readonly s2c: StreamDirection;
+  /**
+   * Directions are created on first use: a scanned port's stream (SYN, RST) never needs the
+   * server's. A missing direction behaves, flushes and snapshots exactly as a fresh one.
+   */
+  c2sOrNull: StreamDirection | null = null;
+  s2cOrNull: StreamDirection | null = null;
   /** ISN of the client's SYN, or -1: a different SYN on the same 4-tuple is a new connection. */
   clientSyn = -1;
   lastSeen = 0;
@@ -107,17 +111,22 @@ class TcpStream extends FlowEntry implements DirectionOutput {
     readonly conn: ConnectionInfo,
     readonly clientIsLow: boolean,
     private readonly r: TcpReassembler,
-    historyBytes: number,
+    private readonly historyBytes: number,
   ) {
     super();
-    // The stream is its directions' output (tells them apart by identity): no per-direction
-    // binder objects, which matter when a SYN scan opens a stream every few packets.
-    this.c2s = new StreamDirection(this, historyBytes);
-    this.s2c = new StreamDirection(this, historyBytes);
+  }
+
+  // The stream is its directions' output (tells them apart by identity): no per-direction
+  // binder objects, which matter when a SYN scan opens a stream every few packets.
+  get c2s(): StreamDirection {
+    return (this.c2sOrNull ??= new StreamDirection(this, this.historyBytes));
+  }
+  get s2c(): StreamDirection {
+    return (this.s2cOrNull ??= new StreamDirection(this, this.historyBytes));
   }
 
   private dirOf(d: StreamDirection): Direction {
-    return d === this.c2s ? 'toServer' : 'toClient';
+    return d === this.c2sOrNull ? 'toServer' : 'toClient';
   }
   data(d: StreamDirection, offset: number, data: Buffer): void {
     this.r.emitData(this.conn, this.dirOf(d), offset, data);
@@ -230,18 +239,17 @@ export class TcpReassembler {
     }
 
     const fromClient = srcIsLow === s.clientIsLow;
-    const d = fromClient ? s.c2s : s.s2c;
-    const o = fromClient ? s.s2c : s.c2s;
-
     if ((flags & TCP.RST) !== 0) {
       this.finish(s, 'rst');
       return;
     }
+    const d = fromClient ? s.c2s : s.s2c;
+    const o = fromClient ? s.s2cOrNull : s.c2sOrNull;
     if (syn) {
       if (pureSyn && fromClient && s.clientSyn === -1) s.clientSyn = p.tcpSeq >>> 0;
       if (!d.seen) d.init(p.tcpSeq + 1);
     }
-    if ((flags & TCP.ACK) !== 0 && o.seen && o.hasPending) o.acked(o.offsetOf(p.tcpAck));
+    if ((flags & TCP.ACK) !== 0 && o !== null && o.seen && o.hasPending) o.acked(o.offsetOf(p.tcpAck));
     if (len > 0) {
       const seq = syn ? p.tcpSeq + 1 : p.tcpSeq;
       if (!d.seen) d.init(seq);
@@ -253,7 +261,7 @@ export class TcpReassembler {
     }
     if ((flags & TCP.FIN) !== 0) {
       d.fin = true;
-      if (o.fin) this.finish(s, 'fin');
+      if (o !== null && o.fin) this.finish(s, 'fin');
     }
   }
 
@@ -305,8 +313,8 @@ export class TcpReassembler {
         stamp: s.stamp,
         closed: s.closed,
         closedAt: s.closedAt,
-        c2s: s.c2s.snapshot(),
-        s2c: s.s2c.snapshot(),
+        c2s: s.c2sOrNull !== null ? s.c2sOrNull.snapshot() : StreamDirection.freshState(),
+        s2c: s.s2cOrNull !== null ? s.s2cOrNull.snapshot() : StreamDirection.freshState(),
       });
     }
     return { v: 1, counter: this.counter, stats: { ...this.stats }, streams };
@@ -412,8 +420,8 @@ export class TcpReassembler {
 
   /** Deliver what is pending (holes become gaps) and close. The entry lingers when closed by FIN/RST. */
   private finish(s: TcpStream, reason: StreamCloseEvent['reason']): void {
-    s.c2s.flushAll();
-    s.s2c.flushAll();
+    if (s.c2sOrNull !== null) s.c2sOrNull.flushAll();
+    if (s.s2cOrNull !== null) s.s2cOrNull.flushAll();
     s.closed = true;
     s.closedAt = this.time;
     this.stats.active--;

@@ -66,6 +66,11 @@ const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
  */
 const DNS_LOOKALIKE_PORTS = new Set([137, 138]);
 
+/** Small-integer summary of a connection's ports: a cheap "certainly no entry" pre-check. */
+function portsTag(c: ConnectionInfo): number {
+  return ((c.client.port << 15) ^ c.server.port) & 0x3fffffff;
+}
+
 interface Entry {
   conn: ConnectionInfo;
   proto: ProtocolName | typeof NONE | null;
@@ -89,6 +94,14 @@ export class ProtocolDispatcher implements StreamSink {
   readonly stats: DispatcherStats = { dnsUdp: 0, dnsMalformed: 0, connections: {} };
   private readonly opts: ProtocolOptions;
   private readonly conns = new Map<string, Entry>();
+  /**
+   * Live entries per portsTag. Most connections (scans) close without ever carrying data, so
+   * have no entry; this answers that without hashing their id string.
+   */
+  private readonly tags = new Map<number, number>();
+  /** The entry onData found last, for the run of data events of one connection. */
+  private lastConn: ConnectionInfo | null = null;
+  private lastEntry: Entry | null = null;
 
   constructor(
     private readonly handlers: ProtocolHandlers,
@@ -128,8 +141,15 @@ export class ProtocolDispatcher implements StreamSink {
   }
 
   onData(e: StreamDataEvent): void {
-    let entry = this.conns.get(e.conn.id);
-    if (entry === undefined) entry = this.add(e.conn);
+    let entry: Entry | undefined;
+    if (e.conn === this.lastConn) {
+      entry = this.lastEntry as Entry;
+    } else {
+      entry = this.conns.get(e.conn.id);
+      if (entry === undefined) entry = this.add(e.conn);
+      this.lastConn = e.conn;
+      this.lastEntry = entry;
+    }
     if (entry.proto === NONE) return;
     if (entry.parser !== null) {
       if (!entry.parser.done) entry.parser.onData(e);
@@ -159,6 +179,7 @@ export class ProtocolDispatcher implements StreamSink {
   }
 
   onGap(e: StreamGapEvent): void {
+    if (!this.tags.has(portsTag(e.conn))) return;
     const entry = this.conns.get(e.conn.id);
     if (entry === undefined) return;
     if (entry.parser !== null) entry.parser.onGap(e);
@@ -166,10 +187,11 @@ export class ProtocolDispatcher implements StreamSink {
   }
 
   onClose(e: StreamCloseEvent): void {
+    if (!this.tags.has(portsTag(e.conn))) return;
     const entry = this.conns.get(e.conn.id);
     if (entry === undefined) return;
     if (entry.parser !== null) entry.parser.onClose(e);
-    this.conns.delete(e.conn.id);
+    this.drop(e.conn.id, entry);
   }
 
   snapshot(): DispatcherState {
@@ -187,6 +209,9 @@ export class ProtocolDispatcher implements StreamSink {
 
   restore(s: DispatcherState): void {
     this.conns.clear();
+    this.tags.clear();
+    this.lastConn = null;
+    this.lastEntry = null;
     this.stats.dnsUdp = s.stats.dnsUdp;
     this.stats.dnsMalformed = s.stats.dnsMalformed;
     this.stats.connections = { ...s.stats.connections };
@@ -198,20 +223,44 @@ export class ProtocolDispatcher implements StreamSink {
         parser: null,
       };
       if (c.proto !== null && c.proto !== NONE) this.start(entry, c.proto, c.state);
+      if (this.conns.has(c.conn.id)) this.untag(this.conns.get(c.conn.id) as Entry);
       this.conns.set(c.conn.id, entry);
+      this.tag(entry);
     }
   }
 
   private add(conn: ConnectionInfo): Entry {
     if (this.conns.size >= this.opts.maxConnections) {
-      for (const k of this.conns.keys()) {
-        this.conns.delete(k);
+      for (const [k, old] of this.conns) {
+        this.drop(k, old);
         break;
       }
     }
     const entry: Entry = { conn, proto: null, sniff: [EMPTY, EMPTY], parser: null };
     this.conns.set(conn.id, entry);
+    this.tag(entry);
     return entry;
+  }
+
+  private drop(id: string, entry: Entry): void {
+    this.conns.delete(id);
+    this.untag(entry);
+    if (this.lastEntry === entry) {
+      this.lastConn = null;
+      this.lastEntry = null;
+    }
+  }
+
+  private tag(entry: Entry): void {
+    const t = portsTag(entry.conn);
+    this.tags.set(t, (this.tags.get(t) ?? 0) + 1);
+  }
+
+  private untag(entry: Entry): void {
+    const t = portsTag(entry.conn);
+    const n = (this.tags.get(t) ?? 0) - 1;
+    if (n > 0) this.tags.set(t, n);
+    else this.tags.delete(t);
   }
 
   private start(entry: Entry, proto: ProtocolName, state: unknown): void {

@@ -72,14 +72,15 @@ function answers(list: dnsPacket.Answer[] | undefined): DnsAnswer[] {
 /** Fixed header check before handing bytes to the full decoder (cheap rejection of non-DNS). */
 export function looksLikeDns(buf: Buffer, off: number, len: number): boolean {
   if (len < 12) return false;
-  const flags = buf.readUInt16BE(off + 2);
+  // Plain byte arithmetic: runs for every UDP datagram, and readUInt16BE checks its arguments.
+  const flags = (buf[off + 2] << 8) | buf[off + 3];
   const opcode = (flags >> 11) & 0xf;
   if (opcode > 6 || opcode === 3) return false;
   if ((flags & 0x0040) !== 0) return false; // Z bit must be zero
-  const qd = buf.readUInt16BE(off + 4);
-  const an = buf.readUInt16BE(off + 6);
-  const ns = buf.readUInt16BE(off + 8);
-  const ar = buf.readUInt16BE(off + 10);
+  const qd = (buf[off + 4] << 8) | buf[off + 5];
+  const an = (buf[off + 6] << 8) | buf[off + 7];
+  const ns = (buf[off + 8] << 8) | buf[off + 9];
+  const ar = (buf[off + 10] << 8) | buf[off + 11];
   return qd <= 16 && an <= 512 && ns <= 512 && ar <= 512 && qd + an + ns + ar > 0;
 }
 

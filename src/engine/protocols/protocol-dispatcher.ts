@@ -116,11 +116,11 @@ export class ProtocolDispatcher implements StreamSink {
     const len = p.payloadLen;
     const b = p.l4Buf;
     const off = p.payloadOff;
-    if (!looksLikeDns(b, off, len)) return;
     const onPort = DNS_UDP_PORTS.has(p.srcPort) || DNS_UDP_PORTS.has(p.dstPort);
     // Off the DNS ports demand a plain one-question message before paying for a decode.
     if (!onPort && (DNS_LOOKALIKE_PORTS.has(p.srcPort) || DNS_LOOKALIKE_PORTS.has(p.dstPort))) return;
-    if (!onPort && (b.readUInt16BE(off + 4) !== 1 || ((b[off + 2] >> 3) & 0xf) !== 0)) return;
+    if (!looksLikeDns(b, off, len)) return;
+    if (!onPort && (((b[off + 4] << 8) | b[off + 5]) !== 1 || ((b[off + 2] >> 3) & 0xf) !== 0)) return;
     // Copy: the reader reuses the packet buffer and decoded records may reference it.
     const msg = Buffer.from(b.subarray(off, off + len));
     const ev = decodeDnsMessage(msg, {

@@ -13,6 +13,8 @@ export class FlowEntry {
   kb = 0;
   kbp = 0;
   k6: string | null = null;
+  /** hash4 of the IPv4 key (kept so removal and growth need not recompute it). */
+  hash = 0;
   /** Next entry in the same hash bucket. */
   hnext: FlowEntry | null = null;
   prev: FlowEntry | null = null;
@@ -23,7 +25,7 @@ function hash4(a: number, ap: number, b: number, bp: number): number {
   let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ ((ap << 16) | bp), 0x85ebca6b);
   h ^= h >>> 16;
   h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 13);
+  return (h ^ (h >>> 13)) & 0x3fffffff; // small integer: stored in entries without boxing
 }
 
 export class FlowTable<E extends FlowEntry> {
@@ -55,7 +57,8 @@ export class FlowTable<E extends FlowEntry> {
       this.v6.set(e.k6, e);
     } else {
       if (this.count4 >= this.buckets.length) this.grow();
-      const i = hash4(e.ka, e.kap, e.kb, e.kbp) & this.mask;
+      e.hash = hash4(e.ka, e.kap, e.kb, e.kbp);
+      const i = e.hash & this.mask;
       e.hnext = this.buckets[i];
       this.buckets[i] = e;
       this.count4++;
@@ -68,7 +71,7 @@ export class FlowTable<E extends FlowEntry> {
     if (e.k6 !== null) {
       this.v6.delete(e.k6);
     } else {
-      const i = hash4(e.ka, e.kap, e.kb, e.kbp) & this.mask;
+      const i = e.hash & this.mask;
       let c = this.buckets[i];
       if (c === e) {
         this.buckets[i] = e.hnext as E | null;
@@ -126,7 +129,7 @@ export class FlowTable<E extends FlowEntry> {
       let e = old[i];
       while (e !== null) {
         const nx = e.hnext as E | null;
-        const j = hash4(e.ka, e.kap, e.kb, e.kbp) & this.mask;
+        const j = e.hash & this.mask;
         e.hnext = this.buckets[j];
         this.buckets[j] = e;
         e = nx;

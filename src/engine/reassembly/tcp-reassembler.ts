@@ -8,6 +8,7 @@ import type {
   StreamGapEvent,
   StreamOverlapEvent,
 } from '../events';
+import { connectionId } from './connection-id';
 import { FlowKeyBuilder, key4ToString, keyFromHex, keyToHex } from './flow-key';
 import { FlowEntry, FlowTable } from './flow-table';
 import { StreamDirection, type DirectionOutput, type DirectionState } from './stream-direction';
@@ -394,10 +395,7 @@ export class TcpReassembler {
     const server = srcIsClient ? b : a;
     this.counter++;
     const conn: ConnectionInfo = {
-      // join() builds one flat string; a template literal leaves V8 a tree of pieces several
-      // times larger, which lingering streams carried into old space (under SYN scans most of
-      // the promoted bytes).
-      id: [client.ip, ':', client.port, '-', server.ip, ':', server.port, '#', this.counter].join(''),
+      id: connectionId(client.ip, client.port, server.ip, server.port, this.counter),
       transport: 'tcp',
       client,
       server,

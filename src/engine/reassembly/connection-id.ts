@@ -32,7 +32,13 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-export function connectionId(clientIp: string, clientPort: number, serverIp: string, serverPort: number, n: number): string {
+export function connectionId(
+  clientIp: string,
+  clientPort: number,
+  serverIp: string,
+  serverPort: number,
+  n: number,
+): string {
   // Address texts are ASCII and at most 45 chars; anything else takes the plain path.
   const plain =
     clientIp.length + serverIp.length > 160 ||

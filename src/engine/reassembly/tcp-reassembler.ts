@@ -337,9 +337,9 @@ export class TcpReassembler {
       const key = keyFromHex(x.k);
       const s = new TcpStream(conn, x.clientIsLow, this, this.opts.historyBytes);
       if (key.length === 6) {
-        s.ka = ((key.charCodeAt(0) << 16) | key.charCodeAt(1)) | 0;
+        s.ka = (key.charCodeAt(0) << 16) | key.charCodeAt(1) | 0;
         s.kap = key.charCodeAt(2);
-        s.kb = ((key.charCodeAt(3) << 16) | key.charCodeAt(4)) | 0;
+        s.kb = (key.charCodeAt(3) << 16) | key.charCodeAt(4) | 0;
         s.kbp = key.charCodeAt(5);
       } else {
         s.k6 = key;

@@ -23,6 +23,67 @@ export interface PacketAnomalyConfig {
   tinyFragmentBytes: number;
 }
 
+/**
+ * Virtual router MACs that legitimately answer for a shared gateway address: VRRP
+ * 00:00:5e:00:01:{VRID} (RFC 5798 §7.3) and 00:00:5e:00:02:{VRID} for IPv6, HSRP v1
+ * 00:00:0c:07:ac:{group} and v2 00:00:0c:9f:f{group} (Cisco HSRP configuration guide), GLBP
+ * 00:07:b4:. Prefixes of the lowercase colon form.
+ */
+const VIRTUAL_ROUTER_MAC_PREFIXES = [
+  '00:00:5e:00:01:',
+  '00:00:5e:00:02:',
+  '00:00:0c:07:ac:',
+  '00:00:0c:9f:f',
+  '00:07:b4:',
+];
+
+export interface ArpSpoofConfig {
+  /**
+   * A MAC counts as alive when it sent a frame this recently (s, packet time); an IP taken over
+   * by a new MAC while the previous one is alive is a conflict, after a longer silence it is a
+   * NIC swap / new DHCP lease and not an alert. 300 s: Linux keeps an unused neighbour entry at
+   * most gc_stale_time (60 s) + base_reachable_time jitter before re-resolving, so a live host
+   * talking on the LAN re-ARPs well within 5 minutes.
+   */
+  aliveWindow: number;
+  /** A reply counts as solicited when its request was seen this recently (s). 5 s: Linux retries a request every retrans_time (1 s) for mcast_solicit (3) tries. */
+  requestWindow: number;
+  /**
+   * Unsolicited, non-gratuitous replies from one MAC within `unsolicitedWindow` that make a
+   * finding. 5 in 60 s: arpspoof/ettercap re-poison every 1–10 s; a couple of stray replies
+   * whose request predates the capture must not alert.
+   */
+  unsolicitedReplies: number;
+  unsolicitedWindow: number;
+  /**
+   * Distinct IPs one MAC may claim before it is a poisoner pattern. 8: multi-homed hosts and
+   * containers hosts carry a handful of addresses; "arpspoof -t" against a subnet or ettercap's
+   * full-LAN poisoning claims every address. Proxy-ARP routers belong in proxyArpMacs.
+   */
+  manyIpsThreshold: number;
+  /** MAC prefixes allowed to answer for a shared address (VRRP/HSRP/GLBP virtual MACs). */
+  virtualMacPrefixes: string[];
+  /** MACs of routers doing proxy ARP (RFC 1027): they answer for other hosts' IPs by design. Default none. */
+  proxyArpMacs: string[];
+  /** IP bindings and stations (MACs) tracked; the least recently seen is dropped beyond these. */
+  maxBindings: number;
+  maxStations: number;
+}
+
+export interface GatewayMacConfig {
+  /** Gateway IPv4 addresses. Default none: inferred from DHCP option 3, else from traffic. */
+  gateways: string[];
+  /**
+   * Packets between a private and a public address one MAC must carry before it is taken as the
+   * gateway MAC (when no gateway is configured or seen in DHCP), and the share of all such
+   * packets it must hold. 50 packets / 0.8: a few TCP handshakes' worth, and a clear majority.
+   */
+  inferMinPackets: number;
+  inferMinShare: number;
+  /** Virtual router MAC prefixes (see arp-spoof). */
+  virtualMacPrefixes: string[];
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -48,6 +109,8 @@ export interface EngineConfig {
   maxEvidenceFrames: number;
   detectors: {
     'packet-anomaly': PacketAnomalyConfig;
+    'arp-spoof': ArpSpoofConfig;
+    'gateway-mac': GatewayMacConfig;
   };
 }
 
@@ -70,6 +133,23 @@ export const DEFAULT_CONFIG: EngineConfig = {
       allowedIpProtocols: [0, 1, 2, 4, 6, 17, 41, 43, 44, 47, 50, 51, 58, 59, 60, 89, 103, 112, 115, 132, 136],
       maxSourcesPerKind: 256,
       tinyFragmentBytes: 20,
+    },
+    'arp-spoof': {
+      aliveWindow: 300,
+      requestWindow: 5,
+      unsolicitedReplies: 5,
+      unsolicitedWindow: 60,
+      manyIpsThreshold: 8,
+      virtualMacPrefixes: [...VIRTUAL_ROUTER_MAC_PREFIXES],
+      proxyArpMacs: [],
+      maxBindings: 65536,
+      maxStations: 65536,
+    },
+    'gateway-mac': {
+      gateways: [],
+      inferMinPackets: 50,
+      inferMinShare: 0.8,
+      virtualMacPrefixes: [...VIRTUAL_ROUTER_MAC_PREFIXES],
     },
   },
 };

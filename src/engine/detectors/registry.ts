@@ -1,5 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { Detector } from './detector';
+import { ArpSpoofDetector } from './arp-spoof.detector';
+import { GatewayMacDetector } from './gateway-mac.detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
 
 /**
@@ -19,6 +21,18 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Malformed packets, invalid TCP flags, LAND, fragment overlap and tiny fragments, unusual IP protocols, IP options, TTL 0, broadcast/multicast sources',
     create: (c) => new PacketAnomalyDetector(c.detectors['packet-anomaly']),
+  },
+  {
+    id: 'arp-spoof',
+    description:
+      'ARP cache poisoning: an IP claimed by a second live MAC (flip-flop), one MAC claiming many IPs, unsolicited replies in bulk, Ethernet source differing from the ARP sender',
+    create: (c) => new ArpSpoofDetector(c.detectors['arp-spoof']),
+  },
+  {
+    id: 'gateway-mac',
+    description:
+      'Default gateway MAC change: the gateway IP (configured, DHCP option 3, or inferred from off-subnet traffic) claimed in ARP by another MAC',
+    create: (c) => new GatewayMacDetector(c.detectors['gateway-mac']),
   },
 ];
 

@@ -84,6 +84,21 @@ export interface GatewayMacConfig {
   virtualMacPrefixes: string[];
 }
 
+export interface TlsCertificateConfig {
+  /** RSA keys shorter than this are weak. 2048: NIST SP 800-131A rev. 2 (112-bit security), CA/B Forum Baseline Requirements §6.1.5. */
+  minRsaBits: number;
+  /**
+   * Leaf signature algorithms that are weak (names as tls-certificate.ts prints them). MD5 and
+   * SHA-1: CA/B Forum Baseline Requirements §7.1.3.2 forbid both; chosen-prefix collisions exist.
+   */
+  weakSignatureAlgorithms: string[];
+  /** Report a certificate whose SANs (CN when there are none) do not cover the SNI (RFC 6125). */
+  checkHostname: boolean;
+  /** Servers (SNI or IP, port) remembered, and connections waiting for their certificate. */
+  maxServers: number;
+  maxConnections: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -111,6 +126,7 @@ export interface EngineConfig {
     'packet-anomaly': PacketAnomalyConfig;
     'arp-spoof': ArpSpoofConfig;
     'gateway-mac': GatewayMacConfig;
+    'tls-certificate': TlsCertificateConfig;
   };
 }
 
@@ -150,6 +166,13 @@ export const DEFAULT_CONFIG: EngineConfig = {
       inferMinPackets: 50,
       inferMinShare: 0.8,
       virtualMacPrefixes: [...VIRTUAL_ROUTER_MAC_PREFIXES],
+    },
+    'tls-certificate': {
+      minRsaBits: 2048,
+      weakSignatureAlgorithms: ['md5WithRSAEncryption', 'sha1WithRSAEncryption', 'ecdsa-with-SHA1', 'dsa-with-SHA1'],
+      checkHostname: true,
+      maxServers: 10000,
+      maxConnections: 4096,
     },
   },
 };

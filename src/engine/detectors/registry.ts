@@ -3,6 +3,7 @@ import type { Detector } from './detector';
 import { ArpSpoofDetector } from './arp-spoof.detector';
 import { GatewayMacDetector } from './gateway-mac.detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
+import { TlsCertificateDetector } from './tls-certificate.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -33,6 +34,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Default gateway MAC change: the gateway IP (configured, DHCP option 3, or inferred from off-subnet traffic) claimed in ARP by another MAC',
     create: (c) => new GatewayMacDetector(c.detectors['gateway-mac']),
+  },
+  {
+    id: 'tls-certificate',
+    description:
+      'TLS certificate change per (SNI or server IP, port) — possible MITM — and weak certificates: self-signed, expired or not yet valid at packet time, hostname not in SANs, RSA < 2048, MD5/SHA-1 signatures; JA3/JA3S/JA4 in evidence',
+    create: (c) => new TlsCertificateDetector(c.detectors['tls-certificate']),
   },
 ];
 

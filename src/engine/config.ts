@@ -99,6 +99,28 @@ export interface TlsCertificateConfig {
   maxConnections: number;
 }
 
+export interface DnsSpoofConfig {
+  /** A query waits this long (s) for its responses. 10 s: past glibc's 5 s timeout and dig's 5 s × retries. */
+  queryTimeout: number;
+  /**
+   * Differing responses to one query within this many seconds of the first are a race. 1 s: a
+   * forger and the resolver answer within milliseconds; a client retransmits after 1 s at the
+   * earliest (glibc/dig 5 s, Windows 1 s), so answers to a retransmit fall outside.
+   */
+  raceWindow: number;
+  /** Responses matching no query, per client, that make a finding (in bulk): 10 in 10 s — Kaminsky-style guessing sends thousands. */
+  unsolicitedResponses: number;
+  unsolicitedWindow: number;
+  /**
+   * Names under these suffixes may resolve to internal addresses (no rebinding finding):
+   * special-use and home/corporate names (RFC 6761, RFC 6762 .local, RFC 8375 home.arpa, ICANN's
+   * 2024 .internal, and the common .lan/.home/.corp/.localdomain). Add split-horizon domains.
+   */
+  rebindAllowedSuffixes: string[];
+  /** Queries awaiting responses, and clients tracked for unsolicited responses. */
+  maxPending: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -127,6 +149,7 @@ export interface EngineConfig {
     'arp-spoof': ArpSpoofConfig;
     'gateway-mac': GatewayMacConfig;
     'tls-certificate': TlsCertificateConfig;
+    'dns-spoof': DnsSpoofConfig;
   };
 }
 
@@ -173,6 +196,29 @@ export const DEFAULT_CONFIG: EngineConfig = {
       checkHostname: true,
       maxServers: 10000,
       maxConnections: 4096,
+    },
+    'dns-spoof': {
+      queryTimeout: 10,
+      raceWindow: 1,
+      unsolicitedResponses: 10,
+      unsolicitedWindow: 10,
+      rebindAllowedSuffixes: [
+        'local',
+        'localhost',
+        'localdomain',
+        'lan',
+        'home',
+        'home.arpa',
+        'internal',
+        'intranet',
+        'corp',
+        'private',
+        'test',
+        'example',
+        'invalid',
+        'arpa',
+      ],
+      maxPending: 10000,
     },
   },
 };

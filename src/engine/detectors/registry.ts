@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { Detector } from './detector';
 import { ArpSpoofDetector } from './arp-spoof.detector';
+import { DnsSpoofDetector } from './dns-spoof.detector';
 import { GatewayMacDetector } from './gateway-mac.detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
 import { TlsCertificateDetector } from './tls-certificate.detector';
@@ -40,6 +41,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'TLS certificate change per (SNI or server IP, port) — possible MITM — and weak certificates: self-signed, expired or not yet valid at packet time, hostname not in SANs, RSA < 2048, MD5/SHA-1 signatures; JA3/JA3S/JA4 in evidence',
     create: (c) => new TlsCertificateDetector(c.detectors['tls-certificate']),
+  },
+  {
+    id: 'dns-spoof',
+    description:
+      'DNS spoofing: differing answers racing for one query, responses from a server that was not asked, unsolicited responses in bulk, public names answered with internal addresses (rebinding)',
+    create: (c) => new DnsSpoofDetector(c.detectors['dns-spoof']),
   },
 ];
 

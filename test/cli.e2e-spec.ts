@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaptureAnalysis } from '../src/engine/analyze-capture';
+import { DETECTORS } from '../src/engine/detectors/registry';
 import type { Finding } from '../src/engine/finding';
 import { FIXTURES, SHARED_PCAPS } from './support/paths';
 import { runCli } from './support/run-cli';
@@ -96,7 +97,9 @@ describe('netwarden analyze', () => {
     expect(runCli(['analyze', '--json', '--detectors', 'packet-anomaly', anomalies]).status).toBe(0);
     const r = runCli(['analyze', '--detectors', 'nope', anomalies]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual(['netwarden: unknown detector "nope" (known: packet-anomaly)']);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `netwarden: unknown detector "nope" (known: ${DETECTORS.map((d) => d.id).join(', ')})`,
+    ]);
   });
 
   it('--config overrides thresholds and rejects unknown keys', () => {

@@ -23,6 +23,104 @@ export interface PacketAnomalyConfig {
   tinyFragmentBytes: number;
 }
 
+/**
+ * Virtual router MACs that legitimately answer for a shared gateway address: VRRP
+ * 00:00:5e:00:01:{VRID} (RFC 5798 §7.3) and 00:00:5e:00:02:{VRID} for IPv6, HSRP v1
+ * 00:00:0c:07:ac:{group} and v2 00:00:0c:9f:f{group} (Cisco HSRP configuration guide), GLBP
+ * 00:07:b4:. Prefixes of the lowercase colon form.
+ */
+const VIRTUAL_ROUTER_MAC_PREFIXES = [
+  '00:00:5e:00:01:',
+  '00:00:5e:00:02:',
+  '00:00:0c:07:ac:',
+  '00:00:0c:9f:f',
+  '00:07:b4:',
+];
+
+export interface ArpSpoofConfig {
+  /**
+   * A MAC counts as alive when it sent a frame this recently (s, packet time); an IP taken over
+   * by a new MAC while the previous one is alive is a conflict, after a longer silence it is a
+   * NIC swap / new DHCP lease and not an alert. 300 s: Linux keeps an unused neighbour entry at
+   * most gc_stale_time (60 s) + base_reachable_time jitter before re-resolving, so a live host
+   * talking on the LAN re-ARPs well within 5 minutes.
+   */
+  aliveWindow: number;
+  /** A reply counts as solicited when its request was seen this recently (s). 5 s: Linux retries a request every retrans_time (1 s) for mcast_solicit (3) tries. */
+  requestWindow: number;
+  /**
+   * Unsolicited, non-gratuitous replies from one MAC within `unsolicitedWindow` that make a
+   * finding. 5 in 60 s: arpspoof/ettercap re-poison every 1–10 s; a couple of stray replies
+   * whose request predates the capture must not alert.
+   */
+  unsolicitedReplies: number;
+  unsolicitedWindow: number;
+  /**
+   * Distinct IPs one MAC may claim before it is a poisoner pattern. 8: multi-homed hosts and
+   * containers hosts carry a handful of addresses; "arpspoof -t" against a subnet or ettercap's
+   * full-LAN poisoning claims every address. Proxy-ARP routers belong in proxyArpMacs.
+   */
+  manyIpsThreshold: number;
+  /** MAC prefixes allowed to answer for a shared address (VRRP/HSRP/GLBP virtual MACs). */
+  virtualMacPrefixes: string[];
+  /** MACs of routers doing proxy ARP (RFC 1027): they answer for other hosts' IPs by design. Default none. */
+  proxyArpMacs: string[];
+  /** IP bindings and stations (MACs) tracked; the least recently seen is dropped beyond these. */
+  maxBindings: number;
+  maxStations: number;
+}
+
+export interface GatewayMacConfig {
+  /** Gateway IPv4 addresses. Default none: inferred from DHCP option 3, else from traffic. */
+  gateways: string[];
+  /**
+   * Packets between a private and a public address one MAC must carry before it is taken as the
+   * gateway MAC (when no gateway is configured or seen in DHCP), and the share of all such
+   * packets it must hold. 50 packets / 0.8: a few TCP handshakes' worth, and a clear majority.
+   */
+  inferMinPackets: number;
+  inferMinShare: number;
+  /** Virtual router MAC prefixes (see arp-spoof). */
+  virtualMacPrefixes: string[];
+}
+
+export interface TlsCertificateConfig {
+  /** RSA keys shorter than this are weak. 2048: NIST SP 800-131A rev. 2 (112-bit security), CA/B Forum Baseline Requirements §6.1.5. */
+  minRsaBits: number;
+  /**
+   * Leaf signature algorithms that are weak (names as tls-certificate.ts prints them). MD5 and
+   * SHA-1: CA/B Forum Baseline Requirements §7.1.3.2 forbid both; chosen-prefix collisions exist.
+   */
+  weakSignatureAlgorithms: string[];
+  /** Report a certificate whose SANs (CN when there are none) do not cover the SNI (RFC 6125). */
+  checkHostname: boolean;
+  /** Servers (SNI or IP, port) remembered, and connections waiting for their certificate. */
+  maxServers: number;
+  maxConnections: number;
+}
+
+export interface DnsSpoofConfig {
+  /** A query waits this long (s) for its responses. 10 s: past glibc's 5 s timeout and dig's 5 s × retries. */
+  queryTimeout: number;
+  /**
+   * Differing responses to one query within this many seconds of the first are a race. 1 s: a
+   * forger and the resolver answer within milliseconds; a client retransmits after 1 s at the
+   * earliest (glibc/dig 5 s, Windows 1 s), so answers to a retransmit fall outside.
+   */
+  raceWindow: number;
+  /** Responses matching no query, per client, that make a finding (in bulk): 10 in 10 s — Kaminsky-style guessing sends thousands. */
+  unsolicitedResponses: number;
+  unsolicitedWindow: number;
+  /**
+   * Names under these suffixes may resolve to internal addresses (no rebinding finding):
+   * special-use and home/corporate names (RFC 6761, RFC 6762 .local, RFC 8375 home.arpa, ICANN's
+   * 2024 .internal, and the common .lan/.home/.corp/.localdomain). Add split-horizon domains.
+   */
+  rebindAllowedSuffixes: string[];
+  /** Queries awaiting responses, and clients tracked for unsolicited responses. */
+  maxPending: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -48,6 +146,10 @@ export interface EngineConfig {
   maxEvidenceFrames: number;
   detectors: {
     'packet-anomaly': PacketAnomalyConfig;
+    'arp-spoof': ArpSpoofConfig;
+    'gateway-mac': GatewayMacConfig;
+    'tls-certificate': TlsCertificateConfig;
+    'dns-spoof': DnsSpoofConfig;
   };
 }
 
@@ -70,6 +172,53 @@ export const DEFAULT_CONFIG: EngineConfig = {
       allowedIpProtocols: [0, 1, 2, 4, 6, 17, 41, 43, 44, 47, 50, 51, 58, 59, 60, 89, 103, 112, 115, 132, 136],
       maxSourcesPerKind: 256,
       tinyFragmentBytes: 20,
+    },
+    'arp-spoof': {
+      aliveWindow: 300,
+      requestWindow: 5,
+      unsolicitedReplies: 5,
+      unsolicitedWindow: 60,
+      manyIpsThreshold: 8,
+      virtualMacPrefixes: [...VIRTUAL_ROUTER_MAC_PREFIXES],
+      proxyArpMacs: [],
+      maxBindings: 65536,
+      maxStations: 65536,
+    },
+    'gateway-mac': {
+      gateways: [],
+      inferMinPackets: 50,
+      inferMinShare: 0.8,
+      virtualMacPrefixes: [...VIRTUAL_ROUTER_MAC_PREFIXES],
+    },
+    'tls-certificate': {
+      minRsaBits: 2048,
+      weakSignatureAlgorithms: ['md5WithRSAEncryption', 'sha1WithRSAEncryption', 'ecdsa-with-SHA1', 'dsa-with-SHA1'],
+      checkHostname: true,
+      maxServers: 10000,
+      maxConnections: 4096,
+    },
+    'dns-spoof': {
+      queryTimeout: 10,
+      raceWindow: 1,
+      unsolicitedResponses: 10,
+      unsolicitedWindow: 10,
+      rebindAllowedSuffixes: [
+        'local',
+        'localhost',
+        'localdomain',
+        'lan',
+        'home',
+        'home.arpa',
+        'internal',
+        'intranet',
+        'corp',
+        'private',
+        'test',
+        'example',
+        'invalid',
+        'arpa',
+      ],
+      maxPending: 10000,
     },
   },
 };

@@ -1,6 +1,10 @@
 import type { EngineConfig } from '../config';
 import type { Detector } from './detector';
+import { ArpSpoofDetector } from './arp-spoof.detector';
+import { DnsSpoofDetector } from './dns-spoof.detector';
+import { GatewayMacDetector } from './gateway-mac.detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
+import { TlsCertificateDetector } from './tls-certificate.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -19,6 +23,30 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Malformed packets, invalid TCP flags, LAND, fragment overlap and tiny fragments, unusual IP protocols, IP options, TTL 0, broadcast/multicast sources',
     create: (c) => new PacketAnomalyDetector(c.detectors['packet-anomaly']),
+  },
+  {
+    id: 'arp-spoof',
+    description:
+      'ARP cache poisoning: an IP claimed by a second live MAC (flip-flop), one MAC claiming many IPs, unsolicited replies in bulk, Ethernet source differing from the ARP sender',
+    create: (c) => new ArpSpoofDetector(c.detectors['arp-spoof']),
+  },
+  {
+    id: 'gateway-mac',
+    description:
+      'Default gateway MAC change: the gateway IP (configured, DHCP option 3, or inferred from off-subnet traffic) claimed in ARP by another MAC',
+    create: (c) => new GatewayMacDetector(c.detectors['gateway-mac']),
+  },
+  {
+    id: 'tls-certificate',
+    description:
+      'TLS certificate change per (SNI or server IP, port) — possible MITM — and weak certificates: self-signed, expired or not yet valid at packet time, hostname not in SANs, RSA < 2048, MD5/SHA-1 signatures; JA3/JA3S/JA4 in evidence',
+    create: (c) => new TlsCertificateDetector(c.detectors['tls-certificate']),
+  },
+  {
+    id: 'dns-spoof',
+    description:
+      'DNS spoofing: differing answers racing for one query, responses from a server that was not asked, unsolicited responses in bulk, public names answered with internal addresses (rebinding)',
+    create: (c) => new DnsSpoofDetector(c.detectors['dns-spoof']),
   },
 ];
 

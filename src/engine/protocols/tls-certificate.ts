@@ -91,7 +91,27 @@ function sanList(s: string | undefined): string[] {
   return out;
 }
 
+/**
+ * Parsed certificates by SHA-256 of their DER. Servers present the same certificate on every
+ * handshake, and X509Certificate (plus the self-signature check) costs far more than hashing:
+ * a pure memo, bounded, so results are identical with or without it.
+ */
+const CACHE_MAX = 1024;
+const cache = new Map<string, TlsCertificateInfo | null>();
+
 export function parseCertificate(der: Buffer): TlsCertificateInfo | null {
+  const sha256 = createHash('sha256').update(der).digest('hex');
+  let info = cache.get(sha256);
+  if (info === undefined) {
+    info = parseUncached(der, sha256);
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(sha256, info);
+  }
+  // Subscribers own what they receive: a copy, never the cached object.
+  return info === null ? null : { ...info, san: [...info.san] };
+}
+
+function parseUncached(der: Buffer, sha256: string): TlsCertificateInfo | null {
   let x: X509Certificate;
   try {
     x = new X509Certificate(der);
@@ -101,7 +121,7 @@ export function parseCertificate(der: Buffer): TlsCertificateInfo | null {
   const subject = x.subject.split('\n').join(', ');
   const issuer = x.issuer.split('\n').join(', ');
   const info: TlsCertificateInfo = {
-    sha256: createHash('sha256').update(der).digest('hex'),
+    sha256,
     subject,
     issuer,
     san: sanList(x.subjectAltName),

@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { Detector } from './detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
+import { PortScanDetector } from './port-scan.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -19,6 +20,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Malformed packets, invalid TCP flags, LAND, fragment overlap and tiny fragments, unusual IP protocols, IP options, TTL 0, broadcast/multicast sources',
     create: (c) => new PacketAnomalyDetector(c.detectors['packet-anomaly']),
+  },
+  {
+    id: 'port-scan',
+    description:
+      'Vertical, horizontal and block port scans (SYN, connect, FIN, NULL, XMAS, Maimon, ACK, UDP) and ICMP/ARP host sweeps, from failed attempts only',
+    create: (c) => new PortScanDetector(c.detectors['port-scan']),
   },
 ];
 

@@ -2,6 +2,7 @@ import type { EngineConfig } from '../config';
 import type { Detector } from './detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
 import { PortScanDetector } from './port-scan.detector';
+import { SynFloodDetector } from './syn-flood.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -26,6 +27,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Vertical, horizontal and block port scans (SYN, connect, FIN, NULL, XMAS, Maimon, ACK, UDP) and ICMP/ARP host sweeps, from failed attempts only',
     create: (c) => new PortScanDetector(c.detectors['port-scan']),
+  },
+  {
+    id: 'syn-flood',
+    description:
+      'SYN floods per target ip:port: incomplete handshakes per second, SYN/SYN-ACK/ACK ratios, distinct (possibly spoofed) sources; one finding per episode',
+    create: (c) => new SynFloodDetector(c.detectors['syn-flood']),
   },
 ];
 

@@ -3,6 +3,8 @@ import type { Detector } from './detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
 import { PortScanDetector } from './port-scan.detector';
 import { SynFloodDetector } from './syn-flood.detector';
+import { TcpHijackDetector } from './tcp-hijack.detector';
+import { ConnectionRateDetector } from './connection-rate.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -33,6 +35,18 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'SYN floods per target ip:port: incomplete handshakes per second, SYN/SYN-ACK/ACK ratios, distinct (possibly spoofed) sources; one finding per episode',
     create: (c) => new SynFloodDetector(c.detectors['syn-flood']),
+  },
+  {
+    id: 'tcp-hijack',
+    description:
+      'TCP session hijack indicators: ACK storms, data outside the window or conflicting with delivered bytes, mid-session TTL/MAC change, RST injection, duplicate sessions on one 4-tuple',
+    create: (c) => new TcpHijackDetector(c.detectors['tcp-hijack']),
+  },
+  {
+    id: 'connection-rate',
+    description:
+      'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
+    create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
   },
 ];
 

@@ -102,8 +102,10 @@ export interface TcpHijackConfig {
    * "outside the window". Default 0: RFC 9293 §3.10.7.4 — the receiver must not accept it.
    */
   windowSlack: number;
-  /** Connections tracked (from their SYN); the least recently active is dropped beyond it. */
+  /** Connections tracked (from their SYN-ACK), and handshakes (SYN only) apart; the oldest eighth is dropped beyond it. */
   maxConnections: number;
+  /** A SYN not answered by a SYN-ACK after this long (s) is forgotten. Default 5: Zeek's tcp_attempt_delay. */
+  handshakeTimeout: number;
   /** A connection idle this long (s, packet time) is forgotten. 300: Zeek's tcp_inactivity_timeout, as reassembly. */
   idleTimeout: number;
 }
@@ -205,6 +207,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
       ackStormRate: 50,
       windowSlack: 0,
       maxConnections: 65536,
+      handshakeTimeout: 5,
       idleTimeout: 300,
     },
     'connection-rate': {

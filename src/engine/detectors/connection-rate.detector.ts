@@ -98,9 +98,11 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
           this.drop(key, old);
         }
         if (this.pending.size >= this.config.maxFlows) {
+          // The oldest eighth, in one pass (one at a time from a Map's front is quadratic).
+          let n = Math.max(1, this.config.maxFlows >> 3);
           for (const [k, x] of this.pending) {
             this.drop(k, x);
-            break;
+            if (--n === 0) break;
           }
         }
         this.pending.set(key, {
@@ -141,9 +143,10 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
     }
     if (f === undefined) {
       if (this.udp.size >= this.config.maxFlows) {
+        let n = Math.max(1, this.config.maxFlows >> 3);
         for (const k of this.udp.keys()) {
           this.udp.delete(k);
-          break;
+          if (--n === 0) break;
         }
       }
       this.udp.set(key, { from: srcHost(p), fromPort: p.srcPort, answered: false, last: p.time, stamp: p.time });

@@ -65,8 +65,9 @@ interface Scanner {
   pairs: number;
   attempts: number;
   techniques: Partial<Record<Technique, number>>;
-  /** "target|port" that answered SYN-ACK. */
-  open: Set<string>;
+  /** Ports per target that answered SYN-ACK. */
+  open: Map<HostKey, Set<number>>;
+  openCount: number;
   /** Handshakes the prober left half-open (RST without ACK after the SYN-ACK). */
   halfOpen: number;
   sampledFrom: number | null;
@@ -104,7 +105,7 @@ interface ScannerState {
   pairs: number;
   attempts: number;
   techniques: Partial<Record<Technique, number>>;
-  open: string[];
+  open: Array<[string, number[]]>;
   halfOpen: number;
   sampledFrom: number | null;
   reportedAttempts: number;
@@ -377,11 +378,15 @@ export class PortScanDetector implements Detector<PortScanState> {
     if (a.state === 0) this.failed(a.scanner, a.target, a.dport, a.probe, a.t, a.frame, ctx);
   }
 
-  /** The table is full: the oldest probe is settled now as if its timeout had run out. */
+  /**
+   * The table is full: the oldest eighth of the probes are settled now as if their timeout had run
+   * out (in one pass: evicting one at a time from a Map's front is quadratic).
+   */
   private evictOldestAttempt(ctx: DetectorContext): void {
+    let n = Math.max(1, this.config.maxPendingAttempts >> 3);
     for (const [key, a] of this.attempts) {
       this.timedOut(key, a, ctx);
-      return;
+      if (--n === 0) return;
     }
   }
 
@@ -439,9 +444,18 @@ export class PortScanDetector implements Detector<PortScanState> {
     if (time < s.first) s.first = time;
     if (open) {
       if (tech === 'SYN') s.halfOpen++;
-      if (s.open.size < this.config.maxPairsPerScanner) s.open.add(`${hostText(target)}|${port}`);
+      let set = s.open.get(target);
+      if (set === undefined) {
+        set = new Set();
+        s.open.set(target, set);
+      }
+      if (!set.has(port) && s.openCount < this.config.maxPairsPerScanner) {
+        set.add(port);
+        s.openCount++;
+      }
     }
     let ports = s.targets.get(target);
+    let hosts: Set<HostKey> | undefined;
     if (ports === undefined || !ports.has(port)) {
       if (s.pairs >= this.config.maxPairsPerScanner) {
         if (s.sampledFrom === null) s.sampledFrom = frame;
@@ -451,7 +465,7 @@ export class PortScanDetector implements Detector<PortScanState> {
           s.targets.set(target, ports);
         }
         ports.add(port);
-        let hosts = s.ports.get(port);
+        hosts = s.ports.get(port);
         if (hosts === undefined) {
           hosts = new Set();
           s.ports.set(port, hosts);
@@ -461,7 +475,8 @@ export class PortScanDetector implements Detector<PortScanState> {
       }
     }
     if (s.reportedAttempts === 0) {
-      if (this.isScan(s)) this.reportScan(s, frame, ctx);
+      // Only a new (target, port) pair can cross a threshold: check the sets it grew.
+      if (hosts !== undefined && this.isScan(s, ports!, hosts)) this.reportScan(s, frame, ctx);
     } else if (s.attempts >= 2 * s.reportedAttempts) {
       this.reportScan(s, frame, ctx);
     }
@@ -493,10 +508,9 @@ export class PortScanDetector implements Detector<PortScanState> {
     } else if (s.sweepProbes >= 2 * s.reportedSweep) this.reportSweep(s, p.frame, ctx);
   }
 
-  private isScan(s: Scanner): boolean {
+  private isScan(s: Scanner, ports: Set<number>, hosts: Set<HostKey>): boolean {
     const c = this.config;
-    for (const ports of s.targets.values()) if (ports.size >= c.portScanThreshold) return true;
-    for (const hosts of s.ports.values()) if (hosts.size >= c.addrScanThreshold) return true;
+    if (ports.size >= c.portScanThreshold || hosts.size >= c.addrScanThreshold) return true;
     return s.targets.size >= c.blockScanHosts && s.ports.size >= c.blockScanPorts && s.pairs >= c.portScanThreshold;
   }
 
@@ -516,12 +530,12 @@ export class PortScanDetector implements Detector<PortScanState> {
       targets.length < c.blockScanHosts ? 'vertical' : ports.length < c.blockScanPorts ? 'horizontal' : 'block';
     const technique = dominant(s.techniques, s.halfOpen);
     const single = targets.length === 1 ? hostText(targets[0]) : undefined;
-    const open = [...s.open].map((x) => {
-      const i = x.lastIndexOf('|');
-      return { host: x.slice(0, i), port: Number(x.slice(i + 1)) };
-    });
-    open.sort((a, b) => compareHosts(hostFromText(a.host), hostFromText(b.host)) || a.port - b.port);
-    const openText = open.slice(0, MAX_SAMPLE_PORTS).map((o) => (single ? String(o.port) : `${o.host}:${o.port}`));
+    const open: Array<{ host: HostKey; port: number }> = [];
+    for (const [h, set] of s.open) for (const port of set) open.push({ host: h, port });
+    open.sort((a, b) => compareHosts(a.host, b.host) || a.port - b.port);
+    const openText = open
+      .slice(0, MAX_SAMPLE_PORTS)
+      .map((o) => (single ? String(o.port) : `${hostText(o.host)}:${o.port}`));
     const what =
       kind === 'vertical'
         ? `${ports.length} ports of ${targets.map(hostText).slice(0, 3).join(', ')}${targets.length > 3 ? ', …' : ''}`
@@ -646,7 +660,7 @@ export class PortScanDetector implements Detector<PortScanState> {
         pairs: s.pairs,
         attempts: s.attempts,
         techniques: { ...s.techniques },
-        open: [...s.open],
+        open: [...s.open].map(([h, set]) => [hostText(h), [...set]] as [string, number[]]),
         halfOpen: s.halfOpen,
         sampledFrom: s.sampledFrom,
         reportedAttempts: s.reportedAttempts,
@@ -695,7 +709,8 @@ export class PortScanDetector implements Detector<PortScanState> {
         pairs: x.pairs,
         attempts: x.attempts,
         techniques: { ...x.techniques },
-        open: new Set(x.open),
+        open: new Map(x.open.map(([h, ports]) => [hostFromText(h), new Set(ports)])),
+        openCount: x.open.reduce((n, [, ports]) => n + ports.length, 0),
         halfOpen: x.halfOpen,
         sampledFrom: x.sampledFrom,
         reportedAttempts: x.reportedAttempts,
@@ -746,7 +761,8 @@ function newScanner(host: HostKey, time: number, frame: number): Scanner {
     pairs: 0,
     attempts: 0,
     techniques: {},
-    open: new Set(),
+    open: new Map(),
+    openCount: 0,
     halfOpen: 0,
     sampledFrom: null,
     reportedAttempts: 0,

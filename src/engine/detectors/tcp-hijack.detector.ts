@@ -113,6 +113,8 @@ interface Conn {
   acksS: number;
   dataInSec: boolean;
   reported: number;
+  /** FIN seen from the client (1) / server (2): both mean the connection is over. */
+  fins: number;
   /** The earlier session's next sequence numbers when a second handshake replaced it. */
   prev: { c: number; s: number } | null;
 }
@@ -122,13 +124,17 @@ export interface TcpHijackState {
   nextSweep: number;
   counter: number;
   conns: Array<Omit<Conn, 'key'> & { key: string }>;
+  half: Array<Omit<Conn, 'key'> & { key: string }>;
 }
 
 export class TcpHijackDetector implements Detector<TcpHijackState> {
   readonly id = 'tcp-hijack';
   private now = -Infinity;
   private nextSweep = -Infinity;
+  /** Established (or mid-handshake past SYN-ACK) connections, roughly ordered by last activity. */
   private conns = new Map<string, Conn>();
+  /** Connections that have only sent a SYN so far, ordered by SYN time (most never get further in a flood or scan). */
+  private half = new Map<string, Conn>();
   private readonly keys = new FlowKeyBuilder();
   private counter = 0;
 
@@ -143,16 +149,26 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     }
     const f = p.tcpFlags;
     const pureSyn = (f & (TCP.SYN | TCP.ACK | TCP.RST | TCP.FIN)) === TCP.SYN;
-    if (this.conns.size === 0 && !pureSyn) return;
+    if (this.conns.size === 0 && this.half.size === 0 && !pureSyn) return;
     const key = this.keys.build(p);
     const low = this.keys.srcIsLow;
     let c = this.conns.get(key);
     if (c === undefined) {
-      if (!pureSyn) return;
-      c = this.open(key, low, p);
+      c = this.half.get(key);
+      if (c === undefined) {
+        if (!pureSyn) return;
+        c = this.open(key, low, p);
+      } else if ((f & TCP.SYN) !== 0 && (f & TCP.ACK) !== 0) {
+        // The server answered: from now on it is a connection worth keeping.
+        this.half.delete(key);
+        this.admit(key, c);
+      } else if ((f & TCP.RST) !== 0) {
+        this.half.delete(key);
+        return;
+      }
     }
     c.last = p.time;
-    if (p.time - c.stamp >= 1) {
+    if (p.time - c.stamp >= 1 && this.conns.get(key) === c) {
       this.conns.delete(key);
       this.conns.set(key, c);
       c.stamp = p.time;
@@ -225,6 +241,7 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
         });
       }
       c.closed = true;
+      this.conns.delete(key);
       return;
     }
 
@@ -274,6 +291,14 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       me.ack = p.tcpAck >>> 0;
       me.ackSet = true;
       me.win = p.tcpWindow;
+    }
+
+    if ((f & TCP.FIN) !== 0) {
+      c.fins |= fromClient ? 1 : 2;
+      if (c.fins === 3) {
+        this.conns.delete(key);
+        return;
+      }
     }
 
     // ACK storm: pure ACKs both ways in one second with no data.
@@ -340,13 +365,13 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     });
   }
 
+  private admit(key: string, c: Conn): void {
+    if (this.conns.size >= this.config.maxConnections) evictOldest(this.conns, this.config.maxConnections);
+    this.conns.set(key, c);
+  }
+
   private open(key: string, low: boolean, p: DecodedPacket): Conn {
-    if (this.conns.size >= this.config.maxConnections) {
-      for (const k of this.conns.keys()) {
-        this.conns.delete(k);
-        break;
-      }
-    }
+    if (this.half.size >= this.config.maxConnections) evictOldest(this.half, this.config.maxConnections);
     const client = srcIp(p) ?? '';
     const server = dstIp(p) ?? '';
     const c: Conn = {
@@ -369,10 +394,11 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       acksS: 0,
       dataInSec: false,
       reported: 0,
+      fins: 0,
       prev: null,
     };
     c.c.isn = -1;
-    this.conns.set(key, c);
+    this.half.set(key, c);
     return c;
   }
 
@@ -382,11 +408,16 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       if (c.last > limit) break;
       this.conns.delete(k);
     }
+    const synLimit = this.now - this.config.handshakeTimeout;
+    for (const [k, c] of this.half) {
+      if (c.last > synLimit) break;
+      this.half.delete(k);
+    }
   }
 
-  /** Live connections (tests). */
-  get size(): number {
-    return this.conns.size;
+  /** Live connections (tests, memory note). */
+  get size(): { connections: number; handshakes: number } {
+    return { connections: this.conns.size, handshakes: this.half.size };
   }
 
   snapshot(): TcpHijackState {
@@ -394,6 +425,13 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       now: this.now,
       nextSweep: this.nextSweep,
       counter: this.counter,
+      half: [...this.half.values()].map((c) => ({
+        ...c,
+        key: keyToHex(c.key),
+        c: { ...c.c },
+        s: { ...c.s },
+        prev: c.prev && { ...c.prev },
+      })),
       conns: [...this.conns.values()].map((c) => ({
         ...c,
         key: keyToHex(c.key),
@@ -409,10 +447,25 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     this.nextSweep = state.nextSweep ?? -Infinity;
     this.counter = state.counter ?? 0;
     this.conns = new Map();
-    for (const x of state.conns) {
-      const c: Conn = { ...x, key: keyFromHex(x.key), c: { ...x.c }, s: { ...x.s }, prev: x.prev && { ...x.prev } };
-      this.conns.set(c.key, c);
+    this.half = new Map();
+    for (const [list, map] of [
+      [state.conns, this.conns],
+      [state.half, this.half],
+    ] as const) {
+      for (const x of list) {
+        const c: Conn = { ...x, key: keyFromHex(x.key), c: { ...x.c }, s: { ...x.s }, prev: x.prev && { ...x.prev } };
+        map.set(c.key, c);
+      }
     }
+  }
+}
+
+/** Drops the oldest eighth of a full table in one pass (one-at-a-time eviction from a Map's front is quadratic). */
+function evictOldest<V>(map: Map<string, V>, cap: number): void {
+  let n = Math.max(1, cap >> 3);
+  for (const k of map.keys()) {
+    map.delete(k);
+    if (--n === 0) break;
   }
 }
 

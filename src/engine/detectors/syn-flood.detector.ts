@@ -82,6 +82,9 @@ interface Target {
   /** SYN-ACKs and client RSTs for half-open handshakes while no episode runs (the second that starts one counts them). */
   bSynAck: number;
   bRst: number;
+  bTimedOut: number;
+  /** First frame at which the full half-open table expired one of this target's handshakes early. */
+  halfOpenSampledFrom: number | null;
   bFirst: number;
   bFirstFrame: number;
   bLast: number;
@@ -245,10 +248,11 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       if (target !== undefined) {
         this.settle(key, h, target);
         const e = target.episode;
+        if (target.halfOpenSampledFrom === null) target.halfOpenSampledFrom = frame;
         if (e !== null) {
           e.timedOut++;
           if (e.halfOpenSampledFrom === null) e.halfOpenSampledFrom = frame;
-        }
+        } else target.bTimedOut++;
       } else this.half.delete(key);
       if (--n === 0) return;
     }
@@ -289,9 +293,9 @@ export class SynFloodDetector implements Detector<SynFloodState> {
           synAck: t.bSynAck,
           completed: t.bCompleted,
           clientRst: t.bRst,
-          timedOut: 0,
+          timedOut: t.bTimedOut,
           src: t.bSources,
-          halfOpenSampledFrom: null,
+          halfOpenSampledFrom: t.halfOpenSampledFrom,
         };
         t.bSources = newSources();
         t.episode = e;
@@ -308,6 +312,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     t.bCompleted = 0;
     t.bSynAck = 0;
     t.bRst = 0;
+    t.bTimedOut = 0;
     if (t.bSources.byName.size > 0) t.bSources = newSources();
   }
 
@@ -392,6 +397,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       }
       this.settle(key, h, target);
       if (target.episode !== null) target.episode.timedOut++;
+      else target.bTimedOut++;
     }
     const nowSec = Math.floor(this.now);
     for (const [key, t] of this.targets) {
@@ -441,6 +447,8 @@ export class SynFloodDetector implements Detector<SynFloodState> {
         bCompleted: t.bCompleted,
         bSynAck: t.bSynAck,
         bRst: t.bRst,
+        bTimedOut: t.bTimedOut,
+        halfOpenSampledFrom: t.halfOpenSampledFrom,
         bFirst: t.bFirst,
         bFirstFrame: t.bFirstFrame,
         bLast: t.bLast,
@@ -501,6 +509,8 @@ function newTarget(key: number | string, ip: HostKey, port: number, sec: number)
     bCompleted: 0,
     bSynAck: 0,
     bRst: 0,
+    bTimedOut: 0,
+    halfOpenSampledFrom: null,
     bFirst: 0,
     bFirstFrame: 0,
     bLast: 0,

@@ -55,7 +55,15 @@ interface Source {
 export interface ConnectionRateState {
   now: number;
   nextSweep: number;
-  pending: Array<{ client: string; cport: number; server: string; sport: number; isn: number; synAcked: boolean; t: number }>;
+  pending: Array<{
+    client: string;
+    cport: number;
+    server: string;
+    sport: number;
+    isn: number;
+    synAcked: boolean;
+    t: number;
+  }>;
   udp: Array<Omit<UdpFlow, 'from'> & { k: string; from: string }>;
   sources: Array<Omit<Source, 'host'> & { host: string }>;
 }

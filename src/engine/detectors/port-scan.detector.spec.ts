@@ -194,11 +194,21 @@ describe('port-scan detector on synthetic stealth scans and sweeps', () => {
   it('horizontal SYN scan: port 445 on 30 hosts, unanswered → one finding naming 30 targets', () => {
     const t = new Timeline();
     for (let i = 1; i <= 30; i++) {
-      t.add(i * 0.05, tcpFrame(SCANNER, host(`10.9.3.${i}`, i), { sport: 40000 + i, dport: 445, seq: i, flags: TCPF.SYN }));
+      t.add(
+        i * 0.05,
+        tcpFrame(SCANNER, host(`10.9.3.${i}`, i), { sport: 40000 + i, dport: 445, seq: i, flags: TCPF.SYN }),
+      );
     }
     const { findings } = run(t, ['port-scan']);
     expect(findings.map(summary)).toEqual([
-      expect.objectContaining({ src: '10.9.0.66', dst: undefined, count: 30, kind: 'horizontal', ports: 1, targets: 30 }),
+      expect.objectContaining({
+        src: '10.9.0.66',
+        dst: undefined,
+        count: 30,
+        kind: 'horizontal',
+        ports: 1,
+        targets: 30,
+      }),
     ]);
   });
 
@@ -209,11 +219,20 @@ describe('port-scan detector on synthetic stealth scans and sweeps', () => {
       const c = 1000;
       const s = 9000;
       t.add((at += 0.001), tcpFrame(SCANNER, server, { sport, dport, seq: c, flags: TCPF.SYN }));
-      t.add((at += 0.001), tcpFrame(server, SCANNER, { sport: dport, dport: sport, seq: s, ack: c + 1, flags: TCPF.SYN | TCPF.ACK }));
+      t.add(
+        (at += 0.001),
+        tcpFrame(server, SCANNER, { sport: dport, dport: sport, seq: s, ack: c + 1, flags: TCPF.SYN | TCPF.ACK }),
+      );
       t.add((at += 0.001), tcpFrame(SCANNER, server, { sport, dport, seq: c + 1, ack: s + 1, flags: TCPF.ACK }));
       const req = Buffer.from('GET / HTTP/1.1\r\n\r\n');
-      t.add((at += 0.001), tcpFrame(SCANNER, server, { sport, dport, seq: c + 1, ack: s + 1, flags: TCPF.ACK | TCPF.PSH, payload: req }));
-      t.add((at += 0.001), tcpFrame(SCANNER, server, { sport, dport, seq: c + 1 + req.length, ack: s + 1, flags: TCPF.ACK | TCPF.FIN }));
+      t.add(
+        (at += 0.001),
+        tcpFrame(SCANNER, server, { sport, dport, seq: c + 1, ack: s + 1, flags: TCPF.ACK | TCPF.PSH, payload: req }),
+      );
+      t.add(
+        (at += 0.001),
+        tcpFrame(SCANNER, server, { sport, dport, seq: c + 1 + req.length, ack: s + 1, flags: TCPF.ACK | TCPF.FIN }),
+      );
     };
     for (let i = 1; i <= 40; i++) session(host(`10.9.4.${i}`, i), 443, 50000 + i);
     for (let i = 1; i <= 40; i++) session(VICTIM, 8000 + i, 51000 + i);
@@ -252,11 +271,19 @@ describe('port-scan detector on synthetic stealth scans and sweeps', () => {
     t.add(0.001, arpFrame(1, SCANNER, '0.0.0.0', '10.9.2.200', '00:00:00:00:00:00')); // RFC 5227 probe
     for (let i = 1; i <= 40; i++) {
       t.add(i * 0.01, arpFrame(1, SCANNER, SCANNER.ip, `10.9.2.${i}`, '00:00:00:00:00:00'));
-      if (i <= 5) t.add(i * 0.01 + 0.001, arpFrame(2, host(`10.9.2.${i}`, 0x200 + i), `10.9.2.${i}`, SCANNER.ip, SCANNER.mac));
+      if (i <= 5)
+        t.add(i * 0.01 + 0.001, arpFrame(2, host(`10.9.2.${i}`, 0x200 + i), `10.9.2.${i}`, SCANNER.ip, SCANNER.mac));
     }
     const { findings } = run(t, ['port-scan']);
     expect(findings.map(summary)).toEqual([
-      expect.objectContaining({ type: 'host-sweep', src: '10.9.0.66', count: 40, technique: 'ARP', targets: 40, live: 5 }),
+      expect.objectContaining({
+        type: 'host-sweep',
+        src: '10.9.0.66',
+        count: 40,
+        technique: 'ARP',
+        targets: 40,
+        live: 5,
+      }),
     ]);
   });
 

@@ -227,7 +227,7 @@ export class PortScanDetector implements Detector<PortScanState> {
     const key = pairKey(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
     const a = this.attempts.get(key);
     if (a === undefined || a.state !== 0 || a.probe !== 'SYN') return;
-    if ((p.tcpAck >>> 0) !== ((a.isn + 1) >>> 0)) return;
+    if (p.tcpAck >>> 0 !== (a.isn + 1) >>> 0) return;
     // Move to the back: its timeout now runs from the SYN-ACK.
     this.attempts.delete(key);
     a.state = 1;
@@ -250,7 +250,7 @@ export class PortScanDetector implements Detector<PortScanState> {
     const b = this.attempts.get(fromProber);
     if (b !== undefined) {
       this.drop(fromProber, b);
-      if (b.state === 1 && (p.tcpSeq >>> 0) === ((b.isn + 1) >>> 0)) {
+      if (b.state === 1 && p.tcpSeq >>> 0 === (b.isn + 1) >>> 0) {
         const tech: Technique = (f & TCP.ACK) !== 0 ? 'connect' : 'SYN';
         this.failed(b.scanner, b.target, b.dport, tech, p.time, p.frame, ctx, true);
       }
@@ -278,7 +278,7 @@ export class PortScanDetector implements Detector<PortScanState> {
     const b = this.attempts.get(key);
     if (b === undefined || b.state !== 1) return;
     this.drop(key, b);
-    if ((p.tcpSeq >>> 0) === ((b.isn + 1) >>> 0)) {
+    if (p.tcpSeq >>> 0 === (b.isn + 1) >>> 0) {
       this.failed(b.scanner, b.target, b.dport, 'connect', p.time, p.frame, ctx, true);
     }
   }
@@ -551,7 +551,9 @@ export class PortScanDetector implements Detector<PortScanState> {
       description:
         `${scanner} made ${s.attempts} failed connection attempts (rejected, unanswered, or torn down right after the handshake) ` +
         `to ${ports.length} distinct ports on ${targets.length} host${targets.length === 1 ? '' : 's'} within ${c.interval} s. ` +
-        (open.length ? `Ports that answered (open): ${openText.join(', ')}${open.length > openText.length ? ', …' : ''}. ` : '') +
+        (open.length
+          ? `Ports that answered (open): ${openText.join(', ')}${open.length > openText.length ? ', …' : ''}. `
+          : '') +
         (s.sampledFrom !== null
           ? `More than ${c.maxPairsPerScanner} distinct (host, port) pairs: further ones are counted but not itemised from frame ${s.sampledFrom}. `
           : '') +
@@ -801,4 +803,3 @@ function ackSlot(s: number, d: number, sp: number, dp: number): number {
   h = Math.imul(h ^ (h >>> 13), 0x27d4eb2f);
   return (h ^ (h >>> 16)) & (ACK_SLOTS - 1);
 }
-

@@ -69,7 +69,10 @@ describe('syn-flood detector', () => {
       const c = host(`10.8.${i >> 8}.${i & 255}`, i);
       const at = i * 0.005;
       t.add(at, tcpFrame(c, SERVER, { sport: 40000, dport: 443, seq: 100, flags: TCPF.SYN }));
-      t.add(at + 0.001, tcpFrame(SERVER, c, { sport: 443, dport: 40000, seq: 900, ack: 101, flags: TCPF.SYN | TCPF.ACK }));
+      t.add(
+        at + 0.001,
+        tcpFrame(SERVER, c, { sport: 443, dport: 40000, seq: 900, ack: 101, flags: TCPF.SYN | TCPF.ACK }),
+      );
       t.add(at + 0.002, tcpFrame(c, SERVER, { sport: 40000, dport: 443, seq: 101, ack: 901, flags: TCPF.ACK }));
     }
     expect(run(t, ['syn-flood']).findings).toEqual([]);
@@ -85,7 +88,13 @@ describe('syn-flood detector', () => {
       // The victim answers; the spoofed addresses never do.
       t.add(
         at + 0.0001,
-        tcpFrame(SERVER, spoofed, { sport: 80, dport: 1024 + (i % 50000), seq: 1, ack: i * 7919 + 1, flags: TCPF.SYN | TCPF.ACK }),
+        tcpFrame(SERVER, spoofed, {
+          sport: 80,
+          dport: 1024 + (i % 50000),
+          seq: 1,
+          ack: i * 7919 + 1,
+          flags: TCPF.SYN | TCPF.ACK,
+        }),
       );
     }
     const config = resolveConfig({ detectors: { 'syn-flood': { maxHalfOpen: 2048, maxSourcesPerEpisode: 256 } } });

@@ -140,7 +140,9 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     }
     if (this.half.size === 0) return;
     // A packet from a client to a target with half-open handshakes: RST ends one, ACK completes it.
-    const target = this.targets.get(p.ipVersion === 4 ? (p.dst4 >>> 0) * 65536 + p.dstPort : endpointKey(dstHost(p), p.dstPort));
+    const target = this.targets.get(
+      p.ipVersion === 4 ? (p.dst4 >>> 0) * 65536 + p.dstPort : endpointKey(dstHost(p), p.dstPort),
+    );
     if (target === undefined || target.open === 0) return;
     const key = pairKey(0, target.ip, target.port, srcHost(p), p.srcPort);
     const h = this.half.get(key);
@@ -149,7 +151,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       this.settle(key, h, target);
       if (target.episode !== null) target.episode.clientRst++;
       else target.bRst++;
-    } else if ((f & TCP.ACK) !== 0 && h.synAcked && (p.tcpSeq >>> 0) === ((h.isn + 1) >>> 0)) {
+    } else if ((f & TCP.ACK) !== 0 && h.synAcked && p.tcpSeq >>> 0 === (h.isn + 1) >>> 0) {
       this.settle(key, h, target);
       if (h.sec === target.sec) target.bCompleted++;
       if (target.episode !== null) target.episode.completed++;
@@ -210,7 +212,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     );
     if (target === undefined || target.open === 0) return;
     const h = this.half.get(pairKey(0, target.ip, target.port, dstHost(p), p.dstPort));
-    if (h === undefined || h.synAcked || (p.tcpAck >>> 0) !== ((h.isn + 1) >>> 0)) return;
+    if (h === undefined || h.synAcked || p.tcpAck >>> 0 !== (h.isn + 1) >>> 0) return;
     h.synAcked = true;
     if (target.episode !== null) target.episode.synAck++;
     else target.bSynAck++;
@@ -456,10 +458,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
         bSources: sourcesToState(t.bSources),
         open: t.open,
         swept: t.swept,
-        episode:
-          t.episode === null
-            ? null
-            : { ...t.episode, src: sourcesToState(t.episode.src) },
+        episode: t.episode === null ? null : { ...t.episode, src: sourcesToState(t.episode.src) },
       })),
     };
   }

@@ -470,7 +470,21 @@ function evictOldest<V>(map: Map<string, V>, cap: number): void {
 }
 
 function newSide(): Side {
-  return { ttl: -1, macHi: -1, macLo: -1, altHi: -1, altLo: -1, macUnstable: false, known: false, isn: 0, nxt: 0, wscale: -1, win: 0, ack: 0, ackSet: false };
+  return {
+    ttl: -1,
+    macHi: -1,
+    macLo: -1,
+    altHi: -1,
+    altLo: -1,
+    macUnstable: false,
+    known: false,
+    isn: 0,
+    nxt: 0,
+    wscale: -1,
+    win: 0,
+    ack: 0,
+    ackSet: false,
+  };
 }
 
 function resetSide(s: Side, isn: number, wscale: number, win: number): void {

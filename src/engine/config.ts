@@ -121,6 +121,112 @@ export interface DnsSpoofConfig {
   maxPending: number;
 }
 
+export interface PortScanConfig {
+  /**
+   * Distinct ports of ONE target with failed attempts before a vertical scan is reported.
+   * Default 15: Zeek's `Scan::port_scan_threshold` (policy/misc/scan.zeek, 15.0).
+   */
+  portScanThreshold: number;
+  /**
+   * Distinct targets with failed attempts on ONE port before a horizontal scan (and distinct
+   * hosts probed before a host sweep) is reported. Default 25: Zeek's `Scan::addr_scan_threshold` (25.0).
+   */
+  addrScanThreshold: number;
+  /**
+   * A block scan (many ports on many hosts) needs at least this many targets AND this many ports
+   * with failed attempts. Default 5 each: netwarden's choice — below that one of the two other
+   * thresholds is the better description.
+   */
+  blockScanHosts: number;
+  blockScanPorts: number;
+  /**
+   * Window (s, packet time) over which one scanner's failed attempts are counted; one finding per
+   * scanner per window. Default 300: Zeek's `Scan::port_scan_interval` and `Scan::addr_scan_interval` (5 min).
+   */
+  interval: number;
+  /**
+   * A probe with no answer after this long (s, packet time) is "unanswered" (a failed attempt).
+   * Default 5: Zeek's `tcp_attempt_delay` (init-bare.zeek, 5 secs), after which Zeek raises connection_attempt.
+   */
+  attemptTimeout: number;
+  /**
+   * UDP datagrams with at most this many payload bytes are tracked as probes (nmap -sU sends empty
+   * datagrams to ports it has no payload for). Default 8: netwarden's choice, "empty or near-empty".
+   */
+  udpProbeMaxPayload: number;
+  /** Probes awaiting an answer, all scanners together; beyond it the oldest is treated as unanswered. */
+  maxPendingAttempts: number;
+  /** Scanners tracked at once; beyond it the one whose window started first is closed early. */
+  maxScanners: number;
+  /** Distinct (target, port) pairs kept per scanner; further attempts are counted, not itemised ("sampling"). */
+  maxPairsPerScanner: number;
+}
+
+export interface SynFloodConfig {
+  /**
+   * Incomplete handshakes per second (SYNs to one ip:port not completed by the client's ACK within
+   * the same second) that make a second "hot". Default 50: ntopng's `syn_flood_victim` host check
+   * (scripts/callbacks/interface/host/alerts/syn_flood_victim.lua, "gt 50" SYN/s).
+   */
+  minIncompleteRate: number;
+  /** Share of that second's SYNs that must be incomplete (a busy server completes most). Default 0.5: netwarden's choice. */
+  minIncompleteRatio: number;
+  /**
+   * A half-open entry not completed after this long (s) counts as timed out. Default 5: Zeek's
+   * `tcp_attempt_delay` (5 secs).
+   */
+  handshakeTimeout: number;
+  /** An episode ends after this many seconds (packet time) without a hot second. Default 30: netwarden's choice. */
+  episodeGap: number;
+  /** Half-open handshakes tracked, all targets together; beyond it the oldest expires early (noted in the finding). */
+  maxHalfOpen: number;
+  /** Targets (ip:port) tracked at once; beyond it the least recently active is dropped. */
+  maxTargets: number;
+  /** Sources counted individually per episode; beyond it distinct sources are estimated (noted in the finding). */
+  maxSourcesPerEpisode: number;
+  /** Sources named in the finding (the busiest first). */
+  topSources: number;
+}
+
+export interface TcpHijackConfig {
+  /**
+   * Pure ACKs per second in EACH direction of one connection, with no payload in either, that make
+   * an ACK storm (two desynchronised ends acknowledging each other's out-of-window segments,
+   * Joncheray 1995). Default 50: netwarden's choice — idle connections send none, keep-alives one a minute.
+   */
+  ackStormRate: number;
+  /**
+   * Data starting more than this many bytes beyond the receiver's advertised window (scaled) is
+   * "outside the window". Default 0: RFC 9293 §3.10.7.4 — the receiver must not accept it.
+   */
+  windowSlack: number;
+  /** Connections tracked (from their SYN-ACK), and handshakes (SYN only) apart; the oldest eighth is dropped beyond it. */
+  maxConnections: number;
+  /** A SYN not answered by a SYN-ACK after this long (s) is forgotten. Default 5: Zeek's tcp_attempt_delay. */
+  handshakeTimeout: number;
+  /** A connection idle this long (s, packet time) is forgotten. 300: Zeek's tcp_inactivity_timeout, as reassembly. */
+  idleTimeout: number;
+}
+
+export interface ConnectionRateConfig {
+  /**
+   * New connections (completed TCP handshakes + new UDP flows that got an answer) from one source in
+   * one window that make an episode. Default 3000 per 60 s = 50/s: ntopng's `flow_flood_attacker`
+   * host check ("gt 50" flows/s).
+   */
+  threshold: number;
+  /** Window length (s, packet time). Default 60: ntopng evaluates that check once a minute. */
+  window: number;
+  /** A UDP flow idle this long (s) ends; the next datagram starts a new flow. 60: Zeek's udp_inactivity_timeout (1 min). */
+  udpFlowTimeout: number;
+  /** A handshake not completed after this long (s) is forgotten. Default 5: Zeek's tcp_attempt_delay. */
+  handshakeTimeout: number;
+  /** Sources tracked at once. */
+  maxSources: number;
+  /** Pending handshakes + UDP flows tracked; the oldest is dropped beyond it. */
+  maxFlows: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -150,6 +256,10 @@ export interface EngineConfig {
     'gateway-mac': GatewayMacConfig;
     'tls-certificate': TlsCertificateConfig;
     'dns-spoof': DnsSpoofConfig;
+    'port-scan': PortScanConfig;
+    'syn-flood': SynFloodConfig;
+    'tcp-hijack': TcpHijackConfig;
+    'connection-rate': ConnectionRateConfig;
   };
 }
 
@@ -219,6 +329,43 @@ export const DEFAULT_CONFIG: EngineConfig = {
         'arpa',
       ],
       maxPending: 10000,
+    },
+    'port-scan': {
+      portScanThreshold: 15,
+      addrScanThreshold: 25,
+      blockScanHosts: 5,
+      blockScanPorts: 5,
+      interval: 300,
+      attemptTimeout: 5,
+      udpProbeMaxPayload: 8,
+      maxPendingAttempts: 65536,
+      maxScanners: 4096,
+      maxPairsPerScanner: 16384,
+    },
+    'syn-flood': {
+      minIncompleteRate: 50,
+      minIncompleteRatio: 0.5,
+      handshakeTimeout: 5,
+      episodeGap: 30,
+      maxHalfOpen: 65536,
+      maxTargets: 4096,
+      maxSourcesPerEpisode: 1024,
+      topSources: 10,
+    },
+    'tcp-hijack': {
+      ackStormRate: 50,
+      windowSlack: 0,
+      maxConnections: 65536,
+      handshakeTimeout: 5,
+      idleTimeout: 300,
+    },
+    'connection-rate': {
+      threshold: 3000,
+      window: 60,
+      udpFlowTimeout: 60,
+      handshakeTimeout: 5,
+      maxSources: 4096,
+      maxFlows: 65536,
     },
   },
 };

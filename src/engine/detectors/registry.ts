@@ -5,6 +5,10 @@ import { DnsSpoofDetector } from './dns-spoof.detector';
 import { GatewayMacDetector } from './gateway-mac.detector';
 import { PacketAnomalyDetector } from './packet-anomaly.detector';
 import { TlsCertificateDetector } from './tls-certificate.detector';
+import { PortScanDetector } from './port-scan.detector';
+import { SynFloodDetector } from './syn-flood.detector';
+import { TcpHijackDetector } from './tcp-hijack.detector';
+import { ConnectionRateDetector } from './connection-rate.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -47,6 +51,30 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'DNS spoofing: differing answers racing for one query, responses from a server that was not asked, unsolicited responses in bulk, public names answered with internal addresses (rebinding)',
     create: (c) => new DnsSpoofDetector(c.detectors['dns-spoof']),
+  },
+  {
+    id: 'port-scan',
+    description:
+      'Vertical, horizontal and block port scans (SYN, connect, FIN, NULL, XMAS, Maimon, ACK, UDP) and ICMP/ARP host sweeps, from failed attempts only',
+    create: (c) => new PortScanDetector(c.detectors['port-scan']),
+  },
+  {
+    id: 'syn-flood',
+    description:
+      'SYN floods per target ip:port: incomplete handshakes per second, SYN/SYN-ACK/ACK ratios, distinct (possibly spoofed) sources; one finding per episode',
+    create: (c) => new SynFloodDetector(c.detectors['syn-flood']),
+  },
+  {
+    id: 'tcp-hijack',
+    description:
+      'TCP session hijack indicators: ACK storms, data outside the window or conflicting with delivered bytes, mid-session TTL/MAC change, RST injection, duplicate sessions on one 4-tuple',
+    create: (c) => new TcpHijackDetector(c.detectors['tcp-hijack']),
+  },
+  {
+    id: 'connection-rate',
+    description:
+      'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
+    create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
   },
 ];
 

@@ -1,0 +1,805 @@
+import type { PortScanConfig } from '../config';
+import { DecodedPacket, TCP } from '../decode/decoded-packet';
+import {
+  HostKey,
+  compareHosts,
+  dstHost,
+  hostFromText,
+  hostText,
+  isGroupHost,
+  pairKey,
+  srcHost,
+} from '../decode/host-key';
+import { newIcmpQuote, readIcmpQuote } from '../decode/icmp-quote';
+import type { Detector, DetectorContext } from './detector';
+
+/**
+ * Port scans (vertical, horizontal, block) and host sweeps (ICMP echo, ARP), after Zeek's scan
+ * policy: only attempts that FAILED count — rejected (RST, ICMP unreachable), unanswered within
+ * `attemptTimeout`, or torn down by the prober right after the handshake without sending a byte
+ * — so a busy client that talks to many servers is not a scanner.
+ *
+ * Technique, from the probes and how the prober ends a handshake:
+ *   SYN     half-open: SYN, SYN-ACK answered by a RST without ACK (or closed ports' RST-ACK only)
+ *   connect full handshake, then RST-ACK / FIN from the prober with no data sent
+ *   FIN, NULL, XMAS (FIN+PSH+URG): answered by RST-ACK (closed) or unanswered (open|filtered)
+ *   Maimon (FIN+ACK), ACK: answered by a bare RST whose seq is the probe's ack (RFC 9293 §3.10.7.1)
+ *   UDP     empty / near-empty datagrams unanswered, or answered by ICMP port unreachable
+ *   ICMP echo / ARP host sweeps: distinct hosts asked (answers name the live ones)
+ *
+ * One finding per scanner per window (`interval`), updated (count, ports, targets, technique).
+ * State is bounded: pending probes, scanners and (target, port) pairs per scanner are capped,
+ * and everything expires by packet time.
+ */
+
+const T_TCP = 1;
+const T_UDP = 2;
+
+type Technique = 'SYN' | 'connect' | 'FIN' | 'NULL' | 'XMAS' | 'Maimon' | 'ACK' | 'UDP';
+type Probe = 'SYN' | 'FIN' | 'NULL' | 'XMAS' | 'UDP';
+
+interface Attempt {
+  tcp: boolean;
+  scanner: HostKey;
+  target: HostKey;
+  sport: number;
+  dport: number;
+  probe: Probe;
+  /** 0 sent, 1 answered by SYN-ACK (open; waiting for how the prober ends it). */
+  state: 0 | 1;
+  isn: number;
+  t: number;
+  frame: number;
+}
+
+interface Scanner {
+  host: HostKey;
+  windowStart: number;
+  first: number;
+  last: number;
+  lastFrame: number;
+  /** Failed ports per target. */
+  targets: Map<HostKey, Set<number>>;
+  /** Failed targets per port (derived from `targets`). */
+  ports: Map<number, Set<HostKey>>;
+  pairs: number;
+  attempts: number;
+  techniques: Partial<Record<Technique, number>>;
+  /** Ports per target that answered SYN-ACK. */
+  open: Map<HostKey, Set<number>>;
+  openCount: number;
+  /** Handshakes the prober left half-open (RST without ACK after the SYN-ACK). */
+  halfOpen: number;
+  sampledFrom: number | null;
+  reportedAttempts: number;
+  // host sweep
+  swept: Map<'ICMP echo' | 'ARP', Set<HostKey>>;
+  live: Set<HostKey>;
+  sweepProbes: number;
+  sweepFirst: number;
+  sweepLast: number;
+  sweepLastFrame: number;
+  reportedSweep: number;
+}
+
+interface AttemptState {
+  tcp: boolean;
+  scanner: string;
+  target: string;
+  sport: number;
+  dport: number;
+  probe: Probe;
+  state: 0 | 1;
+  isn: number;
+  t: number;
+  frame: number;
+}
+
+interface ScannerState {
+  host: string;
+  windowStart: number;
+  first: number;
+  last: number;
+  lastFrame: number;
+  targets: Array<[string, number[]]>;
+  pairs: number;
+  attempts: number;
+  techniques: Partial<Record<Technique, number>>;
+  open: Array<[string, number[]]>;
+  halfOpen: number;
+  sampledFrom: number | null;
+  reportedAttempts: number;
+  swept: Array<['ICMP echo' | 'ARP', string[]]>;
+  live: string[];
+  sweepProbes: number;
+  sweepFirst: number;
+  sweepLast: number;
+  sweepLastFrame: number;
+  reportedSweep: number;
+}
+
+export interface PortScanState {
+  now: number;
+  nextSweep: number;
+  attempts: AttemptState[];
+  scanners: ScannerState[];
+  /** Recent ACK-bearing segments (IPv4) a bare RST may answer: [slot, src, dst, ports, ack, flags, time, frame]. */
+  ackProbes: number[][];
+}
+
+/** Slots of the ACK-probe table: a fixed-size open hash, no allocation per packet. */
+const ACK_SLOTS = 4096;
+const MAX_SAMPLE_PORTS = 50;
+const MAX_SAMPLE_HOSTS = 20;
+
+export class PortScanDetector implements Detector<PortScanState> {
+  readonly id = 'port-scan';
+  private now = -Infinity;
+  private nextSweep = -Infinity;
+  /** Insertion-ordered by the time of the last state change, so expiry stops at the first young entry. */
+  private attempts = new Map<string, Attempt>();
+  /** Attempts in state 1 (SYN-ACK seen): only then must a prober's FIN be looked up. */
+  private openAttempts = 0;
+  /** Pending UDP probes per prober: a UDP packet is looked up only when its destination has some. */
+  private udpProbers = new Map<HostKey, number>();
+  /** Insertion-ordered by window start. */
+  private scanners = new Map<HostKey, Scanner>();
+  private readonly quote = newIcmpQuote();
+  private readonly ackSrc = new Uint32Array(ACK_SLOTS);
+  private readonly ackDst = new Uint32Array(ACK_SLOTS);
+  private readonly ackPorts = new Uint32Array(ACK_SLOTS);
+  private readonly ackAck = new Uint32Array(ACK_SLOTS);
+  private readonly ackFlags = new Uint8Array(ACK_SLOTS);
+  private readonly ackTime = new Float64Array(ACK_SLOTS).fill(-Infinity);
+  private readonly ackFrame = new Float64Array(ACK_SLOTS);
+
+  constructor(private readonly config: PortScanConfig) {}
+
+  onPacket(p: DecodedPacket, ctx: DetectorContext): void {
+    if (!p.linkKnown || p.malformed !== null) return;
+    const t = p.time;
+    if (t > this.now) this.now = t;
+    if (this.now >= this.nextSweep) {
+      this.expire(ctx);
+      this.nextSweep = this.now + 1;
+    }
+    if (p.isArp) {
+      this.onArp(p, ctx);
+      return;
+    }
+    if (p.ipVersion === 0 || p.l4Off < 0 || p.isFragment) return;
+    const proto = p.ipProto;
+    if (proto === 6) this.onTcp(p, ctx);
+    else if (proto === 17) this.onUdp(p, ctx);
+    else if (proto === 1 || proto === 58) this.onIcmp(p, ctx);
+  }
+
+  // ---- TCP ----------------------------------------------------------------------------------
+
+  private onTcp(p: DecodedPacket, ctx: DetectorContext): void {
+    const f = p.tcpFlags & 0x3f;
+    if ((f & TCP.SYN) !== 0) {
+      if ((f & (TCP.RST | TCP.FIN)) !== 0) return; // invalid combinations: packet-anomaly's
+      if ((f & TCP.ACK) === 0) this.probe(p, 'SYN', T_TCP, ctx);
+      else this.onSynAck(p);
+      return;
+    }
+    if ((f & TCP.RST) !== 0) {
+      this.onRst(p, f, ctx);
+      return;
+    }
+    if (f === 0) this.probe(p, 'NULL', T_TCP, ctx);
+    else if (f === TCP.FIN) this.probe(p, 'FIN', T_TCP, ctx);
+    else if (f === (TCP.FIN | TCP.PSH | TCP.URG)) this.probe(p, 'XMAS', T_TCP, ctx);
+    else if ((f === TCP.ACK || f === (TCP.FIN | TCP.ACK)) && p.payloadLen === 0) {
+      if (f === (TCP.FIN | TCP.ACK) && this.openAttempts > 0) this.onProberFin(p, ctx);
+      if (p.ipVersion === 4) this.rememberAckProbe(p, f);
+    }
+  }
+
+  private probe(p: DecodedPacket, probe: Probe, tag: number, ctx: DetectorContext): void {
+    const scanner = srcHost(p);
+    const target = dstHost(p);
+    if (isGroupHost(target)) return;
+    const key = pairKey(tag, scanner, p.srcPort, target, p.dstPort);
+    const a = this.attempts.get(key);
+    if (a !== undefined) {
+      if (a.state === 0 && a.probe === probe) return; // retransmission
+      this.drop(key, a);
+    }
+    if (this.attempts.size >= this.config.maxPendingAttempts) this.evictOldestAttempt(ctx);
+    this.attempts.set(key, {
+      tcp: tag === T_TCP,
+      scanner,
+      target,
+      sport: p.srcPort,
+      dport: p.dstPort,
+      probe,
+      state: 0,
+      isn: p.tcpSeq >>> 0,
+      t: p.time,
+      frame: p.frame,
+    });
+    if (tag === T_UDP) this.udpProbers.set(scanner, (this.udpProbers.get(scanner) ?? 0) + 1);
+  }
+
+  private onSynAck(p: DecodedPacket): void {
+    const key = pairKey(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
+    const a = this.attempts.get(key);
+    if (a === undefined || a.state !== 0 || a.probe !== 'SYN') return;
+    if (p.tcpAck >>> 0 !== (a.isn + 1) >>> 0) return;
+    // Move to the back: its timeout now runs from the SYN-ACK.
+    this.attempts.delete(key);
+    a.state = 1;
+    a.t = p.time;
+    this.attempts.set(key, a);
+    this.openAttempts++;
+  }
+
+  private onRst(p: DecodedPacket, f: number, ctx: DetectorContext): void {
+    // From the target: the probe was rejected.
+    const fromTarget = pairKey(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
+    const a = this.attempts.get(fromTarget);
+    if (a !== undefined && a.state === 0) {
+      this.drop(fromTarget, a);
+      this.failed(a.scanner, a.target, a.dport, a.probe, p.time, p.frame, ctx);
+      return;
+    }
+    // From the prober, right after the SYN-ACK: half-open (bare RST) or connect (RST-ACK).
+    const fromProber = pairKey(T_TCP, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
+    const b = this.attempts.get(fromProber);
+    if (b !== undefined) {
+      this.drop(fromProber, b);
+      if (b.state === 1 && p.tcpSeq >>> 0 === (b.isn + 1) >>> 0) {
+        const tech: Technique = (f & TCP.ACK) !== 0 ? 'connect' : 'SYN';
+        this.failed(b.scanner, b.target, b.dport, tech, p.time, p.frame, ctx, true);
+      }
+      return;
+    }
+    // A bare RST answering an ACK-bearing segment: ACK or Maimon probe (IPv4 only).
+    if (f === TCP.RST && p.ipVersion === 4) {
+      const slot = ackSlot(p.dst4 >>> 0, p.src4 >>> 0, p.dstPort, p.srcPort);
+      if (
+        this.ackSrc[slot] === p.dst4 >>> 0 &&
+        this.ackDst[slot] === p.src4 >>> 0 &&
+        this.ackPorts[slot] === ((p.dstPort << 16) | p.srcPort) >>> 0 &&
+        this.ackAck[slot] === p.tcpSeq >>> 0 &&
+        p.time - this.ackTime[slot] <= this.config.attemptTimeout
+      ) {
+        const tech: Technique = this.ackFlags[slot] & TCP.FIN ? 'Maimon' : 'ACK';
+        this.ackTime[slot] = -Infinity;
+        this.failed(p.dst4 >>> 0, p.src4 >>> 0, p.srcPort, tech, p.time, p.frame, ctx);
+      }
+    }
+  }
+
+  private onProberFin(p: DecodedPacket, ctx: DetectorContext): void {
+    const key = pairKey(T_TCP, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
+    const b = this.attempts.get(key);
+    if (b === undefined || b.state !== 1) return;
+    this.drop(key, b);
+    if (p.tcpSeq >>> 0 === (b.isn + 1) >>> 0) {
+      this.failed(b.scanner, b.target, b.dport, 'connect', p.time, p.frame, ctx, true);
+    }
+  }
+
+  private rememberAckProbe(p: DecodedPacket, f: number): void {
+    const s = p.src4 >>> 0;
+    const d = p.dst4 >>> 0;
+    const slot = ackSlot(s, d, p.srcPort, p.dstPort);
+    this.ackSrc[slot] = s;
+    this.ackDst[slot] = d;
+    this.ackPorts[slot] = ((p.srcPort << 16) | p.dstPort) >>> 0;
+    this.ackAck[slot] = p.tcpAck >>> 0;
+    this.ackFlags[slot] = f;
+    this.ackTime[slot] = p.time;
+    this.ackFrame[slot] = p.frame;
+  }
+
+  // ---- UDP and ICMP -------------------------------------------------------------------------
+
+  private onUdp(p: DecodedPacket, ctx: DetectorContext): void {
+    if (this.udpProbers.size > 0) {
+      const to = dstHost(p);
+      if (this.udpProbers.has(to)) {
+        const key = pairKey(T_UDP, to, p.dstPort, srcHost(p), p.srcPort);
+        const a = this.attempts.get(key);
+        if (a !== undefined) {
+          this.drop(key, a); // answered: the port is open, not a failure
+          return;
+        }
+      }
+    }
+    if (p.payloadLen <= this.config.udpProbeMaxPayload) this.probe(p, 'UDP', T_UDP, ctx);
+  }
+
+  private onIcmp(p: DecodedPacket, ctx: DetectorContext): void {
+    const type = p.icmpType;
+    const v4 = p.ipProto === 1;
+    if ((v4 && type === 8) || (!v4 && type === 128)) {
+      const target = dstHost(p);
+      if (!isGroupHost(target)) this.swept(srcHost(p), 'ICMP echo', target, p, ctx);
+      return;
+    }
+    if ((v4 && type === 0) || (!v4 && type === 129)) {
+      const s = this.scanners.get(dstHost(p));
+      if (s !== undefined && s.swept.size > 0) s.live.add(srcHost(p));
+      return;
+    }
+    if ((v4 && type !== 3) || (!v4 && type !== 1)) return;
+    const q = this.quote;
+    if (!readIcmpQuote(p, q) || q.srcPort < 0) return;
+    if (q.proto !== 6 && q.proto !== 17) return;
+    const scanner: HostKey = q.ipVersion === 4 ? q.src4 : q.src6;
+    const target: HostKey = q.ipVersion === 4 ? q.dst4 : q.dst6;
+    const key = pairKey(q.proto === 6 ? T_TCP : T_UDP, scanner, q.srcPort, target, q.dstPort);
+    const a = this.attempts.get(key);
+    if (a !== undefined) {
+      if (a.state !== 0) return;
+      this.drop(key, a);
+      this.failed(scanner, target, q.dstPort, a.probe, p.time, p.frame, ctx);
+      return;
+    }
+    // An untracked UDP probe (one with a payload, e.g. nmap's DNS or DHCP probes) from an
+    // ephemeral port. A reply from a well-known port (a DNS answer to a client gone away) is not one.
+    if (q.proto === 17 && q.srcPort >= 1024 && !isGroupHost(target)) {
+      this.failed(scanner, target, q.dstPort, 'UDP', p.time, p.frame, ctx);
+    }
+  }
+
+  private onArp(p: DecodedPacket, ctx: DetectorContext): void {
+    const sender = p.arpSenderIp >>> 0;
+    const target = p.arpTargetIp >>> 0;
+    if (p.arpOp === 1) {
+      // ARP probes (sender 0.0.0.0, RFC 5227) and gratuitous ARP announce, they don't sweep.
+      if (sender === 0 || sender === target) return;
+      this.swept(sender, 'ARP', target, p, ctx);
+    } else if (p.arpOp === 2) {
+      const s = this.scanners.get(target);
+      if (s !== undefined && s.swept.size > 0) s.live.add(sender);
+    }
+  }
+
+  // ---- attempts -----------------------------------------------------------------------------
+
+  private drop(key: string, a: Attempt): void {
+    this.attempts.delete(key);
+    if (a.state === 1) this.openAttempts--;
+    if (!a.tcp) {
+      const n = (this.udpProbers.get(a.scanner) ?? 1) - 1;
+      if (n <= 0) this.udpProbers.delete(a.scanner);
+      else this.udpProbers.set(a.scanner, n);
+    }
+  }
+
+  /** The attempt's timeout ran out (or the capture ended): unanswered probes failed. */
+  private timedOut(key: string, a: Attempt, ctx: DetectorContext): void {
+    this.drop(key, a);
+    if (a.state === 0) this.failed(a.scanner, a.target, a.dport, a.probe, a.t, a.frame, ctx);
+  }
+
+  /**
+   * The table is full: the oldest eighth of the probes are settled now as if their timeout had run
+   * out (in one pass: evicting one at a time from a Map's front is quadratic).
+   */
+  private evictOldestAttempt(ctx: DetectorContext): void {
+    let n = Math.max(1, this.config.maxPendingAttempts >> 3);
+    for (const [key, a] of this.attempts) {
+      this.timedOut(key, a, ctx);
+      if (--n === 0) return;
+    }
+  }
+
+  private expire(ctx: DetectorContext): void {
+    const limit = this.now - this.config.attemptTimeout;
+    for (const [key, a] of this.attempts) {
+      if (a.t > limit) break;
+      this.timedOut(key, a, ctx);
+    }
+    const end = this.now - this.config.interval;
+    for (const [host, s] of this.scanners) {
+      if (s.windowStart > end) break;
+      this.close(host, s, ctx);
+    }
+  }
+
+  // ---- scanners -----------------------------------------------------------------------------
+
+  private scanner(host: HostKey, time: number, frame: number, ctx: DetectorContext): Scanner {
+    let s = this.scanners.get(host);
+    if (s !== undefined && time - s.windowStart >= this.config.interval) {
+      this.close(host, s, ctx);
+      s = undefined;
+    }
+    if (s === undefined) {
+      if (this.scanners.size >= this.config.maxScanners) {
+        for (const [h, old] of this.scanners) {
+          this.close(h, old, ctx);
+          break;
+        }
+      }
+      s = newScanner(host, time, frame);
+      this.scanners.set(host, s);
+    }
+    return s;
+  }
+
+  private failed(
+    scannerHost: HostKey,
+    target: HostKey,
+    port: number,
+    tech: Technique,
+    time: number,
+    frame: number,
+    ctx: DetectorContext,
+    open = false,
+  ): void {
+    const s = this.scanner(scannerHost, time, frame, ctx);
+    s.attempts++;
+    s.techniques[tech] = (s.techniques[tech] ?? 0) + 1;
+    if (time > s.last) {
+      s.last = time;
+      s.lastFrame = frame;
+    }
+    if (time < s.first) s.first = time;
+    if (open) {
+      if (tech === 'SYN') s.halfOpen++;
+      let set = s.open.get(target);
+      if (set === undefined) {
+        set = new Set();
+        s.open.set(target, set);
+      }
+      if (!set.has(port) && s.openCount < this.config.maxPairsPerScanner) {
+        set.add(port);
+        s.openCount++;
+      }
+    }
+    let ports = s.targets.get(target);
+    let hosts: Set<HostKey> | undefined;
+    if (ports === undefined || !ports.has(port)) {
+      if (s.pairs >= this.config.maxPairsPerScanner) {
+        if (s.sampledFrom === null) s.sampledFrom = frame;
+      } else {
+        if (ports === undefined) {
+          ports = new Set();
+          s.targets.set(target, ports);
+        }
+        ports.add(port);
+        hosts = s.ports.get(port);
+        if (hosts === undefined) {
+          hosts = new Set();
+          s.ports.set(port, hosts);
+        }
+        hosts.add(target);
+        s.pairs++;
+      }
+    }
+    if (s.reportedAttempts === 0) {
+      // Only a new (target, port) pair can cross a threshold: check the sets it grew.
+      if (hosts !== undefined && this.isScan(s, ports!, hosts)) this.reportScan(s, frame, ctx);
+    } else if (s.attempts >= 2 * s.reportedAttempts) {
+      this.reportScan(s, frame, ctx);
+    }
+  }
+
+  private swept(
+    scannerHost: HostKey,
+    how: 'ICMP echo' | 'ARP',
+    target: HostKey,
+    p: DecodedPacket,
+    ctx: DetectorContext,
+  ): void {
+    const s = this.scanner(scannerHost, p.time, p.frame, ctx);
+    let set = s.swept.get(how);
+    if (set === undefined) {
+      set = new Set();
+      s.swept.set(how, set);
+    }
+    if (set.has(target)) return;
+    if (set.size >= this.config.maxPairsPerScanner) {
+      if (s.sampledFrom === null) s.sampledFrom = p.frame;
+    } else set.add(target);
+    s.sweepProbes++;
+    if (s.sweepProbes === 1) s.sweepFirst = p.time;
+    s.sweepLast = p.time;
+    s.sweepLastFrame = p.frame;
+    if (s.reportedSweep === 0) {
+      if (set.size >= this.config.addrScanThreshold) this.reportSweep(s, p.frame, ctx);
+    } else if (s.sweepProbes >= 2 * s.reportedSweep) this.reportSweep(s, p.frame, ctx);
+  }
+
+  private isScan(s: Scanner, ports: Set<number>, hosts: Set<HostKey>): boolean {
+    const c = this.config;
+    if (ports.size >= c.portScanThreshold || hosts.size >= c.addrScanThreshold) return true;
+    return s.targets.size >= c.blockScanHosts && s.ports.size >= c.blockScanPorts && s.pairs >= c.portScanThreshold;
+  }
+
+  private close(host: HostKey, s: Scanner, ctx: DetectorContext): void {
+    this.scanners.delete(host);
+    if (s.reportedAttempts > 0 && s.attempts > s.reportedAttempts) this.reportScan(s, s.lastFrame, ctx);
+    if (s.reportedSweep > 0 && s.sweepProbes > s.reportedSweep) this.reportSweep(s, s.sweepLastFrame, ctx);
+  }
+
+  private reportScan(s: Scanner, frame: number, ctx: DetectorContext): void {
+    s.reportedAttempts = s.attempts;
+    const c = this.config;
+    const scanner = hostText(s.host);
+    const targets = [...s.targets.keys()].sort(compareHosts);
+    const ports = [...s.ports.keys()].sort((a, b) => a - b);
+    const kind =
+      targets.length < c.blockScanHosts ? 'vertical' : ports.length < c.blockScanPorts ? 'horizontal' : 'block';
+    const technique = dominant(s.techniques, s.halfOpen);
+    const single = targets.length === 1 ? hostText(targets[0]) : undefined;
+    const open: Array<{ host: HostKey; port: number }> = [];
+    for (const [h, set] of s.open) for (const port of set) open.push({ host: h, port });
+    open.sort((a, b) => compareHosts(a.host, b.host) || a.port - b.port);
+    const openText = open
+      .slice(0, MAX_SAMPLE_PORTS)
+      .map((o) => (single ? String(o.port) : `${hostText(o.host)}:${o.port}`));
+    const what =
+      kind === 'vertical'
+        ? `${ports.length} ports of ${targets.map(hostText).slice(0, 3).join(', ')}${targets.length > 3 ? ', …' : ''}`
+        : kind === 'horizontal'
+          ? `${targets.length} hosts on port${ports.length > 1 ? 's' : ''} ${ports.slice(0, 4).join(', ')}${ports.length > 4 ? ', …' : ''}`
+          : `${ports.length} ports on ${targets.length} hosts`;
+    ctx.report({
+      key: `scan|${scanner}|${s.windowStart}`,
+      type: 'port-scan',
+      severity: 'medium',
+      mitre: 'T1046',
+      title: `${technique} ${kind} port scan from ${scanner}: ${what}`,
+      description:
+        `${scanner} made ${s.attempts} failed connection attempts (rejected, unanswered, or torn down right after the handshake) ` +
+        `to ${ports.length} distinct ports on ${targets.length} host${targets.length === 1 ? '' : 's'} within ${c.interval} s. ` +
+        (open.length
+          ? `Ports that answered (open): ${openText.join(', ')}${open.length > openText.length ? ', …' : ''}. `
+          : '') +
+        (s.sampledFrom !== null
+          ? `More than ${c.maxPairsPerScanner} distinct (host, port) pairs: further ones are counted but not itemised from frame ${s.sampledFrom}. `
+          : '') +
+        'Thresholds after Zeek\u2019s scan policy (port_scan_threshold, addr_scan_threshold).',
+      time: s.last,
+      frame,
+      count: s.attempts,
+      src: { ip: scanner },
+      ...(single ? { dst: { ip: single } } : {}),
+      details: {
+        kind,
+        technique,
+        techniques: { ...s.techniques },
+        attempts: s.attempts,
+        windowStart: s.windowStart,
+        ports: { count: ports.length, sample: ports.slice(0, MAX_SAMPLE_PORTS) },
+        targets: { count: targets.length, sample: targets.slice(0, MAX_SAMPLE_HOSTS).map(hostText) },
+        openPorts: openText,
+        ...(s.sampledFrom !== null ? { sampledFromFrame: s.sampledFrom } : {}),
+      },
+    });
+  }
+
+  private reportSweep(s: Scanner, frame: number, ctx: DetectorContext): void {
+    s.reportedSweep = s.sweepProbes;
+    const scanner = hostText(s.host);
+    const hows = [...s.swept.keys()].sort();
+    const hosts = new Set<HostKey>();
+    for (const set of s.swept.values()) for (const h of set) hosts.add(h);
+    const sorted = [...hosts].sort(compareHosts);
+    const live = [...s.live].filter((h) => hosts.has(h)).sort(compareHosts);
+    ctx.report({
+      key: `sweep|${scanner}|${s.windowStart}`,
+      type: 'host-sweep',
+      severity: 'low',
+      mitre: 'T1018',
+      title: `${hows.join(' + ')} host sweep from ${scanner}: ${hosts.size} hosts`,
+      description:
+        `${scanner} asked for ${hosts.size} distinct hosts (${hows.join(', ')}) within ${this.config.interval} s; ` +
+        `${live.length} answered. Threshold: Zeek\u2019s addr_scan_threshold.` +
+        (s.sampledFrom !== null ? ` Further hosts are counted but not itemised from frame ${s.sampledFrom}.` : ''),
+      time: s.sweepLast,
+      frame,
+      count: s.sweepProbes,
+      src: { ip: scanner },
+      details: {
+        kind: 'sweep',
+        technique: hows.join(' + '),
+        windowStart: s.windowStart,
+        targets: { count: hosts.size, sample: sorted.slice(0, MAX_SAMPLE_HOSTS).map(hostText) },
+        liveHosts: { count: live.length, sample: live.slice(0, MAX_SAMPLE_HOSTS).map(hostText) },
+        ...(s.sampledFrom !== null ? { sampledFromFrame: s.sampledFrom } : {}),
+      },
+    });
+  }
+
+  flush(ctx: DetectorContext): void {
+    // The capture ended: whatever is still unanswered got no reply.
+    for (const [key, a] of this.attempts) this.timedOut(key, a, ctx);
+    for (const [host, s] of this.scanners) this.close(host, s, ctx);
+  }
+
+  /** Live entries (for tests and the memory note). */
+  get size(): { attempts: number; scanners: number } {
+    return { attempts: this.attempts.size, scanners: this.scanners.size };
+  }
+
+  snapshot(): PortScanState {
+    const ackProbes: number[][] = [];
+    for (let i = 0; i < ACK_SLOTS; i++) {
+      if (this.now - this.ackTime[i] <= this.config.attemptTimeout) {
+        ackProbes.push([
+          i,
+          this.ackSrc[i],
+          this.ackDst[i],
+          this.ackPorts[i],
+          this.ackAck[i],
+          this.ackFlags[i],
+          this.ackTime[i],
+          this.ackFrame[i],
+        ]);
+      }
+    }
+    return {
+      now: this.now,
+      nextSweep: this.nextSweep,
+      attempts: [...this.attempts.values()].map((a) => ({
+        tcp: a.tcp,
+        scanner: hostText(a.scanner),
+        target: hostText(a.target),
+        sport: a.sport,
+        dport: a.dport,
+        probe: a.probe,
+        state: a.state,
+        isn: a.isn,
+        t: a.t,
+        frame: a.frame,
+      })),
+      scanners: [...this.scanners.values()].map((s) => ({
+        host: hostText(s.host),
+        windowStart: s.windowStart,
+        first: s.first,
+        last: s.last,
+        lastFrame: s.lastFrame,
+        targets: [...s.targets].map(([h, ports]) => [hostText(h), [...ports]] as [string, number[]]),
+        pairs: s.pairs,
+        attempts: s.attempts,
+        techniques: { ...s.techniques },
+        open: [...s.open].map(([h, set]) => [hostText(h), [...set]] as [string, number[]]),
+        halfOpen: s.halfOpen,
+        sampledFrom: s.sampledFrom,
+        reportedAttempts: s.reportedAttempts,
+        swept: [...s.swept].map(([k, set]) => [k, [...set].map(hostText)] as ['ICMP echo' | 'ARP', string[]]),
+        live: [...s.live].map(hostText),
+        sweepProbes: s.sweepProbes,
+        sweepFirst: s.sweepFirst,
+        sweepLast: s.sweepLast,
+        sweepLastFrame: s.sweepLastFrame,
+        reportedSweep: s.reportedSweep,
+      })),
+      ackProbes,
+    };
+  }
+
+  restore(state: PortScanState): void {
+    this.now = state.now ?? -Infinity;
+    this.nextSweep = state.nextSweep ?? -Infinity;
+    this.attempts = new Map();
+    this.openAttempts = 0;
+    this.udpProbers = new Map();
+    for (const x of state.attempts) {
+      const a: Attempt = {
+        tcp: x.tcp,
+        scanner: hostFromText(x.scanner),
+        target: hostFromText(x.target),
+        sport: x.sport,
+        dport: x.dport,
+        probe: x.probe,
+        state: x.state,
+        isn: x.isn,
+        t: x.t,
+        frame: x.frame,
+      };
+      this.attempts.set(pairKey(a.tcp ? T_TCP : T_UDP, a.scanner, a.sport, a.target, a.dport), a);
+      if (a.state === 1) this.openAttempts++;
+      if (!a.tcp) this.udpProbers.set(a.scanner, (this.udpProbers.get(a.scanner) ?? 0) + 1);
+    }
+    this.scanners = new Map();
+    for (const x of state.scanners) {
+      const s = newScanner(hostFromText(x.host), x.windowStart, 0);
+      Object.assign(s, {
+        first: x.first,
+        last: x.last,
+        lastFrame: x.lastFrame,
+        pairs: x.pairs,
+        attempts: x.attempts,
+        techniques: { ...x.techniques },
+        open: new Map(x.open.map(([h, ports]) => [hostFromText(h), new Set(ports)])),
+        openCount: x.open.reduce((n, [, ports]) => n + ports.length, 0),
+        halfOpen: x.halfOpen,
+        sampledFrom: x.sampledFrom,
+        reportedAttempts: x.reportedAttempts,
+        live: new Set(x.live.map(hostFromText)),
+        sweepProbes: x.sweepProbes,
+        sweepFirst: x.sweepFirst,
+        sweepLast: x.sweepLast,
+        sweepLastFrame: x.sweepLastFrame,
+        reportedSweep: x.reportedSweep,
+      });
+      for (const [h, ports] of x.targets) {
+        const host = hostFromText(h);
+        s.targets.set(host, new Set(ports));
+        for (const port of ports) {
+          let hosts = s.ports.get(port);
+          if (hosts === undefined) {
+            hosts = new Set();
+            s.ports.set(port, hosts);
+          }
+          hosts.add(host);
+        }
+      }
+      for (const [k, hosts] of x.swept) s.swept.set(k, new Set(hosts.map(hostFromText)));
+      this.scanners.set(s.host, s);
+    }
+    this.ackTime.fill(-Infinity);
+    for (const [i, src, dst, ports, ack, flags, time, frame] of state.ackProbes) {
+      this.ackSrc[i] = src;
+      this.ackDst[i] = dst;
+      this.ackPorts[i] = ports;
+      this.ackAck[i] = ack;
+      this.ackFlags[i] = flags;
+      this.ackTime[i] = time;
+      this.ackFrame[i] = frame;
+    }
+  }
+}
+
+function newScanner(host: HostKey, time: number, frame: number): Scanner {
+  return {
+    host,
+    windowStart: time,
+    first: time,
+    last: time,
+    lastFrame: frame,
+    targets: new Map(),
+    ports: new Map(),
+    pairs: 0,
+    attempts: 0,
+    techniques: {},
+    open: new Map(),
+    openCount: 0,
+    halfOpen: 0,
+    sampledFrom: null,
+    reportedAttempts: 0,
+    swept: new Map(),
+    live: new Set(),
+    sweepProbes: 0,
+    sweepFirst: time,
+    sweepLast: time,
+    sweepLastFrame: frame,
+    reportedSweep: 0,
+  };
+}
+
+/**
+ * The technique that best names a scanner's probes. A SYN to a closed port looks the same in a
+ * half-open and in a connect scan; only open ports tell them apart, so "connect" wins when the
+ * prober completed and dropped more handshakes than it left half-open.
+ */
+function dominant(t: Partial<Record<Technique, number>>, halfOpen: number): Technique {
+  if ((t.connect ?? 0) > halfOpen) return 'connect';
+  let best: Technique = 'SYN';
+  let n = -1;
+  for (const [k, v] of Object.entries(t) as Array<[Technique, number]>) {
+    if (k === 'connect') continue;
+    if (v > n) {
+      best = k;
+      n = v;
+    }
+  }
+  return best;
+}
+
+function ackSlot(s: number, d: number, sp: number, dp: number): number {
+  let h = Math.imul(s ^ 0x9e3779b9, 0x85ebca6b) ^ d;
+  h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35) ^ ((sp << 16) | dp);
+  h = Math.imul(h ^ (h >>> 13), 0x27d4eb2f);
+  return (h ^ (h >>> 16)) & (ACK_SLOTS - 1);
+}

@@ -19,8 +19,10 @@ interface StoredFinding {
 }
 
 export class FindingStore {
-  private readonly byKey = new Map<string, StoredFinding>();
-  private readonly changed = new Set<string>();
+  /** detector → its key → finding: no key string is built per report. */
+  private readonly byDetector = new Map<string, Map<string, StoredFinding>>();
+  private size = 0;
+  private readonly changed = new Set<StoredFinding>();
   /** New findings refused because maxFindings was reached. */
   dropped = 0;
 
@@ -31,15 +33,19 @@ export class FindingStore {
   ) {}
 
   report(detector: string, r: FindingReport): void {
-    const key = `${detector}\0${r.key}`;
-    let s = this.byKey.get(key);
+    let own = this.byDetector.get(detector);
+    if (own === undefined) {
+      own = new Map();
+      this.byDetector.set(detector, own);
+    }
+    let s = own.get(r.key);
     if (!s) {
-      if (this.byKey.size >= this.maxFindings) {
+      if (this.size >= this.maxFindings) {
         this.dropped++;
         return;
       }
       s = {
-        k: key,
+        k: `${detector}\0${r.key}`,
         first: r.time,
         last: r.time,
         f: {
@@ -50,15 +56,16 @@ export class FindingStore {
           title: r.title,
           description: r.description,
           ...(r.mitre ? { mitre: r.mitre } : {}),
-          firstSeen: isoTime(r.time),
-          lastSeen: isoTime(r.time),
+          firstSeen: '',
+          lastSeen: '',
           count: 0,
           ...(r.src ? { src: { ...r.src } } : {}),
           ...(r.dst ? { dst: { ...r.dst } } : {}),
           evidence: { frames: [], framesTotal: 0 },
         },
       };
-      this.byKey.set(key, s);
+      own.set(r.key, s);
+      this.size++;
     }
     const f = s.f;
     f.type = r.type;
@@ -69,19 +76,14 @@ export class FindingStore {
     if (r.mitre) f.mitre = r.mitre;
     if (r.src) f.src = { ...r.src };
     if (r.dst) f.dst = { ...r.dst };
-    if (r.time < s.first) {
-      s.first = r.time;
-      f.firstSeen = isoTime(r.time);
-    }
-    if (r.time > s.last) {
-      s.last = r.time;
-      f.lastSeen = isoTime(r.time);
-    }
+    // Times stay numbers here (reports can come once per packet); the ISO text is made on output.
+    if (r.time < s.first) s.first = r.time;
+    if (r.time > s.last) s.last = r.time;
     f.count = r.count ?? f.count + 1;
     this.addFrame(f, r.frame);
     if (r.frames) for (const fr of r.frames) this.addFrame(f, fr);
     if (r.details) Object.assign(f.evidence, r.details);
-    this.changed.add(key);
+    this.changed.add(s);
   }
 
   private addFrame(f: Finding, frame: number): void {
@@ -93,33 +95,50 @@ export class FindingStore {
 
   /** All findings, ordered by first seen, then detector and key (stable across runs and names). */
   all(): Finding[] {
-    return sortFindings([...this.byKey.values()]);
+    return sortFindings(this.stored());
   }
 
   /** Findings created or updated since the last call (what a worker upserts after a chunk). */
   takeChanged(): Finding[] {
-    const out: StoredFinding[] = [];
-    for (const k of this.changed) {
-      const s = this.byKey.get(k);
-      if (s) out.push(s);
-    }
+    const out = [...this.changed];
     this.changed.clear();
     return sortFindings(out);
   }
 
   snapshot(): FindingStoreState {
-    return { findings: [...this.byKey.values()].map((s) => structuredClone(s)), dropped: this.dropped };
+    return { findings: this.stored().map((s) => structuredClone(s)), dropped: this.dropped };
+  }
+
+  private stored(): StoredFinding[] {
+    const out: StoredFinding[] = [];
+    for (const own of this.byDetector.values()) for (const s of own.values()) out.push(s);
+    return out;
   }
 
   restore(state: FindingStoreState): void {
-    this.byKey.clear();
+    this.byDetector.clear();
     this.changed.clear();
-    for (const s of state.findings) this.byKey.set(s.k, structuredClone(s));
+    this.size = 0;
+    for (const saved of state.findings) {
+      const s = structuredClone(saved);
+      const detector = s.f.detector;
+      let own = this.byDetector.get(detector);
+      if (own === undefined) {
+        own = new Map();
+        this.byDetector.set(detector, own);
+      }
+      own.set(s.k.slice(detector.length + 1), s);
+      this.size++;
+    }
     this.dropped = state.dropped;
   }
 }
 
 function sortFindings(list: StoredFinding[]): Finding[] {
+  for (const s of list) {
+    s.f.firstSeen = isoTime(s.first);
+    s.f.lastSeen = isoTime(s.last);
+  }
   // Ties break on detector + key, not on the id: the id hashes the capture id, and the order of
   // one capture's findings must not depend on what the capture is called.
   list.sort((a, b) => a.first - b.first || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));

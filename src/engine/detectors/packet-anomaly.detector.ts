@@ -1,7 +1,7 @@
 import type { PacketAnomalyConfig } from '../config';
 import { DecodedPacket, IP_OPT, TCP } from '../decode/decoded-packet';
 import { srcIp, srcMac } from '../decode/address';
-import type { Severity } from '../finding';
+import type { FindingReport, Severity } from '../finding';
 import type { Detector, DetectorContext } from './detector';
 
 /**
@@ -112,6 +112,8 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   readonly id = 'packet-anomaly';
   private readonly allowed: Uint8Array = new Uint8Array(256);
   private sources = new Map<Kind, { keys: Set<string>; aggregatedFrom: number | null }>();
+  /** Report per finding key, derived from the key and `sources` alone (so not part of the snapshot). */
+  private readonly reports = new Map<string, FindingReport>();
 
   constructor(private readonly config: PacketAnomalyConfig) {
     for (const n of config.allowedIpProtocols) if (n >= 0 && n < 256) this.allowed[n] = 1;
@@ -172,43 +174,64 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   }
 
   private hit(kind: Kind, detail: string, p: DecodedPacket, ctx: DetectorContext): void {
-    const info: KindInfo = KINDS[kind];
     const ip = srcIp(p);
     const mac = srcMac(p);
-    const source = ip ?? mac ?? 'unknown';
+    // The MAC is part of the identity: the same address from two stations is two findings, and a
+    // finding's content is then a function of its key alone (which lets repeats reuse the report).
+    const source = ip !== undefined ? (mac !== undefined ? `${ip} (${mac})` : ip) : (mac ?? 'unknown');
     let tracked = this.sources.get(kind);
     if (!tracked) {
       tracked = { keys: new Set(), aggregatedFrom: null };
       this.sources.set(kind, tracked);
     }
     let key = `${kind}|${detail}|${source}`;
-    let aggregated = false;
     if (!tracked.keys.has(key)) {
       if (tracked.keys.size < this.config.maxSourcesPerKind) tracked.keys.add(key);
       else {
         if (tracked.aggregatedFrom === null) tracked.aggregatedFrom = p.frame;
         key = `${kind}|${detail}|*`;
-        aggregated = true;
       }
     }
-    ctx.report({
+    let r = this.reports.get(key);
+    if (r === undefined) {
+      r = this.newReport(kind, detail, key, tracked.aggregatedFrom, ip, mac, source);
+      this.reports.set(key, r);
+    }
+    r.time = p.time;
+    r.frame = p.frame;
+    ctx.report(r);
+  }
+
+  /** Built once per finding key (a bounded set); repeats only move time and frame. */
+  private newReport(
+    kind: Kind,
+    detail: string,
+    key: string,
+    aggregatedFrom: number | null,
+    ip: string | undefined,
+    mac: string | undefined,
+    source: string,
+  ): FindingReport {
+    const info: KindInfo = KINDS[kind];
+    const aggregated = key.endsWith('|*');
+    return {
       key,
       type: info.type,
       severity: info.severity,
       mitre: info.mitre,
       title: info.title(detail),
       description: aggregated
-        ? `${info.explain} More than ${this.config.maxSourcesPerKind} distinct sources sent these; further sources are aggregated here from frame ${tracked.aggregatedFrom}.`
+        ? `${info.explain} More than ${this.config.maxSourcesPerKind} distinct sources sent these; further sources are aggregated here from frame ${aggregatedFrom}.`
         : `${info.explain} Source ${source}.`,
-      time: p.time,
-      frame: p.frame,
+      time: 0,
+      frame: 0,
       src: aggregated ? undefined : { ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) },
       details: {
         kind,
         ...(detail ? { detail } : {}),
-        ...(aggregated ? { aggregatedFromFrame: tracked.aggregatedFrom } : {}),
+        ...(aggregated ? { aggregatedFromFrame: aggregatedFrom } : {}),
       },
-    });
+    };
   }
 
   snapshot(): PacketAnomalyState {
@@ -218,6 +241,7 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   }
 
   restore(state: PacketAnomalyState): void {
+    this.reports.clear();
     this.sources = new Map();
     for (const [kind, t] of Object.entries(state.sources) as Array<
       [Kind, { keys: string[]; aggregatedFrom: number | null }]

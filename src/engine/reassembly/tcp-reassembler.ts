@@ -242,6 +242,10 @@ export class TcpReassembler {
     const fromClient = srcIsLow === s.clientIsLow;
     if ((flags & TCP.RST) !== 0) {
       this.finish(s, 'rst');
+      // A connection that never carried a byte (a scanned or flooded port) has nothing a late
+      // segment could add: drop it now rather than let it linger, so scans and floods leave only
+      // short-lived objects behind (lingering ones reached the old generation: GC was the cost).
+      if (neverCarried(s)) this.streams.remove(s);
       return;
     }
     const d = fromClient ? s.c2s : s.s2c;
@@ -438,4 +442,10 @@ export class TcpReassembler {
       /* each skip delivers at least one segment */
     }
   }
+}
+
+function neverCarried(s: TcpStream): boolean {
+  return (
+    (s.c2sOrNull === null || s.c2sOrNull.nextOffset === 0) && (s.s2cOrNull === null || s.s2cOrNull.nextOffset === 0)
+  );
 }

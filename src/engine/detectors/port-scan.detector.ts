@@ -1,17 +1,9 @@
 import type { PortScanConfig } from '../config';
 import { DecodedPacket, TCP } from '../decode/decoded-packet';
-import {
-  HostKey,
-  compareHosts,
-  dstHost,
-  hostFromText,
-  hostText,
-  isGroupHost,
-  pairKey,
-  srcHost,
-} from '../decode/host-key';
+import { HostKey, compareHosts, dstHost, hostFromText, hostText, isGroupHost, srcHost } from '../decode/host-key';
 import { newIcmpQuote, readIcmpQuote } from '../decode/icmp-quote';
 import type { Detector, DetectorContext } from './detector';
+import { PairTable, growFloat64, growUint32, growUint8 } from './pair-table';
 
 /**
  * Port scans (vertical, horizontal, block) and host sweeps (ICMP echo, ARP), after Zeek's scan
@@ -37,20 +29,13 @@ const T_UDP = 2;
 
 type Technique = 'SYN' | 'connect' | 'FIN' | 'NULL' | 'XMAS' | 'Maimon' | 'ACK' | 'UDP';
 type Probe = 'SYN' | 'FIN' | 'NULL' | 'XMAS' | 'UDP';
-
-interface Attempt {
-  tcp: boolean;
-  scanner: HostKey;
-  target: HostKey;
-  sport: number;
-  dport: number;
-  probe: Probe;
-  /** 0 sent, 1 answered by SYN-ACK (open; waiting for how the prober ends it). */
-  state: 0 | 1;
-  isn: number;
-  t: number;
-  frame: number;
-}
+/** Probe codes in the attempt table's column (index into PROBES). */
+const PROBES: readonly Probe[] = ['SYN', 'FIN', 'NULL', 'XMAS', 'UDP'];
+const P_SYN = 0;
+const P_FIN = 1;
+const P_NULL = 2;
+const P_XMAS = 3;
+const P_UDP = 4;
 
 interface Scanner {
   host: HostKey;
@@ -136,8 +121,17 @@ export class PortScanDetector implements Detector<PortScanState> {
   readonly id = 'port-scan';
   private now = -Infinity;
   private nextSweep = -Infinity;
-  /** Insertion-ordered by the time of the last state change, so expiry stops at the first young entry. */
-  private attempts = new Map<string, Attempt>();
+  /**
+   * Pending probes: (T_TCP | T_UDP, scanner, sport, target, dport), ordered by the time of the last
+   * state change, so expiry stops at the first young entry. Per slot: probe code, state (0 sent,
+   * 1 answered by SYN-ACK: open, waiting for how the prober ends it), ISN, time, frame.
+   */
+  private attempts!: PairTable;
+  private aProbe!: Uint8Array;
+  private aState!: Uint8Array;
+  private aIsn!: Uint32Array;
+  private aTime!: Float64Array;
+  private aFrame!: Float64Array;
   /** Attempts in state 1 (SYN-ACK seen): only then must a prober's FIN be looked up. */
   private openAttempts = 0;
   /** Pending UDP probes per prober: a UDP packet is looked up only when its destination has some. */
@@ -153,7 +147,27 @@ export class PortScanDetector implements Detector<PortScanState> {
   private readonly ackTime = new Float64Array(ACK_SLOTS).fill(-Infinity);
   private readonly ackFrame = new Float64Array(ACK_SLOTS);
 
-  constructor(private readonly config: PortScanConfig) {}
+  constructor(private readonly config: PortScanConfig) {
+    this.resetAttempts();
+  }
+
+  private resetAttempts(): void {
+    const cap = Math.min(4096, Math.max(16, this.config.maxPendingAttempts));
+    this.attempts = new PairTable(cap, (n) => {
+      this.aProbe = growUint8(this.aProbe, n);
+      this.aState = growUint8(this.aState, n);
+      this.aIsn = growUint32(this.aIsn, n);
+      this.aTime = growFloat64(this.aTime, n);
+      this.aFrame = growFloat64(this.aFrame, n);
+    });
+    this.aProbe = new Uint8Array(cap);
+    this.aState = new Uint8Array(cap);
+    this.aIsn = new Uint32Array(cap);
+    this.aTime = new Float64Array(cap);
+    this.aFrame = new Float64Array(cap);
+    this.openAttempts = 0;
+    this.udpProbers = new Map();
+  }
 
   onPacket(p: DecodedPacket, ctx: DetectorContext): void {
     if (!p.linkKnown || p.malformed !== null) return;
@@ -180,7 +194,7 @@ export class PortScanDetector implements Detector<PortScanState> {
     const f = p.tcpFlags & 0x3f;
     if ((f & TCP.SYN) !== 0) {
       if ((f & (TCP.RST | TCP.FIN)) !== 0) return; // invalid combinations: packet-anomaly's
-      if ((f & TCP.ACK) === 0) this.probe(p, 'SYN', T_TCP, ctx);
+      if ((f & TCP.ACK) === 0) this.probe(p, P_SYN, T_TCP, ctx);
       else this.onSynAck(p);
       return;
     }
@@ -188,73 +202,77 @@ export class PortScanDetector implements Detector<PortScanState> {
       this.onRst(p, f, ctx);
       return;
     }
-    if (f === 0) this.probe(p, 'NULL', T_TCP, ctx);
-    else if (f === TCP.FIN) this.probe(p, 'FIN', T_TCP, ctx);
-    else if (f === (TCP.FIN | TCP.PSH | TCP.URG)) this.probe(p, 'XMAS', T_TCP, ctx);
+    if (f === 0) this.probe(p, P_NULL, T_TCP, ctx);
+    else if (f === TCP.FIN) this.probe(p, P_FIN, T_TCP, ctx);
+    else if (f === (TCP.FIN | TCP.PSH | TCP.URG)) this.probe(p, P_XMAS, T_TCP, ctx);
     else if ((f === TCP.ACK || f === (TCP.FIN | TCP.ACK)) && p.payloadLen === 0) {
       if (f === (TCP.FIN | TCP.ACK) && this.openAttempts > 0) this.onProberFin(p, ctx);
       if (p.ipVersion === 4) this.rememberAckProbe(p, f);
     }
   }
 
-  private probe(p: DecodedPacket, probe: Probe, tag: number, ctx: DetectorContext): void {
+  private probe(p: DecodedPacket, probe: number, tag: number, ctx: DetectorContext): void {
     const scanner = srcHost(p);
     const target = dstHost(p);
     if (isGroupHost(target)) return;
-    const key = pairKey(tag, scanner, p.srcPort, target, p.dstPort);
-    const a = this.attempts.get(key);
-    if (a !== undefined) {
-      if (a.state === 0 && a.probe === probe) return; // retransmission
-      this.drop(key, a);
+    const sport = p.srcPort;
+    const dport = p.dstPort;
+    const A = this.attempts;
+    let s = A.find(tag, scanner, sport, target, dport);
+    if (s >= 0) {
+      if (this.aState[s] === 0 && this.aProbe[s] === probe) return; // retransmission
+      this.drop(s);
     }
-    if (this.attempts.size >= this.config.maxPendingAttempts) this.evictOldestAttempt(ctx);
-    this.attempts.set(key, {
-      tcp: tag === T_TCP,
-      scanner,
-      target,
-      sport: p.srcPort,
-      dport: p.dstPort,
-      probe,
-      state: 0,
-      isn: p.tcpSeq >>> 0,
-      t: p.time,
-      frame: p.frame,
-    });
+    if (A.size >= this.config.maxPendingAttempts) this.evictOldestAttempt(ctx);
+    s = A.add(tag, scanner, sport, target, dport);
+    this.aProbe[s] = probe;
+    this.aState[s] = 0;
+    this.aIsn[s] = p.tcpSeq >>> 0;
+    this.aTime[s] = p.time;
+    this.aFrame[s] = p.frame;
     if (tag === T_UDP) this.udpProbers.set(scanner, (this.udpProbers.get(scanner) ?? 0) + 1);
   }
 
   private onSynAck(p: DecodedPacket): void {
-    const key = pairKey(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
-    const a = this.attempts.get(key);
-    if (a === undefined || a.state !== 0 || a.probe !== 'SYN') return;
-    if (p.tcpAck >>> 0 !== (a.isn + 1) >>> 0) return;
+    if (this.attempts.size === 0) return;
+    const s = this.attempts.find(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
+    if (s < 0 || this.aState[s] !== 0 || this.aProbe[s] !== P_SYN) return;
+    if (p.tcpAck >>> 0 !== (this.aIsn[s] + 1) >>> 0) return;
     // Move to the back: its timeout now runs from the SYN-ACK.
-    this.attempts.delete(key);
-    a.state = 1;
-    a.t = p.time;
-    this.attempts.set(key, a);
+    this.attempts.moveToBack(s);
+    this.aState[s] = 1;
+    this.aTime[s] = p.time;
     this.openAttempts++;
   }
 
   private onRst(p: DecodedPacket, f: number, ctx: DetectorContext): void {
-    // From the target: the probe was rejected.
-    const fromTarget = pairKey(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
-    const a = this.attempts.get(fromTarget);
-    if (a !== undefined && a.state === 0) {
-      this.drop(fromTarget, a);
-      this.failed(a.scanner, a.target, a.dport, a.probe, p.time, p.frame, ctx);
-      return;
-    }
-    // From the prober, right after the SYN-ACK: half-open (bare RST) or connect (RST-ACK).
-    const fromProber = pairKey(T_TCP, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
-    const b = this.attempts.get(fromProber);
-    if (b !== undefined) {
-      this.drop(fromProber, b);
-      if (b.state === 1 && p.tcpSeq >>> 0 === (b.isn + 1) >>> 0) {
-        const tech: Technique = (f & TCP.ACK) !== 0 ? 'connect' : 'SYN';
-        this.failed(b.scanner, b.target, b.dport, tech, p.time, p.frame, ctx, true);
+    const A = this.attempts;
+    if (A.size > 0) {
+      // From the target: the probe was rejected.
+      const s = A.find(T_TCP, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
+      if (s >= 0 && this.aState[s] === 0) {
+        const scanner = A.aHost(s);
+        const target = A.bHost(s);
+        const dport = A.bPort(s);
+        const probe = PROBES[this.aProbe[s]];
+        this.drop(s);
+        this.failed(scanner, target, dport, probe, p.time, p.frame, ctx);
+        return;
       }
-      return;
+      // From the prober, right after the SYN-ACK: half-open (bare RST) or connect (RST-ACK).
+      const b = A.find(T_TCP, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
+      if (b >= 0) {
+        const open = this.aState[b] === 1 && p.tcpSeq >>> 0 === (this.aIsn[b] + 1) >>> 0;
+        const scanner = A.aHost(b);
+        const target = A.bHost(b);
+        const dport = A.bPort(b);
+        this.drop(b);
+        if (open) {
+          const tech: Technique = (f & TCP.ACK) !== 0 ? 'connect' : 'SYN';
+          this.failed(scanner, target, dport, tech, p.time, p.frame, ctx, true);
+        }
+        return;
+      }
     }
     // A bare RST answering an ACK-bearing segment: ACK or Maimon probe (IPv4 only).
     if (f === TCP.RST && p.ipVersion === 4) {
@@ -274,13 +292,15 @@ export class PortScanDetector implements Detector<PortScanState> {
   }
 
   private onProberFin(p: DecodedPacket, ctx: DetectorContext): void {
-    const key = pairKey(T_TCP, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
-    const b = this.attempts.get(key);
-    if (b === undefined || b.state !== 1) return;
-    this.drop(key, b);
-    if (p.tcpSeq >>> 0 === (b.isn + 1) >>> 0) {
-      this.failed(b.scanner, b.target, b.dport, 'connect', p.time, p.frame, ctx, true);
-    }
+    const A = this.attempts;
+    const b = A.find(T_TCP, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
+    if (b < 0 || this.aState[b] !== 1) return;
+    const ok = p.tcpSeq >>> 0 === (this.aIsn[b] + 1) >>> 0;
+    const scanner = A.aHost(b);
+    const target = A.bHost(b);
+    const dport = A.bPort(b);
+    this.drop(b);
+    if (ok) this.failed(scanner, target, dport, 'connect', p.time, p.frame, ctx, true);
   }
 
   private rememberAckProbe(p: DecodedPacket, f: number): void {
@@ -302,15 +322,14 @@ export class PortScanDetector implements Detector<PortScanState> {
     if (this.udpProbers.size > 0) {
       const to = dstHost(p);
       if (this.udpProbers.has(to)) {
-        const key = pairKey(T_UDP, to, p.dstPort, srcHost(p), p.srcPort);
-        const a = this.attempts.get(key);
-        if (a !== undefined) {
-          this.drop(key, a); // answered: the port is open, not a failure
+        const s = this.attempts.find(T_UDP, to, p.dstPort, srcHost(p), p.srcPort);
+        if (s >= 0) {
+          this.drop(s); // answered: the port is open, not a failure
           return;
         }
       }
     }
-    if (p.payloadLen <= this.config.udpProbeMaxPayload) this.probe(p, 'UDP', T_UDP, ctx);
+    if (p.payloadLen <= this.config.udpProbeMaxPayload) this.probe(p, P_UDP, T_UDP, ctx);
   }
 
   private onIcmp(p: DecodedPacket, ctx: DetectorContext): void {
@@ -332,12 +351,12 @@ export class PortScanDetector implements Detector<PortScanState> {
     if (q.proto !== 6 && q.proto !== 17) return;
     const scanner: HostKey = q.ipVersion === 4 ? q.src4 : q.src6;
     const target: HostKey = q.ipVersion === 4 ? q.dst4 : q.dst6;
-    const key = pairKey(q.proto === 6 ? T_TCP : T_UDP, scanner, q.srcPort, target, q.dstPort);
-    const a = this.attempts.get(key);
-    if (a !== undefined) {
-      if (a.state !== 0) return;
-      this.drop(key, a);
-      this.failed(scanner, target, q.dstPort, a.probe, p.time, p.frame, ctx);
+    const s = this.attempts.find(q.proto === 6 ? T_TCP : T_UDP, scanner, q.srcPort, target, q.dstPort);
+    if (s >= 0) {
+      if (this.aState[s] !== 0) return;
+      const probe = PROBES[this.aProbe[s]];
+      this.drop(s);
+      this.failed(scanner, target, q.dstPort, probe, p.time, p.frame, ctx);
       return;
     }
     // An untracked UDP probe (one with a payload, e.g. nmap's DNS or DHCP probes) from an
@@ -362,20 +381,32 @@ export class PortScanDetector implements Detector<PortScanState> {
 
   // ---- attempts -----------------------------------------------------------------------------
 
-  private drop(key: string, a: Attempt): void {
-    this.attempts.delete(key);
-    if (a.state === 1) this.openAttempts--;
-    if (!a.tcp) {
-      const n = (this.udpProbers.get(a.scanner) ?? 1) - 1;
-      if (n <= 0) this.udpProbers.delete(a.scanner);
-      else this.udpProbers.set(a.scanner, n);
+  private drop(s: number): void {
+    if (this.aState[s] === 1) this.openAttempts--;
+    if (this.attempts.tag(s) !== T_TCP) {
+      const scanner = this.attempts.aHost(s);
+      const n = (this.udpProbers.get(scanner) ?? 1) - 1;
+      if (n <= 0) this.udpProbers.delete(scanner);
+      else this.udpProbers.set(scanner, n);
     }
+    this.attempts.remove(s);
   }
 
   /** The attempt's timeout ran out (or the capture ended): unanswered probes failed. */
-  private timedOut(key: string, a: Attempt, ctx: DetectorContext): void {
-    this.drop(key, a);
-    if (a.state === 0) this.failed(a.scanner, a.target, a.dport, a.probe, a.t, a.frame, ctx);
+  private timedOut(s: number, ctx: DetectorContext): void {
+    const A = this.attempts;
+    if (this.aState[s] !== 0) {
+      this.drop(s);
+      return;
+    }
+    const scanner = A.aHost(s);
+    const target = A.bHost(s);
+    const dport = A.bPort(s);
+    const probe = PROBES[this.aProbe[s]];
+    const t = this.aTime[s];
+    const frame = this.aFrame[s];
+    this.drop(s);
+    this.failed(scanner, target, dport, probe, t, frame, ctx);
   }
 
   /**
@@ -384,17 +415,21 @@ export class PortScanDetector implements Detector<PortScanState> {
    */
   private evictOldestAttempt(ctx: DetectorContext): void {
     let n = Math.max(1, this.config.maxPendingAttempts >> 3);
-    for (const [key, a] of this.attempts) {
-      this.timedOut(key, a, ctx);
+    const A = this.attempts;
+    for (let s = A.head, next = -1; s !== -1; s = next) {
+      next = A.next[s];
+      this.timedOut(s, ctx);
       if (--n === 0) return;
     }
   }
 
   private expire(ctx: DetectorContext): void {
     const limit = this.now - this.config.attemptTimeout;
-    for (const [key, a] of this.attempts) {
-      if (a.t > limit) break;
-      this.timedOut(key, a, ctx);
+    const A = this.attempts;
+    for (let s = A.head, next = -1; s !== -1; s = next) {
+      if (this.aTime[s] > limit) break;
+      next = A.next[s];
+      this.timedOut(s, ctx);
     }
     const end = this.now - this.config.interval;
     for (const [host, s] of this.scanners) {
@@ -612,8 +647,32 @@ export class PortScanDetector implements Detector<PortScanState> {
 
   flush(ctx: DetectorContext): void {
     // The capture ended: whatever is still unanswered got no reply.
-    for (const [key, a] of this.attempts) this.timedOut(key, a, ctx);
+    const A = this.attempts;
+    for (let s = A.head, next = -1; s !== -1; s = next) {
+      next = A.next[s];
+      this.timedOut(s, ctx);
+    }
     for (const [host, s] of this.scanners) this.close(host, s, ctx);
+  }
+
+  private attemptStates(): AttemptState[] {
+    const out: AttemptState[] = [];
+    const A = this.attempts;
+    for (let s = A.head; s !== -1; s = A.next[s]) {
+      out.push({
+        tcp: A.tag(s) === T_TCP,
+        scanner: hostText(A.aHost(s)),
+        target: hostText(A.bHost(s)),
+        sport: A.aPort(s),
+        dport: A.bPort(s),
+        probe: PROBES[this.aProbe[s]],
+        state: this.aState[s] as 0 | 1,
+        isn: this.aIsn[s],
+        t: this.aTime[s],
+        frame: this.aFrame[s],
+      });
+    }
+    return out;
   }
 
   /** Live entries (for tests and the memory note). */
@@ -640,18 +699,7 @@ export class PortScanDetector implements Detector<PortScanState> {
     return {
       now: this.now,
       nextSweep: this.nextSweep,
-      attempts: [...this.attempts.values()].map((a) => ({
-        tcp: a.tcp,
-        scanner: hostText(a.scanner),
-        target: hostText(a.target),
-        sport: a.sport,
-        dport: a.dport,
-        probe: a.probe,
-        state: a.state,
-        isn: a.isn,
-        t: a.t,
-        frame: a.frame,
-      })),
+      attempts: this.attemptStates(),
       scanners: [...this.scanners.values()].map((s) => ({
         host: hostText(s.host),
         windowStart: s.windowStart,
@@ -681,25 +729,18 @@ export class PortScanDetector implements Detector<PortScanState> {
   restore(state: PortScanState): void {
     this.now = state.now ?? -Infinity;
     this.nextSweep = state.nextSweep ?? -Infinity;
-    this.attempts = new Map();
-    this.openAttempts = 0;
-    this.udpProbers = new Map();
+    this.resetAttempts();
     for (const x of state.attempts) {
-      const a: Attempt = {
-        tcp: x.tcp,
-        scanner: hostFromText(x.scanner),
-        target: hostFromText(x.target),
-        sport: x.sport,
-        dport: x.dport,
-        probe: x.probe,
-        state: x.state,
-        isn: x.isn,
-        t: x.t,
-        frame: x.frame,
-      };
-      this.attempts.set(pairKey(a.tcp ? T_TCP : T_UDP, a.scanner, a.sport, a.target, a.dport), a);
-      if (a.state === 1) this.openAttempts++;
-      if (!a.tcp) this.udpProbers.set(a.scanner, (this.udpProbers.get(a.scanner) ?? 0) + 1);
+      const scanner = hostFromText(x.scanner);
+      const target = hostFromText(x.target);
+      const s = this.attempts.add(x.tcp ? T_TCP : T_UDP, scanner, x.sport, target, x.dport);
+      this.aProbe[s] = PROBES.indexOf(x.probe);
+      this.aState[s] = x.state;
+      this.aIsn[s] = x.isn;
+      this.aTime[s] = x.t;
+      this.aFrame[s] = x.frame;
+      if (x.state === 1) this.openAttempts++;
+      if (!x.tcp) this.udpProbers.set(scanner, (this.udpProbers.get(scanner) ?? 0) + 1);
     }
     this.scanners = new Map();
     for (const x of state.scanners) {

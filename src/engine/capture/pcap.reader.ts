@@ -70,17 +70,12 @@ export class PcapReader implements RecordReader {
         break;
       }
       let tsSec: number, tsFrac: number, capLen: number, origLen: number;
-      if (le) {
-        tsSec = buf.readUInt32LE(pos);
-        tsFrac = buf.readUInt32LE(pos + 4);
-        capLen = buf.readUInt32LE(pos + 8);
-        origLen = buf.readUInt32LE(pos + 12);
-      } else {
-        tsSec = buf.readUInt32BE(pos);
-        tsFrac = buf.readUInt32BE(pos + 4);
-        capLen = buf.readUInt32BE(pos + 8);
-        origLen = buf.readUInt32BE(pos + 12);
-      }
+      // Byte arithmetic, not buf.readUInt32LE: its argument checks kept it from being inlined
+      // (the same finding as in the pcapng reader). The loop guard above keeps pos+15 in bounds.
+      tsSec = u32(buf, pos, le);
+      tsFrac = u32(buf, pos + 4, le);
+      capLen = u32(buf, pos + 8, le);
+      origLen = u32(buf, pos + 12, le);
       if (capLen > maxCapLen) {
         this.packets = packets;
         throw new CaptureError(
@@ -135,4 +130,10 @@ export class PcapReader implements RecordReader {
     this.linkTypes.push(this.linkType);
     this.headerDone = true;
   }
+}
+
+function u32(b: Buffer, p: number, le: boolean): number {
+  return le
+    ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0
+    : ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
 }

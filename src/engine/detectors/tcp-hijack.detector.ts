@@ -119,12 +119,42 @@ interface Conn {
   prev: { c: number; s: number } | null;
 }
 
+/**
+ * A connection still in its handshake: SYNs and SYN-ACKs only, which is all most connections of a
+ * scan or flood ever see (SYN, SYN-ACK, RST). It holds just what those packets set and becomes a
+ * full Conn (addresses as text, both sides) on the first packet that needs more; until then it is
+ * exactly the state open() and the handshake packets would have left in a Conn.
+ */
+class Handshake {
+  constructor(
+    readonly key: string,
+    readonly clientIsLow: boolean,
+    /** The connection's number (its id's suffix), taken at the first SYN. */
+    readonly n: number,
+    public isn: number,
+    public wscale: number,
+    public win: number,
+    public last: number,
+    public stamp: number,
+    public synAck = false,
+    public sIsn = 0,
+    public sWscale = -1,
+    public sWin = 0,
+    public sAck = 0,
+    public sAckSet = false,
+  ) {}
+}
+
+type ConnState = Omit<Conn, 'key'> & { key: string };
+type HandshakeState = Omit<Handshake, 'key'> & { key: string };
+
 export interface TcpHijackState {
   now: number;
   nextSweep: number;
   counter: number;
-  conns: Array<Omit<Conn, 'key'> & { key: string }>;
-  half: Array<Omit<Conn, 'key'> & { key: string }>;
+  /** Full connections, or compact handshakes (those without `id`). */
+  conns: Array<ConnState | HandshakeState>;
+  half: Array<ConnState | HandshakeState>;
 }
 
 export class TcpHijackDetector implements Detector<TcpHijackState> {
@@ -132,9 +162,9 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
   private now = -Infinity;
   private nextSweep = -Infinity;
   /** Established (or mid-handshake past SYN-ACK) connections, roughly ordered by last activity. */
-  private conns = new Map<string, Conn>();
+  private conns = new Map<string, Conn | Handshake>();
   /** Connections that have only sent a SYN so far, ordered by SYN time (most never get further in a flood or scan). */
-  private half = new Map<string, Conn>();
+  private half = new Map<string, Conn | Handshake>();
   private readonly keys = new FlowKeyBuilder();
   private counter = 0;
 
@@ -152,26 +182,46 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     if (this.conns.size === 0 && this.half.size === 0 && !pureSyn) return;
     const key = this.keys.build(p);
     const low = this.keys.srcIsLow;
-    let c = this.conns.get(key);
-    if (c === undefined) {
-      c = this.half.get(key);
-      if (c === undefined) {
-        if (!pureSyn) return;
-        c = this.open(key, low, p);
-      } else if ((f & TCP.SYN) !== 0 && (f & TCP.ACK) !== 0) {
+    let x = this.conns.get(key);
+    let inConns = x !== undefined;
+    if (x === undefined) {
+      x = this.half.get(key);
+      if (x === undefined) {
+        if (pureSyn) this.open(key, low, p);
+        return;
+      }
+      if ((f & TCP.SYN) !== 0 && (f & TCP.ACK) !== 0) {
         // The server answered: from now on it is a connection worth keeping.
         this.half.delete(key);
-        this.admit(key, c);
+        this.admit(key, x);
+        inConns = true;
       } else if ((f & TCP.RST) !== 0) {
         this.half.delete(key);
         return;
       }
     }
-    c.last = p.time;
-    if (p.time - c.stamp >= 1 && this.conns.get(key) === c) {
+    x.last = p.time;
+    if (inConns && p.time - x.stamp >= 1) {
       this.conns.delete(key);
-      this.conns.set(key, c);
-      c.stamp = p.time;
+      this.conns.set(key, x);
+      x.stamp = p.time;
+    }
+    let c: Conn;
+    if (x instanceof Handshake) {
+      if ((f & TCP.SYN) !== 0) {
+        handshakeSyn(x, low, p);
+        return;
+      }
+      if ((f & TCP.RST) !== 0) {
+        // Each side's first packet after the handshake only sets its baseline: no RST finding yet.
+        this.conns.delete(key);
+        return;
+      }
+      // Anything else needs the full bookkeeping: the Conn takes the handshake's place in line.
+      c = this.promote(x, low, p);
+      (inConns ? this.conns : this.half).set(key, c);
+    } else {
+      c = x;
     }
     const fromClient = low === c.clientIsLow;
     const me = fromClient ? c.c : c.s;
@@ -365,30 +415,39 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     });
   }
 
-  private admit(key: string, c: Conn): void {
+  private admit(key: string, c: Conn | Handshake): void {
     if (this.conns.size >= this.config.maxConnections) evictOldest(this.conns, this.config.maxConnections);
     this.conns.set(key, c);
   }
 
-  private open(key: string, low: boolean, p: DecodedPacket): Conn {
+  private open(key: string, low: boolean, p: DecodedPacket): void {
     if (this.half.size >= this.config.maxConnections) evictOldest(this.half, this.config.maxConnections);
-    const client = srcIp(p) ?? '';
-    const server = dstIp(p) ?? '';
+    const h = new Handshake(key, low, ++this.counter, p.tcpSeq >>> 0, tcpWindowScale(p), p.tcpWindow, p.time, p.time);
+    this.half.set(key, h);
+  }
+
+  /** The Conn a Handshake stands for; `p` is any packet of the connection (for the addresses as text). */
+  private promote(h: Handshake, low: boolean, p: DecodedPacket): Conn {
+    const fromClient = low === h.clientIsLow;
+    const client = (fromClient ? srcIp(p) : dstIp(p)) ?? '';
+    const server = (fromClient ? dstIp(p) : srcIp(p)) ?? '';
+    const cport = fromClient ? p.srcPort : p.dstPort;
+    const sport = fromClient ? p.dstPort : p.srcPort;
     const c: Conn = {
-      key,
-      id: `${client}:${p.srcPort}-${server}:${p.dstPort}#${++this.counter}`,
+      key: h.key,
+      id: `${client}:${cport}-${server}:${sport}#${h.n}`,
       client,
       server,
-      cport: p.srcPort,
-      sport: p.dstPort,
-      clientIsLow: low,
+      cport,
+      sport,
+      clientIsLow: h.clientIsLow,
       c: newSide(),
       s: newSide(),
-      synAck: false,
+      synAck: h.synAck,
       established: false,
       closed: false,
-      last: p.time,
-      stamp: p.time,
+      last: h.last,
+      stamp: h.stamp,
       sec: -1,
       acksC: 0,
       acksS: 0,
@@ -397,8 +456,10 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       fins: 0,
       prev: null,
     };
-    c.c.isn = -1;
-    this.half.set(key, c);
+    resetSide(c.c, h.isn, h.wscale, h.win);
+    resetSide(c.s, h.sIsn, h.sWscale, h.sWin);
+    c.s.ack = h.sAck;
+    c.s.ackSet = h.sAckSet;
     return c;
   }
 
@@ -409,8 +470,8 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       this.conns.delete(k);
     }
     const synLimit = this.now - this.config.handshakeTimeout;
-    for (const [k, c] of this.half) {
-      if (c.last > synLimit) break;
+    for (const [k, h] of this.half) {
+      if (h.last > synLimit) break;
       this.half.delete(k);
     }
   }
@@ -425,20 +486,8 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       now: this.now,
       nextSweep: this.nextSweep,
       counter: this.counter,
-      half: [...this.half.values()].map((c) => ({
-        ...c,
-        key: keyToHex(c.key),
-        c: { ...c.c },
-        s: { ...c.s },
-        prev: c.prev && { ...c.prev },
-      })),
-      conns: [...this.conns.values()].map((c) => ({
-        ...c,
-        key: keyToHex(c.key),
-        c: { ...c.c },
-        s: { ...c.s },
-        prev: c.prev && { ...c.prev },
-      })),
+      half: entriesState(this.half),
+      conns: entriesState(this.conns),
     };
   }
 
@@ -446,18 +495,71 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     this.now = state.now ?? -Infinity;
     this.nextSweep = state.nextSweep ?? -Infinity;
     this.counter = state.counter ?? 0;
-    this.conns = new Map();
-    this.half = new Map();
-    for (const [list, map] of [
-      [state.conns, this.conns],
-      [state.half, this.half],
-    ] as const) {
-      for (const x of list) {
-        const c: Conn = { ...x, key: keyFromHex(x.key), c: { ...x.c }, s: { ...x.s }, prev: x.prev && { ...x.prev } };
-        map.set(c.key, c);
-      }
+    this.conns = entriesFromState(state.conns);
+    this.half = entriesFromState(state.half);
+  }
+}
+
+/**
+ * A SYN or SYN-ACK on a connection still in its handshake: what the full path does with a Conn
+ * that is not established (a retransmission changes nothing, a new client ISN starts over).
+ */
+function handshakeSyn(h: Handshake, low: boolean, p: DecodedPacket): void {
+  const f = p.tcpFlags;
+  if ((f & (TCP.RST | TCP.FIN)) !== 0) return;
+  const fromClient = low === h.clientIsLow;
+  const seq = p.tcpSeq >>> 0;
+  if (fromClient && (f & TCP.ACK) === 0) {
+    if (seq === h.isn) return;
+    h.isn = seq;
+    h.wscale = tcpWindowScale(p);
+    h.win = p.tcpWindow;
+    h.sIsn = 0;
+    h.sWscale = -1;
+    h.sWin = 0;
+    h.sAckSet = false;
+    h.synAck = false;
+  } else if (!fromClient && (f & TCP.ACK) !== 0) {
+    h.sIsn = seq;
+    h.sWscale = tcpWindowScale(p);
+    h.sWin = p.tcpWindow;
+    h.sAck = p.tcpAck >>> 0;
+    h.sAckSet = true;
+    h.synAck = true;
+  }
+}
+
+function entriesState(map: Map<string, Conn | Handshake>): TcpHijackState['conns'] {
+  const out: TcpHijackState['conns'] = [];
+  for (const x of map.values()) out.push(x instanceof Handshake ? { ...x, key: keyToHex(x.key) } : connState(x));
+  return out;
+}
+
+function entriesFromState(list: TcpHijackState['conns']): Map<string, Conn | Handshake> {
+  const map = new Map<string, Conn | Handshake>();
+  for (const x of list) {
+    const key = keyFromHex(x.key);
+    if ('id' in x) map.set(key, connFromState(x));
+    else {
+      const h = new Handshake(key, x.clientIsLow, x.n, x.isn, x.wscale, x.win, x.last, x.stamp);
+      h.synAck = x.synAck;
+      h.sIsn = x.sIsn;
+      h.sWscale = x.sWscale;
+      h.sWin = x.sWin;
+      h.sAck = x.sAck;
+      h.sAckSet = x.sAckSet;
+      map.set(key, h);
     }
   }
+  return map;
+}
+
+function connState(c: Conn): ConnState {
+  return { ...c, key: keyToHex(c.key), c: { ...c.c }, s: { ...c.s }, prev: c.prev && { ...c.prev } };
+}
+
+function connFromState(x: ConnState): Conn {
+  return { ...x, key: keyFromHex(x.key), c: { ...x.c }, s: { ...x.s }, prev: x.prev && { ...x.prev } };
 }
 
 /** Drops the oldest eighth of a full table in one pass (one-at-a-time eviction from a Map's front is quadratic). */

@@ -14,13 +14,6 @@ import type { Detector, DetectorContext } from './detector';
  * counts and when the episode ends. (A learned per-source baseline comes with the baseline detector.)
  */
 
-interface Pending {
-  client: HostKey;
-  isn: number;
-  synAcked: boolean;
-  t: number;
-}
-
 interface UdpFlow {
   /** The sender of the flow's first datagram. */
   from: HostKey;
@@ -73,7 +66,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   private now = -Infinity;
   private nextSweep = -Infinity;
   /** Handshakes under way (insertion-ordered by SYN time), keyed client→server. */
-  private pending = new Map<string, Pending & { server: HostKey; cport: number; sport: number }>();
+  private pending = new PendingTable();
   /** Clients with a SYN-ACKed handshake waiting for their ACK (only their packets are looked up). */
   private waiting = new Map<HostKey, number>();
   private udp = new Map<string, UdpFlow>();
@@ -96,38 +89,39 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
       return;
     }
     const f = p.tcpFlags;
+    const t = this.pending;
     if ((f & TCP.SYN) !== 0) {
       if ((f & (TCP.RST | TCP.FIN)) !== 0) return;
       if ((f & TCP.ACK) === 0) {
-        const key = pairKey(6, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
-        const old = this.pending.get(key);
-        if (old !== undefined) {
-          if (old.isn === p.tcpSeq >>> 0) return;
-          this.drop(key, old);
+        const v4 = p.ipVersion === 4;
+        const key = v4 ? '' : pairKey(6, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
+        const old = v4 ? t.find4(p.src4 >>> 0, p.srcPort, p.dst4 >>> 0, p.dstPort) : t.find6(key);
+        if (old >= 0) {
+          if (t.isn[old] === p.tcpSeq >>> 0) return;
+          this.drop(old);
         }
-        if (this.pending.size >= this.config.maxFlows) {
-          // The oldest eighth, in one pass (one at a time from a Map's front is quadratic).
+        if (t.size >= this.config.maxFlows) {
+          // The oldest eighth, in one pass.
           let n = Math.max(1, this.config.maxFlows >> 3);
-          for (const [k, x] of this.pending) {
-            this.drop(k, x);
+          for (let x = t.first(); x >= 0; x = t.first()) {
+            this.drop(x);
             if (--n === 0) break;
           }
         }
-        this.pending.set(key, {
-          client: srcHost(p),
-          server: dstHost(p),
-          cport: p.srcPort,
-          sport: p.dstPort,
-          isn: p.tcpSeq >>> 0,
-          synAcked: false,
-          t: p.time,
-        });
-      } else if (this.pending.size > 0) {
-        const key = pairKey(6, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
-        const x = this.pending.get(key);
-        if (x !== undefined && !x.synAcked && p.tcpAck >>> 0 === (x.isn + 1) >>> 0) {
-          x.synAcked = true;
-          this.waiting.set(x.client, (this.waiting.get(x.client) ?? 0) + 1);
+        const x = v4
+          ? t.insert4(p.src4 >>> 0, p.srcPort, p.dst4 >>> 0, p.dstPort)
+          : t.insert6(key, srcHost(p) as string, p.srcPort, dstHost(p) as string, p.dstPort);
+        t.isn[x] = p.tcpSeq >>> 0;
+        t.time[x] = p.time;
+      } else if (t.size > 0) {
+        const x =
+          p.ipVersion === 4
+            ? t.find4(p.dst4 >>> 0, p.dstPort, p.src4 >>> 0, p.srcPort)
+            : t.find6(pairKey(6, dstHost(p), p.dstPort, srcHost(p), p.srcPort));
+        if (x >= 0 && t.acked[x] === 0 && p.tcpAck >>> 0 === (t.isn[x] + 1) >>> 0) {
+          t.acked[x] = 1;
+          const client = t.client(x);
+          this.waiting.set(client, (this.waiting.get(client) ?? 0) + 1);
         }
       }
       return;
@@ -135,10 +129,12 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
     if (this.waiting.size === 0 || (f & (TCP.ACK | TCP.RST)) !== TCP.ACK) return;
     const client = srcHost(p);
     if (!this.waiting.has(client)) return;
-    const key = pairKey(6, client, p.srcPort, dstHost(p), p.dstPort);
-    const x = this.pending.get(key);
-    if (x === undefined || !x.synAcked || p.tcpSeq >>> 0 !== (x.isn + 1) >>> 0) return;
-    this.drop(key, x);
+    const x =
+      p.ipVersion === 4
+        ? t.find4(client as number, p.srcPort, p.dst4 >>> 0, p.dstPort)
+        : t.find6(pairKey(6, client, p.srcPort, dstHost(p), p.dstPort));
+    if (x < 0 || t.acked[x] === 0 || p.tcpSeq >>> 0 !== (t.isn[x] + 1) >>> 0) return;
+    this.drop(x);
     this.connection(client, 'tcp', p, ctx);
   }
 
@@ -175,13 +171,14 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
     }
   }
 
-  private drop(key: string, x: Pending): void {
-    this.pending.delete(key);
-    if (x.synAcked) {
-      const n = (this.waiting.get(x.client) ?? 1) - 1;
-      if (n <= 0) this.waiting.delete(x.client);
-      else this.waiting.set(x.client, n);
+  private drop(x: number): void {
+    if (this.pending.acked[x] !== 0) {
+      const client = this.pending.client(x);
+      const n = (this.waiting.get(client) ?? 1) - 1;
+      if (n <= 0) this.waiting.delete(client);
+      else this.waiting.set(client, n);
     }
+    this.pending.remove(x);
   }
 
   private connection(host: HostKey, kind: 'tcp' | 'udp', p: DecodedPacket, ctx: DetectorContext): void {
@@ -295,10 +292,8 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
 
   private sweep(ctx: DetectorContext): void {
     const limit = this.now - this.config.handshakeTimeout;
-    for (const [k, x] of this.pending) {
-      if (x.t > limit) break;
-      this.drop(k, x);
-    }
+    const t = this.pending;
+    for (let x = t.first(); x >= 0 && t.time[x] <= limit; x = t.first()) this.drop(x);
     const udpLimit = this.now - this.config.udpFlowTimeout;
     for (const [k, f] of this.udp) {
       if (f.last > udpLimit) break;
@@ -324,15 +319,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
     return {
       now: this.now,
       nextSweep: this.nextSweep,
-      pending: [...this.pending.values()].map((x) => ({
-        client: hostText(x.client),
-        cport: x.cport,
-        server: hostText(x.server),
-        sport: x.sport,
-        isn: x.isn,
-        synAcked: x.synAcked,
-        t: x.t,
-      })),
+      pending: this.pending.toState(),
       udp: [...this.udp].map(([k, f]) => ({ ...f, k: keyToHex(k), from: hostText(f.from) })),
       sources: [...this.sources.values()].map((s) => ({
         ...s,
@@ -345,13 +332,27 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   restore(state: ConnectionRateState): void {
     this.now = state.now ?? -Infinity;
     this.nextSweep = state.nextSweep ?? -Infinity;
-    this.pending = new Map();
+    this.pending = new PendingTable();
     this.waiting = new Map();
     for (const x of state.pending) {
       const client = hostFromText(x.client);
       const server = hostFromText(x.server);
-      this.pending.set(pairKey(6, client, x.cport, server, x.sport), { ...x, client, server });
-      if (x.synAcked) this.waiting.set(client, (this.waiting.get(client) ?? 0) + 1);
+      const i =
+        typeof client === 'number' && typeof server === 'number'
+          ? this.pending.insert4(client, x.cport, server, x.sport)
+          : this.pending.insert6(
+              pairKey(6, client, x.cport, server, x.sport),
+              hostText(client),
+              x.cport,
+              hostText(server),
+              x.sport,
+            );
+      this.pending.isn[i] = x.isn;
+      this.pending.time[i] = x.t;
+      if (x.synAcked) {
+        this.pending.acked[i] = 1;
+        this.waiting.set(client, (this.waiting.get(client) ?? 0) + 1);
+      }
     }
     this.udp = new Map();
     for (const f of state.udp) {
@@ -369,4 +370,210 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
       this.sources.set(host, { ...s, host, episode: s.episode && { ...s.episode } });
     }
   }
+}
+
+/**
+ * Handshakes under way as parallel typed arrays: a flood or scan puts a million SYNs through this
+ * table, and an object plus a string key per SYN was most of the detector's cost. IPv4 handshakes
+ * are found by an open-addressing hash of the 4-tuple, IPv6 ones by text key in a Map. Slots are
+ * kept in insertion order in a ring, as a Map would keep them: eviction and expiry go oldest first.
+ */
+class PendingTable {
+  size = 0;
+  private cap = 0;
+  cli = new Uint32Array(0);
+  srv = new Uint32Array(0);
+  /** Client port << 16 | server port. */
+  ports = new Uint32Array(0);
+  isn = new Uint32Array(0);
+  time = new Float64Array(0);
+  acked = new Uint8Array(0);
+  /** IPv6 slots: client and server as text, and the Map key; null for IPv4 slots. */
+  private cli6: Array<string | null> = [];
+  private srv6: Array<string | null> = [];
+  private key6: Array<string | null> = [];
+  private readonly index6 = new Map<string, number>();
+  /** Open addressing, linear probing: slot + 1, 0 = empty. */
+  private index = new Int32Array(0);
+  private mask = 0;
+  private free = new Int32Array(0);
+  private freeTop = 0;
+  /** Slots in insertion order, -1 where one was removed; live ones in [head, tail). */
+  private ring = new Int32Array(0);
+  private ringPos = new Int32Array(0);
+  private head = 0;
+  private tail = 0;
+
+  client(x: number): HostKey {
+    const h = this.cli6[x];
+    return h === null ? this.cli[x] : h;
+  }
+
+  find4(c: number, cp: number, s: number, sp: number): number {
+    if (this.cap === 0) return -1;
+    const ports = ((cp << 16) | sp) >>> 0;
+    for (let i = hash4(c, s, ports) & this.mask; ; i = (i + 1) & this.mask) {
+      const v = this.index[i];
+      if (v === 0) return -1;
+      const x = v - 1;
+      if (this.cli[x] === c && this.srv[x] === s && this.ports[x] === ports) return x;
+    }
+  }
+
+  find6(key: string): number {
+    return this.index6.get(key) ?? -1;
+  }
+
+  insert4(c: number, cp: number, s: number, sp: number): number {
+    const x = this.alloc();
+    this.cli[x] = c;
+    this.srv[x] = s;
+    const ports = ((cp << 16) | sp) >>> 0;
+    this.ports[x] = ports;
+    let i = hash4(c, s, ports) & this.mask;
+    while (this.index[i] !== 0) i = (i + 1) & this.mask;
+    this.index[i] = x + 1;
+    return x;
+  }
+
+  insert6(key: string, c: string, cp: number, s: string, sp: number): number {
+    const x = this.alloc();
+    this.cli6[x] = c;
+    this.srv6[x] = s;
+    this.key6[x] = key;
+    this.ports[x] = ((cp << 16) | sp) >>> 0;
+    this.index6.set(key, x);
+    return x;
+  }
+
+  /** The oldest slot, or -1. */
+  first(): number {
+    while (this.head < this.tail && this.ring[this.head] < 0) this.head++;
+    return this.head < this.tail ? this.ring[this.head] : -1;
+  }
+
+  remove(x: number): void {
+    const key = this.key6[x];
+    if (key !== null) {
+      this.index6.delete(key);
+      this.cli6[x] = this.srv6[x] = this.key6[x] = null;
+    } else {
+      this.unindex4(x);
+    }
+    this.ring[this.ringPos[x]] = -1;
+    this.free[this.freeTop++] = x;
+    this.size--;
+  }
+
+  toState(): ConnectionRateState['pending'] {
+    const out: ConnectionRateState['pending'] = [];
+    for (let i = this.head; i < this.tail; i++) {
+      const x = this.ring[i];
+      if (x < 0) continue;
+      const v6 = this.key6[x] !== null;
+      out.push({
+        client: v6 ? this.cli6[x]! : hostText(this.cli[x]),
+        cport: this.ports[x] >>> 16,
+        server: v6 ? this.srv6[x]! : hostText(this.srv[x]),
+        sport: this.ports[x] & 0xffff,
+        isn: this.isn[x],
+        synAcked: this.acked[x] !== 0,
+        t: this.time[x],
+      });
+    }
+    return out;
+  }
+
+  private alloc(): number {
+    if (this.freeTop === 0) this.grow();
+    if (this.tail === this.ring.length) this.compact();
+    const x = this.free[--this.freeTop];
+    this.acked[x] = 0;
+    this.ring[this.tail] = x;
+    this.ringPos[x] = this.tail++;
+    this.size++;
+    return x;
+  }
+
+  /** Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+  private unindex4(x: number): void {
+    const m = this.mask;
+    let i = hash4(this.cli[x], this.srv[x], this.ports[x]) & m;
+    while (this.index[i] !== x + 1) i = (i + 1) & m;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & m;
+      const v = this.index[j];
+      if (v === 0) break;
+      const y = v - 1;
+      const home = hash4(this.cli[y], this.srv[y], this.ports[y]) & m;
+      // y may fill the hole at i only if its home is not in (i, j] (cyclically).
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        this.index[i] = v;
+        i = j;
+      }
+    }
+    this.index[i] = 0;
+  }
+
+  private compact(): void {
+    let n = 0;
+    for (let i = this.head; i < this.tail; i++) {
+      const x = this.ring[i];
+      if (x < 0) continue;
+      this.ring[n] = x;
+      this.ringPos[x] = n++;
+    }
+    this.head = 0;
+    this.tail = n;
+  }
+
+  private grow(): void {
+    const old = this.cap;
+    const cap = Math.max(1024, old * 2);
+    this.cap = cap;
+    this.cli = widen(this.cli, new Uint32Array(cap));
+    this.srv = widen(this.srv, new Uint32Array(cap));
+    this.ports = widen(this.ports, new Uint32Array(cap));
+    this.isn = widen(this.isn, new Uint32Array(cap));
+    this.time = widen(this.time, new Float64Array(cap));
+    this.acked = widen(this.acked, new Uint8Array(cap));
+    this.ringPos = widen(this.ringPos, new Int32Array(cap));
+    for (let x = old; x < cap; x++) {
+      this.cli6.push(null);
+      this.srv6.push(null);
+      this.key6.push(null);
+    }
+    // The ring is twice the slots, so compacting always leaves room for as many appends as slots.
+    const ring = new Int32Array(cap * 2);
+    ring.set(this.ring.subarray(this.head, this.tail));
+    this.tail -= this.head;
+    this.head = 0;
+    for (let i = 0; i < this.tail; i++) if (ring[i] >= 0) this.ringPos[ring[i]] = i;
+    this.ring = ring;
+    this.free = new Int32Array(cap);
+    this.freeTop = 0;
+    for (let x = cap - 1; x >= old; x--) this.free[this.freeTop++] = x;
+    this.index = new Int32Array(cap * 2);
+    this.mask = cap * 2 - 1;
+    for (let i = this.head; i < this.tail; i++) {
+      const x = this.ring[i];
+      if (x < 0 || this.key6[x] !== null) continue;
+      let j = hash4(this.cli[x], this.srv[x], this.ports[x]) & this.mask;
+      while (this.index[j] !== 0) j = (j + 1) & this.mask;
+      this.index[j] = x + 1;
+    }
+  }
+}
+
+function widen<T extends Uint32Array | Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function hash4(c: number, s: number, ports: number): number {
+  let h = Math.imul(c ^ Math.imul(s, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 12)) >>> 0;
 }

@@ -8,10 +8,10 @@ import {
   hashHost,
   hostFromText,
   hostText,
-  pairKey,
   srcHost,
 } from '../decode/host-key';
 import type { Detector, DetectorContext } from './detector';
+import { PairTable, growFloat64, growUint32, growUint8 } from './pair-table';
 
 /**
  * SYN floods against one ip:port: per second of packet time, how many SYNs the target got and how
@@ -27,11 +27,10 @@ import type { Detector, DetectorContext } from './detector';
  * are counted in a linear-counting bitmap) and the finding says from which frame it sampled.
  */
 
-interface HalfOpen {
-  target: number | string;
-  tip: HostKey;
+interface HalfOpenState {
+  client: string;
+  tip: string;
   tport: number;
-  client: HostKey;
   cport: number;
   isn: number;
   /** Second (floor of packet time) of the SYN. */
@@ -58,9 +57,15 @@ interface Episode {
   halfOpenSampledFrom: number | null;
 }
 
-/** Sources counted by name up to a cap, then by a linear-counting bitmap (all of them). */
+/**
+ * Sources counted by name up to a cap, then by a linear-counting bitmap (all of them). Most
+ * targets (every port a scan touches) only ever see one source: it is kept inline (`one`, `oneN`)
+ * and the Map made when a second one arrives.
+ */
 interface Sources {
-  byName: Map<HostKey, number>;
+  byName: Map<HostKey, number> | null;
+  one: HostKey | null;
+  oneN: number;
   sketch: Uint8Array | null;
   sampledFrom: number | null;
 }
@@ -102,7 +107,7 @@ const SKETCH_BYTES = 2048; // 16384 bits: linear counting stays within ~1 % up t
 export interface SynFloodState {
   now: number;
   nextSweep: number;
-  halfOpen: Array<Omit<HalfOpen, 'client' | 'target' | 'tip'> & { client: string; tip: string }>;
+  halfOpen: HalfOpenState[];
   targets: Array<
     Omit<Target, 'key' | 'ip' | 'bSources' | 'episode'> & {
       ip: string;
@@ -116,12 +121,35 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   readonly id = 'syn-flood';
   private now = -Infinity;
   private nextSweep = -Infinity;
-  /** Insertion-ordered by SYN time: expiry and eviction take from the front. */
-  private half = new Map<string, HalfOpen>();
+  /**
+   * Half-open handshakes (0, target ip, target port, client, client port), ordered by SYN time:
+   * expiry and eviction take from the front. Per slot: ISN, second and time of the SYN, SYN-ACKed.
+   */
+  private half!: PairTable;
+  private hIsn!: Uint32Array;
+  private hSec!: Float64Array;
+  private hTime!: Float64Array;
+  private hSynAcked!: Uint8Array;
   /** Insertion-ordered by the last second a target saw a SYN. */
   private targets = new Map<number | string, Target>();
 
-  constructor(private readonly config: SynFloodConfig) {}
+  constructor(private readonly config: SynFloodConfig) {
+    this.resetHalfOpen();
+  }
+
+  private resetHalfOpen(): void {
+    const cap = Math.min(4096, Math.max(16, this.config.maxHalfOpen));
+    this.half = new PairTable(cap, (n) => {
+      this.hIsn = growUint32(this.hIsn, n);
+      this.hSec = growFloat64(this.hSec, n);
+      this.hTime = growFloat64(this.hTime, n);
+      this.hSynAcked = growUint8(this.hSynAcked, n);
+    });
+    this.hIsn = new Uint32Array(cap);
+    this.hSec = new Float64Array(cap);
+    this.hTime = new Float64Array(cap);
+    this.hSynAcked = new Uint8Array(cap);
+  }
 
   onPacket(p: DecodedPacket, ctx: DetectorContext): void {
     if (p.ipProto !== 6 || p.l4Off < 0 || p.malformed !== null || p.ipVersion === 0) return;
@@ -138,22 +166,23 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       else if (this.targets.size > 0) this.onSynAck(p);
       return;
     }
-    if (this.half.size === 0) return;
     // A packet from a client to a target with half-open handshakes: RST ends one, ACK completes it.
-    const target = this.targets.get(
-      p.ipVersion === 4 ? (p.dst4 >>> 0) * 65536 + p.dstPort : endpointKey(dstHost(p), p.dstPort),
-    );
+    if (this.half.size === 0 || (f & (TCP.RST | TCP.ACK)) === 0) return;
+    const h =
+      p.ipVersion === 4
+        ? this.half.find4(0, p.dst4 >>> 0, p.dstPort, p.src4 >>> 0, p.srcPort)
+        : this.half.find(0, dstHost(p), p.dstPort, srcHost(p), p.srcPort);
+    if (h < 0) return;
+    const target = this.targetOf(h);
     if (target === undefined || target.open === 0) return;
-    const key = pairKey(0, target.ip, target.port, srcHost(p), p.srcPort);
-    const h = this.half.get(key);
-    if (h === undefined) return;
     if ((f & TCP.RST) !== 0) {
-      this.settle(key, h, target);
+      this.settle(h, target);
       if (target.episode !== null) target.episode.clientRst++;
       else target.bRst++;
-    } else if ((f & TCP.ACK) !== 0 && h.synAcked && p.tcpSeq >>> 0 === (h.isn + 1) >>> 0) {
-      this.settle(key, h, target);
-      if (h.sec === target.sec) target.bCompleted++;
+    } else if ((f & TCP.ACK) !== 0 && this.hSynAcked[h] !== 0 && p.tcpSeq >>> 0 === (this.hIsn[h] + 1) >>> 0) {
+      const sec = this.hSec[h];
+      this.settle(h, target);
+      if (sec === target.sec) target.bCompleted++;
       if (target.episode !== null) target.episode.completed++;
     }
   }
@@ -162,10 +191,9 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     const ip = dstHost(p);
     const tkey = endpointKey(ip, p.dstPort);
     const client = srcHost(p);
-    const key = pairKey(0, ip, p.dstPort, client, p.srcPort);
     const isn = p.tcpSeq >>> 0;
-    const prev = this.half.get(key);
-    if (prev !== undefined && prev.isn === isn) return; // retransmission: not a new handshake
+    const prev = this.half.find(0, ip, p.dstPort, client, p.srcPort);
+    if (prev >= 0 && this.hIsn[prev] === isn) return; // retransmission: not a new handshake
     const sec = Math.floor(p.time);
     let target = this.targets.get(tkey);
     if (target === undefined) {
@@ -173,7 +201,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       target = newTarget(tkey, ip, p.dstPort, sec);
       this.targets.set(tkey, target);
     }
-    if (prev !== undefined) this.settle(key, prev, target);
+    if (prev >= 0) this.settle(prev, target);
     if (sec !== target.sec) {
       this.closeSecond(target, ctx);
       target.sec = sec;
@@ -192,70 +220,89 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     if (e !== null) e.syn++;
     this.countSource(e !== null ? e.src : target.bSources, client, p.frame);
     if (this.half.size >= this.config.maxHalfOpen) this.evictHalfOpen(p.frame);
-    this.half.set(key, {
-      target: tkey,
-      tip: ip,
-      tport: p.dstPort,
-      client,
-      cport: p.srcPort,
-      isn,
-      sec,
-      t: p.time,
-      synAcked: false,
-    });
+    const h = this.half.add(0, ip, p.dstPort, client, p.srcPort);
+    this.hIsn[h] = isn;
+    this.hSec[h] = sec;
+    this.hTime[h] = p.time;
+    this.hSynAcked[h] = 0;
     target.open++;
   }
 
   private onSynAck(p: DecodedPacket): void {
-    const target = this.targets.get(
-      p.ipVersion === 4 ? (p.src4 >>> 0) * 65536 + p.srcPort : endpointKey(srcHost(p), p.srcPort),
-    );
+    if (this.half.size === 0) return;
+    const h =
+      p.ipVersion === 4
+        ? this.half.find4(0, p.src4 >>> 0, p.srcPort, p.dst4 >>> 0, p.dstPort)
+        : this.half.find(0, srcHost(p), p.srcPort, dstHost(p), p.dstPort);
+    if (h < 0) return;
+    const target = this.targetOf(h);
     if (target === undefined || target.open === 0) return;
-    const h = this.half.get(pairKey(0, target.ip, target.port, dstHost(p), p.dstPort));
-    if (h === undefined || h.synAcked || p.tcpAck >>> 0 !== (h.isn + 1) >>> 0) return;
-    h.synAcked = true;
+    if (this.hSynAcked[h] !== 0 || p.tcpAck >>> 0 !== (this.hIsn[h] + 1) >>> 0) return;
+    this.hSynAcked[h] = 1;
     if (target.episode !== null) target.episode.synAck++;
     else target.bSynAck++;
   }
 
   private countSource(s: Sources, client: HostKey, frame: number): void {
-    const n = s.byName.get(client);
+    let byName = s.byName;
+    if (byName === null) {
+      if (s.one === client) {
+        s.oneN++;
+        return;
+      }
+      if (s.one === null && this.config.maxSourcesPerEpisode >= 1 && s.sketch === null) {
+        s.one = client;
+        s.oneN = 1;
+        return;
+      }
+      byName = namesOf(s);
+    }
+    const n = byName.get(client);
     if (n !== undefined) {
-      s.byName.set(client, n + 1);
+      byName.set(client, n + 1);
       return;
     }
-    if (s.byName.size < this.config.maxSourcesPerEpisode) {
-      s.byName.set(client, 1);
+    if (byName.size < this.config.maxSourcesPerEpisode) {
+      byName.set(client, 1);
       if (s.sketch !== null) setBit(s.sketch, hashHost(client));
       return;
     }
     if (s.sketch === null) {
       s.sketch = new Uint8Array(SKETCH_BYTES);
-      for (const h of s.byName.keys()) setBit(s.sketch, hashHost(h));
+      for (const h of byName.keys()) setBit(s.sketch, hashHost(h));
       s.sampledFrom = frame;
     }
     setBit(s.sketch, hashHost(client));
   }
 
-  private settle(key: string, _h: HalfOpen, target: Target): void {
-    this.half.delete(key);
+  private settle(h: number, target: Target): void {
+    this.half.remove(h);
     if (target.open > 0) target.open--;
+  }
+
+  /** The target a half-open slot belongs to (looked up by key: it may have been replaced since). */
+  private targetOf(h: number): Target | undefined {
+    const ip = this.half.aHost(h);
+    const port = this.half.aPort(h);
+    return this.targets.get(typeof ip === 'number' ? ip * 65536 + port : endpointKey(ip, port));
   }
 
   /** The table is full: the oldest eighth expires early, in one pass (one at a time from a Map's front is quadratic). */
   private evictHalfOpen(frame: number): void {
     let n = Math.max(1, this.config.maxHalfOpen >> 3);
-    for (const [key, h] of this.half) {
-      const target = this.targets.get(h.target);
+    const H = this.half;
+    for (let h = H.head, next = -1; h !== -1; h = next) {
+      next = H.next[h];
+      const target = this.targetOf(h);
       if (target !== undefined) {
-        this.settle(key, h, target);
+        this.settle(h, target);
         const e = target.episode;
         if (target.halfOpenSampledFrom === null) target.halfOpenSampledFrom = frame;
         if (e !== null) {
           e.timedOut++;
           if (e.halfOpenSampledFrom === null) e.halfOpenSampledFrom = frame;
         } else target.bTimedOut++;
-      } else this.half.delete(key);
+      } else H.remove(h);
       if (--n === 0) return;
     }
   }
@@ -315,7 +362,15 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     t.bSynAck = 0;
     t.bRst = 0;
     t.bTimedOut = 0;
-    if (t.bSources.byName.size > 0) t.bSources = newSources();
+    const b = t.bSources;
+    if (sourceCount(b) > 0) {
+      // Not handed to an episode (that took it above): clear it in place.
+      b.byName = null;
+      b.one = null;
+      b.oneN = 0;
+      b.sketch = null;
+      b.sampledFrom = null;
+    }
   }
 
   private endEpisode(t: Target, ctx: DetectorContext): void {
@@ -328,13 +383,15 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   private report(t: Target, e: Episode, first: boolean, ctx: DetectorContext): void {
     const c = this.config;
     const target = `${hostText(t.ip)}:${t.port}`;
-    const top = [...e.src.byName]
+    const entries = sourceEntries(e.src);
+    const top = entries
       .sort((a, b) => b[1] - a[1] || compareHosts(a[0], b[0]))
       .slice(0, c.topSources)
       .map(([h, n]) => ({ ip: hostText(h), syns: n }));
-    const distinct = e.src.sketch === null ? e.src.byName.size : estimate(e.src.sketch);
+    const named = sourceCount(e.src);
+    const distinct = e.src.sketch === null ? named : estimate(e.src.sketch);
     const approx = e.src.sketch !== null;
-    const only = e.src.byName.size === 1 && !approx ? hostText([...e.src.byName.keys()][0]) : undefined;
+    const only = named === 1 && !approx ? hostText(sourceEntries(e.src)[0][0]) : undefined;
     const notes: string[] = [];
     if (e.src.sampledFrom !== null) {
       notes.push(
@@ -390,14 +447,16 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   /** Once per second of packet time: expire half-open entries, judge idle targets' seconds, end episodes. */
   private sweep(ctx: DetectorContext): void {
     const limit = this.now - this.config.handshakeTimeout;
-    for (const [key, h] of this.half) {
-      if (h.t > limit) break;
-      const target = this.targets.get(h.target);
+    const H = this.half;
+    for (let h = H.head, next = -1; h !== -1; h = next) {
+      if (this.hTime[h] > limit) break;
+      next = H.next[h];
+      const target = this.targetOf(h);
       if (target === undefined) {
-        this.half.delete(key);
+        H.remove(h);
         continue;
       }
-      this.settle(key, h, target);
+      this.settle(h, target);
       if (target.episode !== null) target.episode.timedOut++;
       else target.bTimedOut++;
     }
@@ -423,7 +482,8 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   /** Live entries (tests, memory note). */
   get size(): { halfOpen: number; targets: number; sources: number } {
     let sources = 0;
-    for (const t of this.targets.values()) sources += t.bSources.byName.size + (t.episode?.src.byName.size ?? 0);
+    for (const t of this.targets.values())
+      sources += sourceCount(t.bSources) + (t.episode === null ? 0 : sourceCount(t.episode.src));
     return { halfOpen: this.half.size, targets: this.targets.size, sources };
   }
 
@@ -431,16 +491,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     return {
       now: this.now,
       nextSweep: this.nextSweep,
-      halfOpen: [...this.half.values()].map((h) => ({
-        client: hostText(h.client),
-        tip: hostText(h.tip),
-        tport: h.tport,
-        cport: h.cport,
-        isn: h.isn,
-        sec: h.sec,
-        t: h.t,
-        synAcked: h.synAcked,
-      })),
+      halfOpen: this.halfOpenStates(),
       targets: [...this.targets.values()].map((t) => ({
         ip: hostText(t.ip),
         port: t.port,
@@ -479,22 +530,32 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       };
       this.targets.set(key, t);
     }
-    this.half = new Map();
+    this.resetHalfOpen();
     for (const x of state.halfOpen) {
-      const ip = hostFromText(x.tip);
-      const client = hostFromText(x.client);
-      this.half.set(pairKey(0, ip, x.tport, client, x.cport), {
-        target: endpointKey(ip, x.tport),
-        tip: ip,
-        tport: x.tport,
-        client,
-        cport: x.cport,
-        isn: x.isn,
-        sec: x.sec,
-        t: x.t,
-        synAcked: x.synAcked,
+      const h = this.half.add(0, hostFromText(x.tip), x.tport, hostFromText(x.client), x.cport);
+      this.hIsn[h] = x.isn;
+      this.hSec[h] = x.sec;
+      this.hTime[h] = x.t;
+      this.hSynAcked[h] = x.synAcked ? 1 : 0;
+    }
+  }
+
+  private halfOpenStates(): HalfOpenState[] {
+    const out: HalfOpenState[] = [];
+    const H = this.half;
+    for (let h = H.head; h !== -1; h = H.next[h]) {
+      out.push({
+        client: hostText(H.bHost(h)),
+        tip: hostText(H.aHost(h)),
+        tport: H.aPort(h),
+        cport: H.bPort(h),
+        isn: this.hIsn[h],
+        sec: this.hSec[h],
+        t: this.hTime[h],
+        synAcked: this.hSynAcked[h] !== 0,
       });
     }
+    return out;
   }
 }
 
@@ -522,12 +583,33 @@ function newTarget(key: number | string, ip: HostKey, port: number, sec: number)
 }
 
 function newSources(): Sources {
-  return { byName: new Map(), sketch: null, sampledFrom: null };
+  return { byName: null, one: null, oneN: 0, sketch: null, sampledFrom: null };
+}
+
+function sourceCount(s: Sources): number {
+  return s.byName !== null ? s.byName.size : s.one !== null ? 1 : 0;
+}
+
+/** The sources as a Map (made from the inline one on first need), in first-seen order. */
+function namesOf(s: Sources): Map<HostKey, number> {
+  if (s.byName === null) {
+    s.byName = new Map();
+    if (s.one !== null) s.byName.set(s.one, s.oneN);
+    s.one = null;
+    s.oneN = 0;
+  }
+  return s.byName;
+}
+
+/** A fresh array of [source, SYNs] in first-seen order (callers may sort it). */
+function sourceEntries(s: Sources): Array<[HostKey, number]> {
+  if (s.byName !== null) return [...s.byName];
+  return s.one !== null ? [[s.one, s.oneN]] : [];
 }
 
 function sourcesToState(s: Sources): SourcesState {
   return {
-    byName: [...s.byName].map(([h, n]) => [hostText(h), n]),
+    byName: sourceEntries(s).map(([h, n]) => [hostText(h), n]),
     sketch: s.sketch === null ? null : Buffer.from(s.sketch).toString('base64'),
     sampledFrom: s.sampledFrom,
   };
@@ -536,6 +618,8 @@ function sourcesToState(s: Sources): SourcesState {
 function sourcesFromState(x: SourcesState): Sources {
   return {
     byName: new Map(x.byName.map(([h, n]) => [hostFromText(h), n])),
+    one: null,
+    oneN: 0,
     sketch: x.sketch === null ? null : new Uint8Array(Buffer.from(x.sketch, 'base64')),
     sampledFrom: x.sampledFrom,
   };

@@ -559,24 +559,23 @@ export class PortScanDetector implements Detector<PortScanState> {
     s.reportedAttempts = s.attempts;
     const c = this.config;
     const scanner = hostText(s.host);
-    const targets = [...s.targets.keys()].sort(compareHosts);
-    const ports = [...s.ports.keys()].sort((a, b) => a - b);
-    const kind =
-      targets.length < c.blockScanHosts ? 'vertical' : ports.length < c.blockScanPorts ? 'horizontal' : 'block';
+    // Reports repeat as a scan grows: only the samples are sorted, not every target and port.
+    const targetCount = s.targets.size;
+    const portCount = s.ports.size;
+    const targets = smallest(s.targets.keys(), MAX_SAMPLE_HOSTS, compareHosts);
+    const ports = smallest(s.ports.keys(), MAX_SAMPLE_PORTS, comparePorts);
+    const kind = targetCount < c.blockScanHosts ? 'vertical' : portCount < c.blockScanPorts ? 'horizontal' : 'block';
     const technique = dominant(s.techniques, s.halfOpen);
-    const single = targets.length === 1 ? hostText(targets[0]) : undefined;
-    const open: Array<{ host: HostKey; port: number }> = [];
-    for (const [h, set] of s.open) for (const port of set) open.push({ host: h, port });
-    open.sort((a, b) => compareHosts(a.host, b.host) || a.port - b.port);
-    const openText = open
-      .slice(0, MAX_SAMPLE_PORTS)
-      .map((o) => (single ? String(o.port) : `${hostText(o.host)}:${o.port}`));
+    const single = targetCount === 1 ? hostText(targets[0]) : undefined;
+    const open = smallestOpen(s.open, MAX_SAMPLE_PORTS);
+    const openCount = s.openCount;
+    const openText = open.map((o) => (single ? String(o.port) : `${hostText(o.host)}:${o.port}`));
     const what =
       kind === 'vertical'
-        ? `${ports.length} ports of ${targets.map(hostText).slice(0, 3).join(', ')}${targets.length > 3 ? ', …' : ''}`
+        ? `${portCount} ports of ${targets.slice(0, 3).map(hostText).join(', ')}${targetCount > 3 ? ', …' : ''}`
         : kind === 'horizontal'
-          ? `${targets.length} hosts on port${ports.length > 1 ? 's' : ''} ${ports.slice(0, 4).join(', ')}${ports.length > 4 ? ', …' : ''}`
-          : `${ports.length} ports on ${targets.length} hosts`;
+          ? `${targetCount} hosts on port${portCount > 1 ? 's' : ''} ${ports.slice(0, 4).join(', ')}${portCount > 4 ? ', …' : ''}`
+          : `${portCount} ports on ${targetCount} hosts`;
     ctx.report({
       key: `scan|${scanner}|${s.windowStart}`,
       type: 'port-scan',
@@ -585,9 +584,9 @@ export class PortScanDetector implements Detector<PortScanState> {
       title: `${technique} ${kind} port scan from ${scanner}: ${what}`,
       description:
         `${scanner} made ${s.attempts} failed connection attempts (rejected, unanswered, or torn down right after the handshake) ` +
-        `to ${ports.length} distinct ports on ${targets.length} host${targets.length === 1 ? '' : 's'} within ${c.interval} s. ` +
-        (open.length
-          ? `Ports that answered (open): ${openText.join(', ')}${open.length > openText.length ? ', …' : ''}. `
+        `to ${portCount} distinct ports on ${targetCount} host${targetCount === 1 ? '' : 's'} within ${c.interval} s. ` +
+        (openCount
+          ? `Ports that answered (open): ${openText.join(', ')}${openCount > openText.length ? ', …' : ''}. `
           : '') +
         (s.sampledFrom !== null
           ? `More than ${c.maxPairsPerScanner} distinct (host, port) pairs: further ones are counted but not itemised from frame ${s.sampledFrom}. `
@@ -604,8 +603,8 @@ export class PortScanDetector implements Detector<PortScanState> {
         techniques: { ...s.techniques },
         attempts: s.attempts,
         windowStart: s.windowStart,
-        ports: { count: ports.length, sample: ports.slice(0, MAX_SAMPLE_PORTS) },
-        targets: { count: targets.length, sample: targets.slice(0, MAX_SAMPLE_HOSTS).map(hostText) },
+        ports: { count: portCount, sample: ports },
+        targets: { count: targetCount, sample: targets.map(hostText) },
         openPorts: openText,
         ...(s.sampledFrom !== null ? { sampledFromFrame: s.sampledFrom } : {}),
       },
@@ -836,6 +835,55 @@ function dominant(t: Partial<Record<Technique, number>>, halfOpen: number): Tech
     }
   }
   return best;
+}
+
+function comparePorts(a: number, b: number): number {
+  return a - b;
+}
+
+/** The k smallest distinct items in `cmp` order, sorted: a bounded insertion, no full sort. */
+function smallest<T>(items: Iterable<T>, k: number, cmp: (a: T, b: T) => number): T[] {
+  const out: T[] = [];
+  if (k <= 0) return out;
+  for (const x of items) {
+    if (out.length === k) {
+      if (cmp(x, out[k - 1]) >= 0) continue;
+      out.pop();
+    }
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(out[mid], x) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    out.splice(lo, 0, x);
+  }
+  return out;
+}
+
+/** The k first open (host, port) pairs by host then port. */
+function smallestOpen(open: Map<HostKey, Set<number>>, k: number): Array<{ host: HostKey; port: number }> {
+  const out: Array<{ host: HostKey; port: number }> = [];
+  if (k <= 0) return out;
+  for (const [host, set] of open) {
+    for (const port of set) {
+      if (out.length === k) {
+        const last = out[k - 1];
+        if ((compareHosts(host, last.host) || port - last.port) >= 0) continue;
+        out.pop();
+      }
+      let lo = 0;
+      let hi = out.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((compareHosts(out[mid].host, host) || out[mid].port - port) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      out.splice(lo, 0, { host, port });
+    }
+  }
+  return out;
 }
 
 function ackSlot(s: number, d: number, sp: number, dp: number): number {

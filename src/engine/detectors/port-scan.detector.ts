@@ -1,6 +1,15 @@
 import type { PortScanConfig } from '../config';
 import { DecodedPacket, TCP } from '../decode/decoded-packet';
-import { HostKey, compareHosts, dstHost, hostFromText, hostText, isGroupHost, srcHost } from '../decode/host-key';
+import {
+  HostKey,
+  compareHosts,
+  dstHost,
+  endpointKey,
+  hostFromText,
+  hostText,
+  isGroupHost,
+  srcHost,
+} from '../decode/host-key';
 import { newIcmpQuote, readIcmpQuote } from '../decode/icmp-quote';
 import type { Detector, DetectorContext } from './detector';
 import { PairTable, growFloat64, growUint32, growUint8 } from './pair-table';
@@ -43,10 +52,15 @@ interface Scanner {
   first: number;
   last: number;
   lastFrame: number;
-  /** Failed ports per target. */
-  targets: Map<HostKey, Set<number>>;
-  /** Failed targets per port (derived from `targets`). */
-  ports: Map<number, Set<HostKey>>;
+  /**
+   * Failed (target, port) pairs as endpoint keys, in first-failure order. Counts, not a Set per
+   * target and per port: a vertical scan of 1000 ports made 1000 one-entry Sets, all promoted.
+   */
+  pairSet: Set<number | string>;
+  /** Distinct failed ports per target. */
+  targets: Map<HostKey, number>;
+  /** Distinct failed targets per port. */
+  ports: Map<number, number>;
   pairs: number;
   attempts: number;
   techniques: Partial<Record<Technique, number>>;
@@ -489,29 +503,24 @@ export class PortScanDetector implements Detector<PortScanState> {
         s.openCount++;
       }
     }
-    let ports = s.targets.get(target);
-    let hosts: Set<HostKey> | undefined;
-    if (ports === undefined || !ports.has(port)) {
+    const pair = endpointKey(target, port);
+    let nPorts = 0;
+    let nHosts = 0;
+    if (!s.pairSet.has(pair)) {
       if (s.pairs >= this.config.maxPairsPerScanner) {
         if (s.sampledFrom === null) s.sampledFrom = frame;
       } else {
-        if (ports === undefined) {
-          ports = new Set();
-          s.targets.set(target, ports);
-        }
-        ports.add(port);
-        hosts = s.ports.get(port);
-        if (hosts === undefined) {
-          hosts = new Set();
-          s.ports.set(port, hosts);
-        }
-        hosts.add(target);
+        s.pairSet.add(pair);
+        nPorts = (s.targets.get(target) ?? 0) + 1;
+        s.targets.set(target, nPorts);
+        nHosts = (s.ports.get(port) ?? 0) + 1;
+        s.ports.set(port, nHosts);
         s.pairs++;
       }
     }
     if (s.reportedAttempts === 0) {
-      // Only a new (target, port) pair can cross a threshold: check the sets it grew.
-      if (hosts !== undefined && this.isScan(s, ports!, hosts)) this.reportScan(s, frame, ctx);
+      // Only a new (target, port) pair can cross a threshold: check the counts it grew.
+      if (nPorts > 0 && this.isScan(s, nPorts, nHosts)) this.reportScan(s, frame, ctx);
     } else if (s.attempts >= 2 * s.reportedAttempts) {
       this.reportScan(s, frame, ctx);
     }
@@ -543,9 +552,9 @@ export class PortScanDetector implements Detector<PortScanState> {
     } else if (s.sweepProbes >= 2 * s.reportedSweep) this.reportSweep(s, p.frame, ctx);
   }
 
-  private isScan(s: Scanner, ports: Set<number>, hosts: Set<HostKey>): boolean {
+  private isScan(s: Scanner, ports: number, hosts: number): boolean {
     const c = this.config;
-    if (ports.size >= c.portScanThreshold || hosts.size >= c.addrScanThreshold) return true;
+    if (ports >= c.portScanThreshold || hosts >= c.addrScanThreshold) return true;
     return s.targets.size >= c.blockScanHosts && s.ports.size >= c.blockScanPorts && s.pairs >= c.portScanThreshold;
   }
 
@@ -705,7 +714,7 @@ export class PortScanDetector implements Detector<PortScanState> {
         first: s.first,
         last: s.last,
         lastFrame: s.lastFrame,
-        targets: [...s.targets].map(([h, ports]) => [hostText(h), [...ports]] as [string, number[]]),
+        targets: pairsByTarget(s),
         pairs: s.pairs,
         attempts: s.attempts,
         techniques: { ...s.techniques },
@@ -765,14 +774,13 @@ export class PortScanDetector implements Detector<PortScanState> {
       });
       for (const [h, ports] of x.targets) {
         const host = hostFromText(h);
-        s.targets.set(host, new Set(ports));
+        if (!s.targets.has(host)) s.targets.set(host, 0);
         for (const port of ports) {
-          let hosts = s.ports.get(port);
-          if (hosts === undefined) {
-            hosts = new Set();
-            s.ports.set(port, hosts);
-          }
-          hosts.add(host);
+          const pair = endpointKey(host, port);
+          if (s.pairSet.has(pair)) continue;
+          s.pairSet.add(pair);
+          s.targets.set(host, s.targets.get(host)! + 1);
+          s.ports.set(port, (s.ports.get(port) ?? 0) + 1);
         }
       }
       for (const [k, hosts] of x.swept) s.swept.set(k, new Set(hosts.map(hostFromText)));
@@ -798,6 +806,7 @@ function newScanner(host: HostKey, time: number, frame: number): Scanner {
     first: time,
     last: time,
     lastFrame: frame,
+    pairSet: new Set(),
     targets: new Map(),
     ports: new Map(),
     pairs: 0,
@@ -835,6 +844,32 @@ function dominant(t: Partial<Record<Technique, number>>, halfOpen: number): Tech
     }
   }
   return best;
+}
+
+/** A scanner's failed pairs grouped by target, targets and ports in first-failure order (snapshots). */
+function pairsByTarget(s: Scanner): Array<[string, number[]]> {
+  const byTarget = new Map<HostKey, number[]>();
+  for (const pair of s.pairSet) {
+    let host: HostKey;
+    let port: number;
+    if (typeof pair === 'number') {
+      port = pair % 65536;
+      host = (pair - port) / 65536;
+    } else {
+      const bar = pair.lastIndexOf('|');
+      host = pair.slice(0, bar);
+      port = Number(pair.slice(bar + 1));
+    }
+    let ports = byTarget.get(host);
+    if (ports === undefined) {
+      ports = [];
+      byTarget.set(host, ports);
+    }
+    ports.push(port);
+  }
+  const out: Array<[string, number[]]> = [];
+  for (const [h, ports] of byTarget) out.push([hostText(h), ports]);
+  return out;
 }
 
 function comparePorts(a: number, b: number): number {

@@ -100,6 +100,8 @@ interface Target {
   episode: Episode | null;
   /** Sweep marker: the second this target was last swept in. */
   swept: number;
+  /** In `targets` (a half-open slot's reference to a target is only good while it is). */
+  live: boolean;
 }
 
 const SKETCH_BYTES = 2048; // 16384 bits: linear counting stays within ~1 % up to ~50 000 sources
@@ -109,7 +111,7 @@ export interface SynFloodState {
   nextSweep: number;
   halfOpen: HalfOpenState[];
   targets: Array<
-    Omit<Target, 'key' | 'ip' | 'bSources' | 'episode'> & {
+    Omit<Target, 'key' | 'ip' | 'bSources' | 'episode' | 'live'> & {
       ip: string;
       bSources: SourcesState;
       episode: (Omit<Episode, 'src'> & { src: SourcesState }) | null;
@@ -130,6 +132,8 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   private hSec!: Float64Array;
   private hTime!: Float64Array;
   private hSynAcked!: Uint8Array;
+  /** The target a slot's SYN was counted on (saves a Map lookup by a boxed 48-bit key). */
+  private hTarget!: Array<Target | null>;
   /** Insertion-ordered by the last second a target saw a SYN. */
   private targets = new Map<number | string, Target>();
 
@@ -144,11 +148,13 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       this.hSec = growFloat64(this.hSec, n);
       this.hTime = growFloat64(this.hTime, n);
       this.hSynAcked = growUint8(this.hSynAcked, n);
+      for (let i = this.hTarget.length; i < n; i++) this.hTarget.push(null);
     });
     this.hIsn = new Uint32Array(cap);
     this.hSec = new Float64Array(cap);
     this.hTime = new Float64Array(cap);
     this.hSynAcked = new Uint8Array(cap);
+    this.hTarget = new Array<Target | null>(cap).fill(null);
   }
 
   onPacket(p: DecodedPacket, ctx: DetectorContext): void {
@@ -225,6 +231,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     this.hSec[h] = sec;
     this.hTime[h] = p.time;
     this.hSynAcked[h] = 0;
+    this.hTarget[h] = target;
     target.open++;
   }
 
@@ -276,15 +283,25 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   }
 
   private settle(h: number, target: Target): void {
-    this.half.remove(h);
+    this.removeHalf(h);
     if (target.open > 0) target.open--;
+  }
+
+  private removeHalf(h: number): void {
+    this.half.remove(h);
+    this.hTarget[h] = null;
   }
 
   /** The target a half-open slot belongs to (looked up by key: it may have been replaced since). */
   private targetOf(h: number): Target | undefined {
+    const t = this.hTarget[h];
+    if (t !== null && t.live) return t;
+    // Gone (or restored from a snapshot): whichever target now has the key, as a Map lookup would.
     const ip = this.half.aHost(h);
     const port = this.half.aPort(h);
-    return this.targets.get(typeof ip === 'number' ? ip * 65536 + port : endpointKey(ip, port));
+    const found = this.targets.get(typeof ip === 'number' ? ip * 65536 + port : endpointKey(ip, port));
+    this.hTarget[h] = found ?? null;
+    return found;
   }
 
   /** The table is full: the oldest eighth expires early, in one pass (one at a time from a Map's front is quadratic). */
@@ -302,7 +319,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
           e.timedOut++;
           if (e.halfOpenSampledFrom === null) e.halfOpenSampledFrom = frame;
         } else target.bTimedOut++;
-      } else H.remove(h);
+      } else this.removeHalf(h);
       if (--n === 0) return;
     }
   }
@@ -312,6 +329,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       this.closeSecond(t, ctx);
       if (t.episode !== null) this.endEpisode(t, ctx);
       this.targets.delete(key);
+      t.live = false;
       return;
     }
   }
@@ -453,7 +471,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       next = H.next[h];
       const target = this.targetOf(h);
       if (target === undefined) {
-        H.remove(h);
+        this.removeHalf(h);
         continue;
       }
       this.settle(h, target);
@@ -466,7 +484,10 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       this.closeSecond(t, ctx);
       if (t.episode !== null && nowSec - t.episode.lastHotSec > this.config.episodeGap) this.endEpisode(t, ctx);
       this.targets.delete(key);
-      if (t.episode === null && t.open === 0) continue;
+      if (t.episode === null && t.open === 0) {
+        t.live = false;
+        continue;
+      }
       t.swept = nowSec;
       this.targets.set(key, t);
     }
@@ -527,6 +548,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
         ip,
         bSources: sourcesFromState(x.bSources),
         episode: x.episode === null ? null : { ...x.episode, src: sourcesFromState(x.episode.src) },
+        live: true,
       };
       this.targets.set(key, t);
     }
@@ -579,6 +601,7 @@ function newTarget(key: number | string, ip: HostKey, port: number, sec: number)
     open: 0,
     episode: null,
     swept: -1,
+    live: true,
   };
 }
 

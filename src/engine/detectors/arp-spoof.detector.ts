@@ -68,10 +68,13 @@ export class ArpSpoofDetector implements Detector<ArpSpoofState> {
   readonly id = 'arp-spoof';
   private bindings = new Map<number, Binding>();
   private stations = new Map<number, Station>();
-  /** The last source MAC looked up (24-bit halves; -1: none) and its station: a cache, not state. */
+  /** The last two source MACs looked up (24-bit halves; -1: none) and their stations: a cache, not state. */
   private lastHi = -1;
   private lastLo = -1;
   private lastStation: Station | undefined = undefined;
+  private prevHi = -1;
+  private prevLo = -1;
+  private prevStation: Station | undefined = undefined;
   private requests = new Map<string, number>();
   private readonly proxy: Set<number>;
 
@@ -87,12 +90,26 @@ export class ArpSpoofDetector implements Detector<ArpSpoofState> {
       const o = p.srcMacOff;
       const hi = (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
       const lo = (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5];
-      if (hi !== this.lastHi || lo !== this.lastLo) {
+      let st: Station | undefined;
+      if (hi === this.lastHi && lo === this.lastLo) st = this.lastStation;
+      else if (hi === this.prevHi && lo === this.prevLo) {
+        // The other side of a conversation: swap the two cache entries.
+        st = this.prevStation;
+        this.prevHi = this.lastHi;
+        this.prevLo = this.lastLo;
+        this.prevStation = this.lastStation;
         this.lastHi = hi;
         this.lastLo = lo;
-        this.lastStation = this.stations.get(hi * 0x1000000 + lo);
+        this.lastStation = st;
+      } else {
+        st = this.stations.get(hi * 0x1000000 + lo);
+        this.prevHi = this.lastHi;
+        this.prevLo = this.lastLo;
+        this.prevStation = this.lastStation;
+        this.lastHi = hi;
+        this.lastLo = lo;
+        this.lastStation = st;
       }
-      const st = this.lastStation;
       if (st !== undefined && p.time > st.seen) st.seen = p.time;
     }
     if (p.isArp && p.malformed === null) this.arp(p, ctx);
@@ -106,7 +123,7 @@ export class ArpSpoofDetector implements Detector<ArpSpoofState> {
     let st = this.stations.get(mac);
     if (st === undefined && create) {
       if (this.stations.size >= this.config.maxStations) this.stations.delete(this.stations.keys().next().value!);
-      this.lastHi = -1; // the station cache may now be stale
+      this.lastHi = this.prevHi = -1; // the station cache may now be stale
       st = { seen: -1, ips: [], unsol: [], unsolTotal: 0, unsolFrames: [], unsolReported: false, mismatch: 0 };
       this.stations.set(mac, st);
     }
@@ -363,7 +380,7 @@ export class ArpSpoofDetector implements Detector<ArpSpoofState> {
   restore(state: ArpSpoofState): void {
     this.bindings = new Map(state.bindings.map(([k, b]) => [k, structuredClone(b)]));
     this.stations = new Map(state.stations.map(([k, s]) => [k, structuredClone(s)]));
-    this.lastHi = -1;
+    this.lastHi = this.prevHi = -1;
     this.requests = new Map(state.requests);
   }
 }

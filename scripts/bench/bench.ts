@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCorpus } from './bench-corpus';
+import { ensureSpoofedFlood } from './spoofed-flood';
 
 /**
  * `npm run bench`: reader, decoders and pipeline side by side with cat, tcpdump, tshark and
@@ -112,6 +113,19 @@ function main(): void {
     scale: 1,
     ...node('pipeline-all-parsers', corpus.pcap),
   }));
+
+  // Memory under a spoofed flood: ten times the sources must not mean ten times the memory.
+  for (const [syns, sources] of [
+    [200_000, 20_000],
+    [2_000_000, 200_000],
+  ]) {
+    const flood = ensureSpoofedFlood(cache, syns, sources);
+    add(`pipeline on a spoofed SYN flood, ${sources / 1000}k sources`, () => ({
+      file: flood,
+      scale: 1,
+      ...node('pipeline', flood),
+    }));
+  }
 
   const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
   const header = ['what', 'packets', 'seconds', 'Mpackets/s', 'MB/s', 'peak RSS MB', '× tcpdump speed'];

@@ -1,5 +1,6 @@
 import { pairKey } from '../decode/host-key';
-import { PairTable } from './pair-table';
+import { key4ToString } from '../reassembly/flow-key';
+import { PairTable, addFlowKey, flowKey4 } from './pair-table';
 
 /** Same operations on a PairTable and on an insertion-ordered Map: same contents, same order. */
 describe('PairTable', () => {
@@ -54,5 +55,21 @@ describe('PairTable', () => {
     }
     expect([t.size, t.head]).toEqual([0, -1]);
     expect(t.find(0, 0xc0a80001, 1, 0xfffffff0, 65530)).toBe(-1);
+  });
+
+  it('adds pairs from FlowKeyBuilder keys (IPv4 round-trips through flowKey4, IPv6 as text)', () => {
+    const t = new PairTable();
+    const k4 = key4ToString(0xc0a80001, 80, 0xfffffffe, 65535);
+    const s4 = addFlowKey(t, 2, k4);
+    expect([t.tag(s4), t.aHost(s4), t.aPort(s4), t.bHost(s4), t.bPort(s4)]).toEqual([
+      2, 0xc0a80001, 80, 0xfffffffe, 65535,
+    ]);
+    expect(flowKey4(t, s4)).toBe(k4);
+    const w = [0x2001, 0xdb8, 0, 0, 0, 0, 0, 1, 443, 0x2001, 0xdb8, 0, 0, 0, 0, 1, 0, 51000];
+    const s6 = addFlowKey(t, 0, String.fromCharCode(...w));
+    expect([t.aHost(s6), t.aPort(s6), t.bHost(s6), t.bPort(s6)]).toEqual(['2001:db8::1', 443, '2001:db8::1:0', 51000]);
+    expect(t.find(0, '2001:db8::1', 443, '2001:db8::1:0', 51000)).toBe(s6);
+    expect(addFlowKey(t, 0, 'abc')).toBe(-1);
+    expect(t.size).toBe(2);
   });
 });

@@ -1,4 +1,6 @@
+import { formatIPv6 } from '../decode/address';
 import { HostKey, pairKey } from '../decode/host-key';
+import { key4ToString } from '../reassembly/flow-key';
 
 /**
  * An insertion-ordered set of directional endpoint pairs (tag, a:aPort → b:bPort), for detectors
@@ -224,6 +226,30 @@ export class PairTable {
     this.freeHead = chainFree(this.next, old, cap);
     this.onGrow?.(cap);
   }
+}
+
+/**
+ * Adds the pair named by a FlowKeyBuilder key (low endpoint first: 6 char codes for IPv4, 18 for
+ * IPv6), as detectors keep their snapshots in that form; returns the slot, or -1 for a malformed key.
+ */
+export function addFlowKey(t: PairTable, tag: number, key: string): number {
+  if (key.length === 6) {
+    const a = ((key.charCodeAt(0) << 16) | key.charCodeAt(1)) >>> 0;
+    const b = ((key.charCodeAt(3) << 16) | key.charCodeAt(4)) >>> 0;
+    return t.add(tag, a, key.charCodeAt(2), b, key.charCodeAt(5));
+  }
+  if (key.length !== 18) return -1;
+  const buf = Buffer.alloc(32);
+  for (let i = 0; i < 8; i++) {
+    buf.writeUInt16BE(key.charCodeAt(i), 2 * i);
+    buf.writeUInt16BE(key.charCodeAt(9 + i), 16 + 2 * i);
+  }
+  return t.add(tag, formatIPv6(buf, 0), key.charCodeAt(8), formatIPv6(buf, 16), key.charCodeAt(17));
+}
+
+/** The FlowKeyBuilder key of an IPv4 slot (IPv6 callers keep theirs). */
+export function flowKey4(t: PairTable, s: number): string {
+  return key4ToString(t.aHost(s) as number, t.aPort(s), t.bHost(s) as number, t.bPort(s));
 }
 
 /** Load factor at most 1/2. */

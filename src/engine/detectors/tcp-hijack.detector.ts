@@ -3,7 +3,9 @@ import { dstIp, srcIp } from '../decode/address';
 import { DecodedPacket, TCP } from '../decode/decoded-packet';
 import { tcpWindowScale } from '../decode/tcp-options';
 import type { StreamOverlapEvent } from '../events';
+import { HostKey, dstHost, srcHost } from '../decode/host-key';
 import { FlowKeyBuilder, keyFromHex, keyToHex } from '../reassembly/flow-key';
+import { PairTable, addFlowKey, flowKey4, growFloat64, growInt32, growUint32, growUint8 } from './pair-table';
 import type { Detector, DetectorContext } from './detector';
 
 /**
@@ -94,7 +96,6 @@ interface Side {
 }
 
 interface Conn {
-  key: string;
   id: string;
   client: string;
   server: string;
@@ -106,8 +107,6 @@ interface Conn {
   synAck: boolean;
   established: boolean;
   closed: boolean;
-  last: number;
-  stamp: number;
   sec: number;
   acksC: number;
   acksS: number;
@@ -119,34 +118,29 @@ interface Conn {
   prev: { c: number; s: number } | null;
 }
 
-/**
- * A connection still in its handshake: SYNs and SYN-ACKs only, which is all most connections of a
- * scan or flood ever see (SYN, SYN-ACK, RST). It holds just what those packets set and becomes a
- * full Conn (addresses as text, both sides) on the first packet that needs more; until then it is
- * exactly the state open() and the handshake packets would have left in a Conn.
- */
-class Handshake {
-  constructor(
-    readonly key: string,
-    readonly clientIsLow: boolean,
-    /** The connection's number (its id's suffix), taken at the first SYN. */
-    readonly n: number,
-    public isn: number,
-    public wscale: number,
-    public win: number,
-    public last: number,
-    public stamp: number,
-    public synAck = false,
-    public sIsn = 0,
-    public sWscale = -1,
-    public sWin = 0,
-    public sAck = 0,
-    public sAckSet = false,
-  ) {}
+interface ConnState extends Conn {
+  key: string;
+  last: number;
+  stamp: number;
 }
 
-type ConnState = Omit<Conn, 'key'> & { key: string };
-type HandshakeState = Omit<Handshake, 'key'> & { key: string };
+/** A connection still in its handshake, as a snapshot carries it (no `id`). */
+interface HandshakeState {
+  key: string;
+  clientIsLow: boolean;
+  n: number;
+  isn: number;
+  wscale: number;
+  win: number;
+  last: number;
+  stamp: number;
+  synAck: boolean;
+  sIsn: number;
+  sWscale: number;
+  sWin: number;
+  sAck: number;
+  sAckSet: boolean;
+}
 
 export interface TcpHijackState {
   now: number;
@@ -157,16 +151,216 @@ export interface TcpHijackState {
   half: Array<ConnState | HandshakeState>;
 }
 
+/**
+ * Connections keyed by their canonical 4-tuple (low endpoint first) in a PairTable, in order of
+ * insertion / last move. A connection still in its handshake (SYNs and SYN-ACKs only, which is all
+ * most connections of a scan or flood ever see) lives only in the typed-array columns; the first
+ * packet that needs more gives it a full Conn (`conn[slot]`), built from exactly the state open()
+ * and the handshake packets would have left in one. So a SYN costs no object and no key string.
+ */
+class ConnTable {
+  readonly t: PairTable;
+  clientIsLow: Uint8Array = new Uint8Array(0);
+  /** The connection's number (its id's suffix), taken at the first SYN. */
+  n: Float64Array = new Float64Array(0);
+  isn: Uint32Array = new Uint32Array(0);
+  wscale: Int32Array = new Int32Array(0);
+  win: Int32Array = new Int32Array(0);
+  last: Float64Array = new Float64Array(0);
+  stamp: Float64Array = new Float64Array(0);
+  synAck: Uint8Array = new Uint8Array(0);
+  sIsn: Uint32Array = new Uint32Array(0);
+  sWscale: Int32Array = new Int32Array(0);
+  sWin: Int32Array = new Int32Array(0);
+  sAck: Uint32Array = new Uint32Array(0);
+  sAckSet: Uint8Array = new Uint8Array(0);
+  conn: Array<Conn | null> = [];
+  /** IPv6 slots' FlowKeyBuilder key (for snapshots); null for IPv4 slots. */
+  key6: Array<string | null> = [];
+
+  constructor() {
+    this.t = new PairTable(256, (cap) => this.grow(cap));
+    this.grow(this.t.capacity);
+  }
+
+  get size(): number {
+    return this.t.size;
+  }
+
+  private grow(cap: number): void {
+    this.clientIsLow = growUint8(this.clientIsLow, cap);
+    this.n = growFloat64(this.n, cap);
+    this.isn = growUint32(this.isn, cap);
+    this.wscale = growInt32(this.wscale, cap);
+    this.win = growInt32(this.win, cap);
+    this.last = growFloat64(this.last, cap);
+    this.stamp = growFloat64(this.stamp, cap);
+    this.synAck = growUint8(this.synAck, cap);
+    this.sIsn = growUint32(this.sIsn, cap);
+    this.sWscale = growInt32(this.sWscale, cap);
+    this.sWin = growInt32(this.sWin, cap);
+    this.sAck = growUint32(this.sAck, cap);
+    this.sAckSet = growUint8(this.sAckSet, cap);
+    for (let s = this.conn.length; s < cap; s++) {
+      this.conn.push(null);
+      this.key6.push(null);
+    }
+  }
+
+  remove(s: number): void {
+    this.conn[s] = null;
+    this.key6[s] = null;
+    this.t.remove(s);
+  }
+
+  /** Drops the oldest eighth of a full table in one pass. */
+  evictOldest(cap: number): void {
+    let n = Math.max(1, cap >> 3);
+    const t = this.t;
+    for (let s = t.head, nx = -1; s !== -1 && n > 0; s = nx, n--) {
+      nx = t.next[s];
+      this.remove(s);
+    }
+  }
+
+  /** Appends slot `s` of `from` (which keeps it) as the youngest entry; returns the new slot. */
+  copyFrom(from: ConnTable, s: number): number {
+    const f = from.t;
+    const x = this.t.add(0, f.aHost(s), f.aPort(s), f.bHost(s), f.bPort(s));
+    this.clientIsLow[x] = from.clientIsLow[s];
+    this.n[x] = from.n[s];
+    this.isn[x] = from.isn[s];
+    this.wscale[x] = from.wscale[s];
+    this.win[x] = from.win[s];
+    this.last[x] = from.last[s];
+    this.stamp[x] = from.stamp[s];
+    this.synAck[x] = from.synAck[s];
+    this.sIsn[x] = from.sIsn[s];
+    this.sWscale[x] = from.sWscale[s];
+    this.sWin[x] = from.sWin[s];
+    this.sAck[x] = from.sAck[s];
+    this.sAckSet[x] = from.sAckSet[s];
+    this.conn[x] = from.conn[s];
+    this.key6[x] = from.key6[s];
+    return x;
+  }
+
+  toState(): TcpHijackState['conns'] {
+    const out: TcpHijackState['conns'] = [];
+    const t = this.t;
+    for (let s = t.head; s !== -1; s = t.next[s]) {
+      const key = keyToHex(this.key6[s] ?? flowKey4(t, s));
+      const c = this.conn[s];
+      if (c !== null) {
+        out.push({
+          key,
+          id: c.id,
+          client: c.client,
+          server: c.server,
+          cport: c.cport,
+          sport: c.sport,
+          clientIsLow: c.clientIsLow,
+          c: { ...c.c },
+          s: { ...c.s },
+          synAck: c.synAck,
+          established: c.established,
+          closed: c.closed,
+          last: this.last[s],
+          stamp: this.stamp[s],
+          sec: c.sec,
+          acksC: c.acksC,
+          acksS: c.acksS,
+          dataInSec: c.dataInSec,
+          reported: c.reported,
+          fins: c.fins,
+          prev: c.prev && { ...c.prev },
+        });
+      } else {
+        out.push({
+          key,
+          clientIsLow: this.clientIsLow[s] !== 0,
+          n: this.n[s],
+          isn: this.isn[s],
+          wscale: this.wscale[s],
+          win: this.win[s],
+          last: this.last[s],
+          stamp: this.stamp[s],
+          synAck: this.synAck[s] !== 0,
+          sIsn: this.sIsn[s],
+          sWscale: this.sWscale[s],
+          sWin: this.sWin[s],
+          sAck: this.sAck[s],
+          sAckSet: this.sAckSet[s] !== 0,
+        });
+      }
+    }
+    return out;
+  }
+
+  static fromState(list: TcpHijackState['conns']): ConnTable {
+    const m = new ConnTable();
+    for (const x of list) {
+      const key = keyFromHex(x.key);
+      const s = addFlowKey(m.t, 0, key);
+      if (s < 0) continue;
+      if (key.length !== 6) m.key6[s] = key;
+      m.clientIsLow[s] = x.clientIsLow ? 1 : 0;
+      m.last[s] = x.last;
+      m.stamp[s] = x.stamp;
+      if ('id' in x) {
+        m.conn[s] = {
+          id: x.id,
+          client: x.client,
+          server: x.server,
+          cport: x.cport,
+          sport: x.sport,
+          clientIsLow: x.clientIsLow,
+          c: { ...x.c },
+          s: { ...x.s },
+          synAck: x.synAck,
+          established: x.established,
+          closed: x.closed,
+          sec: x.sec,
+          acksC: x.acksC,
+          acksS: x.acksS,
+          dataInSec: x.dataInSec,
+          reported: x.reported,
+          fins: x.fins,
+          prev: x.prev && { ...x.prev },
+        };
+      } else {
+        m.n[s] = x.n;
+        m.isn[s] = x.isn;
+        m.wscale[s] = x.wscale;
+        m.win[s] = x.win;
+        m.synAck[s] = x.synAck ? 1 : 0;
+        m.sIsn[s] = x.sIsn;
+        m.sWscale[s] = x.sWscale;
+        m.sWin[s] = x.sWin;
+        m.sAck[s] = x.sAck;
+        m.sAckSet[s] = x.sAckSet ? 1 : 0;
+      }
+    }
+    return m;
+  }
+}
+
 export class TcpHijackDetector implements Detector<TcpHijackState> {
   readonly id = 'tcp-hijack';
   private now = -Infinity;
   private nextSweep = -Infinity;
   /** Established (or mid-handshake past SYN-ACK) connections, roughly ordered by last activity. */
-  private conns = new Map<string, Conn | Handshake>();
+  private conns = new ConnTable();
   /** Connections that have only sent a SYN so far, ordered by SYN time (most never get further in a flood or scan). */
-  private half = new Map<string, Conn | Handshake>();
+  private half = new ConnTable();
   private readonly keys = new FlowKeyBuilder();
   private counter = 0;
+  /** The current packet's canonical 4-tuple (low endpoint first) and IPv6 key. */
+  private a: HostKey = 0;
+  private ap = 0;
+  private b: HostKey = 0;
+  private bp = 0;
+  private key6: string | null = null;
 
   constructor(private readonly config: TcpHijackConfig) {}
 
@@ -179,49 +373,86 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     }
     const f = p.tcpFlags;
     const pureSyn = (f & (TCP.SYN | TCP.ACK | TCP.RST | TCP.FIN)) === TCP.SYN;
-    if (this.conns.size === 0 && this.half.size === 0 && !pureSyn) return;
-    const key = this.keys.build(p);
-    const low = this.keys.srcIsLow;
-    let x = this.conns.get(key);
-    let inConns = x !== undefined;
-    if (x === undefined) {
-      x = this.half.get(key);
-      if (x === undefined) {
-        if (pureSyn) this.open(key, low, p);
-        return;
+    const conns = this.conns;
+    const half = this.half;
+    if (conns.t.size === 0 && half.t.size === 0 && !pureSyn) return;
+    let low: boolean;
+    let x: number;
+    if (p.ipVersion === 4) {
+      const sa = p.src4 >>> 0;
+      const da = p.dst4 >>> 0;
+      const sp = p.srcPort;
+      const dp = p.dstPort;
+      low = sa < da || (sa === da && sp <= dp);
+      const a = low ? sa : da;
+      const ap = low ? sp : dp;
+      const b = low ? da : sa;
+      const bp = low ? dp : sp;
+      this.a = a;
+      this.ap = ap;
+      this.b = b;
+      this.bp = bp;
+      this.key6 = null;
+      x = conns.t.find4(0, a, ap, b, bp);
+      if (x < 0) {
+        x = half.t.find4(0, a, ap, b, bp);
+        if (x < 0) {
+          if (pureSyn) this.open(low, p);
+          return;
+        }
+        x = -2 - x;
       }
+    } else {
+      this.key6 = this.keys.build(p);
+      low = this.keys.srcIsLow;
+      this.a = low ? srcHost(p) : dstHost(p);
+      this.ap = low ? p.srcPort : p.dstPort;
+      this.b = low ? dstHost(p) : srcHost(p);
+      this.bp = low ? p.dstPort : p.srcPort;
+      x = conns.t.find(0, this.a, this.ap, this.b, this.bp);
+      if (x < 0) {
+        x = half.t.find(0, this.a, this.ap, this.b, this.bp);
+        if (x < 0) {
+          if (pureSyn) this.open(low, p);
+          return;
+        }
+        x = -2 - x;
+      }
+    }
+    // x >= 0: a slot of conns; x <= -2: slot -2 - x of half.
+    let inConns = x >= 0;
+    if (!inConns) {
+      x = -2 - x;
       if ((f & TCP.SYN) !== 0 && (f & TCP.ACK) !== 0) {
         // The server answered: from now on it is a connection worth keeping.
-        this.half.delete(key);
-        this.admit(key, x);
+        x = this.admit(x);
         inConns = true;
       } else if ((f & TCP.RST) !== 0) {
-        this.half.delete(key);
+        half.remove(x);
         return;
       }
     }
-    x.last = p.time;
-    if (inConns && p.time - x.stamp >= 1) {
-      this.conns.delete(key);
-      this.conns.set(key, x);
-      x.stamp = p.time;
+    const m = inConns ? conns : half;
+    m.last[x] = p.time;
+    if (inConns && p.time - m.stamp[x] >= 1) {
+      conns.t.moveToBack(x);
+      m.stamp[x] = p.time;
     }
-    let c: Conn;
-    if (x instanceof Handshake) {
+    let c = m.conn[x];
+    if (c === null) {
       if ((f & TCP.SYN) !== 0) {
-        handshakeSyn(x, low, p);
+        handshakeSyn(m, x, low, p);
         return;
       }
       if ((f & TCP.RST) !== 0) {
         // Each side's first packet after the handshake only sets its baseline: no RST finding yet.
-        this.conns.delete(key);
+        // (Only connections reach here: a handshake's RST left above.)
+        conns.remove(x);
         return;
       }
-      // Anything else needs the full bookkeeping: the Conn takes the handshake's place in line.
-      c = this.promote(x, low, p);
-      (inConns ? this.conns : this.half).set(key, c);
-    } else {
-      c = x;
+      // Anything else needs the full bookkeeping: the Conn takes the handshake's place.
+      c = promote(m, x, low, p);
+      m.conn[x] = c;
     }
     const fromClient = low === c.clientIsLow;
     const me = fromClient ? c.c : c.s;
@@ -291,7 +522,7 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
         });
       }
       c.closed = true;
-      this.conns.delete(key);
+      if (inConns) conns.remove(x);
       return;
     }
 
@@ -346,7 +577,7 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     if ((f & TCP.FIN) !== 0) {
       c.fins |= fromClient ? 1 : 2;
       if (c.fins === 3) {
-        this.conns.delete(key);
+        if (inConns) conns.remove(x);
         return;
       }
     }
@@ -415,65 +646,39 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     });
   }
 
-  private admit(key: string, c: Conn | Handshake): void {
-    if (this.conns.size >= this.config.maxConnections) evictOldest(this.conns, this.config.maxConnections);
-    this.conns.set(key, c);
+  /** Moves half's slot `h` to conns (making room first); returns its slot there. */
+  private admit(h: number): number {
+    const conns = this.conns;
+    if (conns.t.size >= this.config.maxConnections) conns.evictOldest(this.config.maxConnections);
+    const x = conns.copyFrom(this.half, h);
+    this.half.remove(h);
+    return x;
   }
 
-  private open(key: string, low: boolean, p: DecodedPacket): void {
-    if (this.half.size >= this.config.maxConnections) evictOldest(this.half, this.config.maxConnections);
-    const h = new Handshake(key, low, ++this.counter, p.tcpSeq >>> 0, tcpWindowScale(p), p.tcpWindow, p.time, p.time);
-    this.half.set(key, h);
-  }
-
-  /** The Conn a Handshake stands for; `p` is any packet of the connection (for the addresses as text). */
-  private promote(h: Handshake, low: boolean, p: DecodedPacket): Conn {
-    const fromClient = low === h.clientIsLow;
-    const client = (fromClient ? srcIp(p) : dstIp(p)) ?? '';
-    const server = (fromClient ? dstIp(p) : srcIp(p)) ?? '';
-    const cport = fromClient ? p.srcPort : p.dstPort;
-    const sport = fromClient ? p.dstPort : p.srcPort;
-    const c: Conn = {
-      key: h.key,
-      id: `${client}:${cport}-${server}:${sport}#${h.n}`,
-      client,
-      server,
-      cport,
-      sport,
-      clientIsLow: h.clientIsLow,
-      c: newSide(),
-      s: newSide(),
-      synAck: h.synAck,
-      established: false,
-      closed: false,
-      last: h.last,
-      stamp: h.stamp,
-      sec: -1,
-      acksC: 0,
-      acksS: 0,
-      dataInSec: false,
-      reported: 0,
-      fins: 0,
-      prev: null,
-    };
-    resetSide(c.c, h.isn, h.wscale, h.win);
-    resetSide(c.s, h.sIsn, h.sWscale, h.sWin);
-    c.s.ack = h.sAck;
-    c.s.ackSet = h.sAckSet;
-    return c;
+  /** A first SYN: a handshake for the packet's 4-tuple (set by onPacket). */
+  private open(low: boolean, p: DecodedPacket): void {
+    const m = this.half;
+    if (m.t.size >= this.config.maxConnections) m.evictOldest(this.config.maxConnections);
+    const x = m.t.add(0, this.a, this.ap, this.b, this.bp);
+    m.key6[x] = this.key6;
+    m.clientIsLow[x] = low ? 1 : 0;
+    m.n[x] = ++this.counter;
+    m.isn[x] = p.tcpSeq >>> 0;
+    m.wscale[x] = tcpWindowScale(p);
+    m.win[x] = p.tcpWindow;
+    m.last[x] = p.time;
+    m.stamp[x] = p.time;
+    m.synAck[x] = 0;
+    m.sIsn[x] = 0;
+    m.sWscale[x] = -1;
+    m.sWin[x] = 0;
+    m.sAck[x] = 0;
+    m.sAckSet[x] = 0;
   }
 
   private expire(): void {
-    const limit = this.now - this.config.idleTimeout;
-    for (const [k, c] of this.conns) {
-      if (c.last > limit) break;
-      this.conns.delete(k);
-    }
-    const synLimit = this.now - this.config.handshakeTimeout;
-    for (const [k, h] of this.half) {
-      if (h.last > synLimit) break;
-      this.half.delete(k);
-    }
+    expireTable(this.conns, this.now - this.config.idleTimeout);
+    expireTable(this.half, this.now - this.config.handshakeTimeout);
   }
 
   /** Live connections (tests, memory note). */
@@ -486,8 +691,8 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
       now: this.now,
       nextSweep: this.nextSweep,
       counter: this.counter,
-      half: entriesState(this.half),
-      conns: entriesState(this.conns),
+      half: this.half.toState(),
+      conns: this.conns.toState(),
     };
   }
 
@@ -495,79 +700,80 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     this.now = state.now ?? -Infinity;
     this.nextSweep = state.nextSweep ?? -Infinity;
     this.counter = state.counter ?? 0;
-    this.conns = entriesFromState(state.conns);
-    this.half = entriesFromState(state.half);
+    this.conns = ConnTable.fromState(state.conns);
+    this.half = ConnTable.fromState(state.half);
   }
+}
+
+function expireTable(m: ConnTable, limit: number): void {
+  const t = m.t;
+  for (let s = t.head; s !== -1; s = t.head) {
+    if (m.last[s] > limit) break;
+    m.remove(s);
+  }
+}
+
+/** The Conn a handshake slot stands for; `p` is any packet of the connection (for the addresses as text). */
+function promote(m: ConnTable, x: number, low: boolean, p: DecodedPacket): Conn {
+  const clientIsLow = m.clientIsLow[x] !== 0;
+  const fromClient = low === clientIsLow;
+  const client = (fromClient ? srcIp(p) : dstIp(p)) ?? '';
+  const server = (fromClient ? dstIp(p) : srcIp(p)) ?? '';
+  const cport = fromClient ? p.srcPort : p.dstPort;
+  const sport = fromClient ? p.dstPort : p.srcPort;
+  const c: Conn = {
+    id: `${client}:${cport}-${server}:${sport}#${m.n[x]}`,
+    client,
+    server,
+    cport,
+    sport,
+    clientIsLow,
+    c: newSide(),
+    s: newSide(),
+    synAck: m.synAck[x] !== 0,
+    established: false,
+    closed: false,
+    sec: -1,
+    acksC: 0,
+    acksS: 0,
+    dataInSec: false,
+    reported: 0,
+    fins: 0,
+    prev: null,
+  };
+  resetSide(c.c, m.isn[x], m.wscale[x], m.win[x]);
+  resetSide(c.s, m.sIsn[x], m.sWscale[x], m.sWin[x]);
+  c.s.ack = m.sAck[x];
+  c.s.ackSet = m.sAckSet[x] !== 0;
+  return c;
 }
 
 /**
  * A SYN or SYN-ACK on a connection still in its handshake: what the full path does with a Conn
  * that is not established (a retransmission changes nothing, a new client ISN starts over).
  */
-function handshakeSyn(h: Handshake, low: boolean, p: DecodedPacket): void {
+function handshakeSyn(m: ConnTable, x: number, low: boolean, p: DecodedPacket): void {
   const f = p.tcpFlags;
   if ((f & (TCP.RST | TCP.FIN)) !== 0) return;
-  const fromClient = low === h.clientIsLow;
+  const fromClient = low === (m.clientIsLow[x] !== 0);
   const seq = p.tcpSeq >>> 0;
   if (fromClient && (f & TCP.ACK) === 0) {
-    if (seq === h.isn) return;
-    h.isn = seq;
-    h.wscale = tcpWindowScale(p);
-    h.win = p.tcpWindow;
-    h.sIsn = 0;
-    h.sWscale = -1;
-    h.sWin = 0;
-    h.sAckSet = false;
-    h.synAck = false;
+    if (seq === m.isn[x]) return;
+    m.isn[x] = seq;
+    m.wscale[x] = tcpWindowScale(p);
+    m.win[x] = p.tcpWindow;
+    m.sIsn[x] = 0;
+    m.sWscale[x] = -1;
+    m.sWin[x] = 0;
+    m.sAckSet[x] = 0;
+    m.synAck[x] = 0;
   } else if (!fromClient && (f & TCP.ACK) !== 0) {
-    h.sIsn = seq;
-    h.sWscale = tcpWindowScale(p);
-    h.sWin = p.tcpWindow;
-    h.sAck = p.tcpAck >>> 0;
-    h.sAckSet = true;
-    h.synAck = true;
-  }
-}
-
-function entriesState(map: Map<string, Conn | Handshake>): TcpHijackState['conns'] {
-  const out: TcpHijackState['conns'] = [];
-  for (const x of map.values()) out.push(x instanceof Handshake ? { ...x, key: keyToHex(x.key) } : connState(x));
-  return out;
-}
-
-function entriesFromState(list: TcpHijackState['conns']): Map<string, Conn | Handshake> {
-  const map = new Map<string, Conn | Handshake>();
-  for (const x of list) {
-    const key = keyFromHex(x.key);
-    if ('id' in x) map.set(key, connFromState(x));
-    else {
-      const h = new Handshake(key, x.clientIsLow, x.n, x.isn, x.wscale, x.win, x.last, x.stamp);
-      h.synAck = x.synAck;
-      h.sIsn = x.sIsn;
-      h.sWscale = x.sWscale;
-      h.sWin = x.sWin;
-      h.sAck = x.sAck;
-      h.sAckSet = x.sAckSet;
-      map.set(key, h);
-    }
-  }
-  return map;
-}
-
-function connState(c: Conn): ConnState {
-  return { ...c, key: keyToHex(c.key), c: { ...c.c }, s: { ...c.s }, prev: c.prev && { ...c.prev } };
-}
-
-function connFromState(x: ConnState): Conn {
-  return { ...x, key: keyFromHex(x.key), c: { ...x.c }, s: { ...x.s }, prev: x.prev && { ...x.prev } };
-}
-
-/** Drops the oldest eighth of a full table in one pass (one-at-a-time eviction from a Map's front is quadratic). */
-function evictOldest<V>(map: Map<string, V>, cap: number): void {
-  let n = Math.max(1, cap >> 3);
-  for (const k of map.keys()) {
-    map.delete(k);
-    if (--n === 0) break;
+    m.sIsn[x] = seq;
+    m.sWscale[x] = tcpWindowScale(p);
+    m.sWin[x] = p.tcpWindow;
+    m.sAck[x] = p.tcpAck >>> 0;
+    m.sAckSet[x] = 1;
+    m.synAck[x] = 1;
   }
 }
 

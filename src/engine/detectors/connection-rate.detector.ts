@@ -3,6 +3,7 @@ import { DecodedPacket, TCP } from '../decode/decoded-packet';
 import { HostKey, dstHost, hostFromText, hostText, pairKey, srcHost } from '../decode/host-key';
 import { FlowKeyBuilder, keyFromHex, keyToHex } from '../reassembly/flow-key';
 import type { Detector, DetectorContext } from './detector';
+import { PairTable, addFlowKey, flowKey4, growFloat64, growUint8 } from './pair-table';
 
 /**
  * Sources that open new connections faster than an absolute threshold: completed TCP handshakes
@@ -14,13 +15,15 @@ import type { Detector, DetectorContext } from './detector';
  * counts and when the episode ends. (A learned per-source baseline comes with the baseline detector.)
  */
 
-interface UdpFlow {
+interface UdpFlowState {
   /** The sender of the flow's first datagram. */
-  from: HostKey;
+  from: string;
   fromPort: number;
   answered: boolean;
   last: number;
   stamp: number;
+  /** The flow's FlowKeyBuilder key, as hex. */
+  k: string;
 }
 
 interface Source {
@@ -57,7 +60,7 @@ export interface ConnectionRateState {
     synAcked: boolean;
     t: number;
   }>;
-  udp: Array<Omit<UdpFlow, 'from'> & { k: string; from: string }>;
+  udp: UdpFlowState[];
   sources: Array<Omit<Source, 'host'> & { host: string }>;
 }
 
@@ -69,7 +72,8 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   private pending = new PendingTable();
   /** Clients with a SYN-ACKed handshake waiting for their ACK (only their packets are looked up). */
   private waiting = new Map<HostKey, number>();
-  private udp = new Map<string, UdpFlow>();
+  /** UDP flows by canonical 4-tuple (low endpoint first), in order of creation / last move. */
+  private udp = new UdpTable();
   private sources = new Map<HostKey, Source>();
   private readonly keys = new FlowKeyBuilder();
 
@@ -139,34 +143,67 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   }
 
   private onUdp(p: DecodedPacket, ctx: DetectorContext): void {
-    const key = this.keys.build(p);
-    let f = this.udp.get(key);
-    if (f !== undefined && p.time - f.last > this.config.udpFlowTimeout) {
-      this.udp.delete(key);
-      f = undefined;
+    const u = this.udp;
+    const t = u.t;
+    let low: boolean;
+    let a: HostKey;
+    let ap: number;
+    let b: HostKey;
+    let bp: number;
+    let key6: string | null = null;
+    if (p.ipVersion === 4) {
+      const sa = p.src4 >>> 0;
+      const da = p.dst4 >>> 0;
+      const sp = p.srcPort;
+      const dp = p.dstPort;
+      low = sa < da || (sa === da && sp <= dp);
+      a = low ? sa : da;
+      ap = low ? sp : dp;
+      b = low ? da : sa;
+      bp = low ? dp : sp;
+    } else {
+      key6 = this.keys.build(p);
+      low = this.keys.srcIsLow;
+      a = low ? srcHost(p) : dstHost(p);
+      ap = low ? p.srcPort : p.dstPort;
+      b = low ? dstHost(p) : srcHost(p);
+      bp = low ? p.dstPort : p.srcPort;
     }
-    if (f === undefined) {
-      if (this.udp.size >= this.config.maxFlows) {
+    let x = key6 === null ? t.find4(0, a as number, ap, b as number, bp) : t.find(0, a, ap, b, bp);
+    if (x >= 0 && p.time - u.last[x] > this.config.udpFlowTimeout) {
+      u.remove(x);
+      x = -1;
+    }
+    if (x < 0) {
+      if (t.size >= this.config.maxFlows) {
         let n = Math.max(1, this.config.maxFlows >> 3);
-        for (const k of this.udp.keys()) {
-          this.udp.delete(k);
-          if (--n === 0) break;
+        for (let s = t.head, nx = -1; s !== -1 && n > 0; s = nx, n--) {
+          nx = t.next[s];
+          u.remove(s);
         }
       }
-      this.udp.set(key, { from: srcHost(p), fromPort: p.srcPort, answered: false, last: p.time, stamp: p.time });
+      x = t.add(0, a, ap, b, bp);
+      u.key6[x] = key6;
+      u.fromLow[x] = low ? 1 : 0;
+      u.answered[x] = 0;
+      u.last[x] = p.time;
+      u.stamp[x] = p.time;
       return;
     }
-    f.last = p.time;
-    if (p.time - f.stamp >= 1) {
-      this.udp.delete(key);
-      this.udp.set(key, f);
-      f.stamp = p.time;
+    u.last[x] = p.time;
+    if (p.time - u.stamp[x] >= 1) {
+      t.moveToBack(x);
+      u.stamp[x] = p.time;
     }
-    if (!f.answered && p.dstPort === f.fromPort) {
-      const to = dstHost(p);
-      if (to === f.from) {
-        f.answered = true;
-        this.connection(f.from, 'udp', p, ctx);
+    // Answered: this datagram goes back to the flow's first sender.
+    if (u.answered[x] === 0) {
+      const fromLow = u.fromLow[x] !== 0;
+      if (p.dstPort === (fromLow ? ap : bp)) {
+        const from = fromLow ? a : b;
+        if (dstHost(p) === from) {
+          u.answered[x] = 1;
+          this.connection(from, 'udp', p, ctx);
+        }
       }
     }
   }
@@ -295,9 +332,10 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
     const t = this.pending;
     for (let x = t.first(); x >= 0 && t.time[x] <= limit; x = t.first()) this.drop(x);
     const udpLimit = this.now - this.config.udpFlowTimeout;
-    for (const [k, f] of this.udp) {
-      if (f.last > udpLimit) break;
-      this.udp.delete(k);
+    const u = this.udp;
+    for (let x = u.t.head; x !== -1; x = u.t.head) {
+      if (u.last[x] > udpLimit) break;
+      u.remove(x);
     }
     for (const [h, s] of this.sources) {
       if (this.now - s.windowStart < this.config.window) break;
@@ -312,7 +350,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   }
 
   get size(): { pending: number; udp: number; sources: number } {
-    return { pending: this.pending.size, udp: this.udp.size, sources: this.sources.size };
+    return { pending: this.pending.size, udp: this.udp.t.size, sources: this.sources.size };
   }
 
   snapshot(): ConnectionRateState {
@@ -320,7 +358,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
       now: this.now,
       nextSweep: this.nextSweep,
       pending: this.pending.toState(),
-      udp: [...this.udp].map(([k, f]) => ({ ...f, k: keyToHex(k), from: hostText(f.from) })),
+      udp: this.udp.toState(),
       sources: [...this.sources.values()].map((s) => ({
         ...s,
         host: hostText(s.host),
@@ -354,21 +392,77 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
         this.waiting.set(client, (this.waiting.get(client) ?? 0) + 1);
       }
     }
-    this.udp = new Map();
-    for (const f of state.udp) {
-      this.udp.set(keyFromHex(f.k), {
-        from: hostFromText(f.from),
-        fromPort: f.fromPort,
-        answered: f.answered,
-        last: f.last,
-        stamp: f.stamp,
-      });
-    }
+    this.udp = UdpTable.fromState(state.udp);
     this.sources = new Map();
     for (const s of state.sources) {
       const host = hostFromText(s.host);
       this.sources.set(host, { ...s, host, episode: s.episode && { ...s.episode } });
     }
+  }
+}
+
+/**
+ * UDP flows in a PairTable with typed-array columns: a key string and an object per new flow (and
+ * a string per datagram to look it up) were most of this detector's UDP cost.
+ */
+class UdpTable {
+  readonly t: PairTable;
+  /** Whether the flow's first sender is the low endpoint (a). */
+  fromLow: Uint8Array = new Uint8Array(0);
+  answered: Uint8Array = new Uint8Array(0);
+  last: Float64Array = new Float64Array(0);
+  stamp: Float64Array = new Float64Array(0);
+  /** IPv6 slots' FlowKeyBuilder key (for snapshots); null for IPv4 slots. */
+  key6: Array<string | null> = [];
+
+  constructor() {
+    this.t = new PairTable(256, (cap) => this.grow(cap));
+    this.grow(this.t.capacity);
+  }
+
+  private grow(cap: number): void {
+    this.fromLow = growUint8(this.fromLow, cap);
+    this.answered = growUint8(this.answered, cap);
+    this.last = growFloat64(this.last, cap);
+    this.stamp = growFloat64(this.stamp, cap);
+    for (let s = this.key6.length; s < cap; s++) this.key6.push(null);
+  }
+
+  remove(s: number): void {
+    this.key6[s] = null;
+    this.t.remove(s);
+  }
+
+  toState(): UdpFlowState[] {
+    const out: UdpFlowState[] = [];
+    const t = this.t;
+    for (let s = t.head; s !== -1; s = t.next[s]) {
+      const low = this.fromLow[s] !== 0;
+      out.push({
+        from: hostText(low ? t.aHost(s) : t.bHost(s)),
+        fromPort: low ? t.aPort(s) : t.bPort(s),
+        answered: this.answered[s] !== 0,
+        last: this.last[s],
+        stamp: this.stamp[s],
+        k: keyToHex(this.key6[s] ?? flowKey4(t, s)),
+      });
+    }
+    return out;
+  }
+
+  static fromState(list: UdpFlowState[]): UdpTable {
+    const u = new UdpTable();
+    for (const f of list) {
+      const key = keyFromHex(f.k);
+      const s = addFlowKey(u.t, 0, key);
+      if (s < 0) continue;
+      if (key.length !== 6) u.key6[s] = key;
+      u.fromLow[s] = hostFromText(f.from) === u.t.aHost(s) && f.fromPort === u.t.aPort(s) ? 1 : 0;
+      u.answered[s] = f.answered ? 1 : 0;
+      u.last[s] = f.last;
+      u.stamp[s] = f.stamp;
+    }
+    return u;
   }
 }
 

@@ -25,6 +25,13 @@ interface Segment {
 /** Shared by every direction with nothing buffered (most of them); replaced before any insert. */
 const NO_SEGS: Segment[] = [];
 
+/** Own bytes src[off, off+len): Buffer.from(subarray) without the intermediate view. */
+function copyOf(src: Buffer, off: number, len: number): Buffer {
+  const b = Buffer.allocUnsafe(len);
+  src.copy(b, 0, off, off + len);
+  return b;
+}
+
 export interface DirectionState {
   seen: boolean;
   nextSeq: number;
@@ -82,7 +89,7 @@ export class StreamDirection {
     }
     if (this.segs.length === 0 && off === this.nextOffset) {
       // The common case: in order with nothing pending; one copy, straight out.
-      this.deliver(Buffer.from(src.subarray(srcOff, srcOff + (end - off))));
+      this.deliver(copyOf(src, srcOff, end - off));
       return;
     }
     // Insert the parts not already buffered; buffered bytes win where ranges overlap.
@@ -143,7 +150,7 @@ export class StreamDirection {
 
   private insertAt(i: number, off: number, src: Buffer, srcOff: number, len: number): void {
     if (this.segs === NO_SEGS) this.segs = [];
-    this.segs.splice(i, 0, { off, data: Buffer.from(src.subarray(srcOff, srcOff + len)) });
+    this.segs.splice(i, 0, { off, data: copyOf(src, srcOff, len) });
     this.bufferedBytes += len;
     this.out.buffered(len);
   }

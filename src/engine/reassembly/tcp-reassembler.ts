@@ -8,7 +8,7 @@ import type {
   StreamGapEvent,
   StreamOverlapEvent,
 } from '../events';
-import { connectionId } from './connection-id';
+import { connectionId, connectionId4 } from './connection-id';
 import { FlowKeyBuilder, key4ToString, keyFromHex, keyToHex } from './flow-key';
 import { FlowEntry, FlowTable } from './flow-table';
 import { StreamDirection, type DirectionOutput, type DirectionState } from './stream-direction';
@@ -398,8 +398,14 @@ export class TcpReassembler {
     const client = srcIsClient ? a : b;
     const server = srcIsClient ? b : a;
     this.counter++;
+    const id =
+      p.ipVersion === 4
+        ? srcIsClient
+          ? connectionId4(p.src4, p.srcPort, p.dst4, p.dstPort, this.counter)
+          : connectionId4(p.dst4, p.dstPort, p.src4, p.srcPort, this.counter)
+        : connectionId(client.ip, client.port, server.ip, server.port, this.counter);
     const conn: ConnectionInfo = {
-      id: connectionId(client.ip, client.port, server.ip, server.port, this.counter),
+      id,
       transport: 'tcp',
       client,
       server,

@@ -69,13 +69,12 @@ export class PcapReader implements RecordReader {
         this.need = hl;
         break;
       }
-      let tsSec: number, tsFrac: number, capLen: number, origLen: number;
       // Byte arithmetic, not buf.readUInt32LE: its argument checks kept it from being inlined
       // (the same finding as in the pcapng reader). The loop guard above keeps pos+15 in bounds.
-      tsSec = u32(buf, pos, le);
-      tsFrac = u32(buf, pos + 4, le);
-      capLen = u32(buf, pos + 8, le);
-      origLen = u32(buf, pos + 12, le);
+      let tsSec = u32(buf, pos, le);
+      const tsFrac = u32(buf, pos + 4, le);
+      const capLen = u32(buf, pos + 8, le);
+      const origLen = u32(buf, pos + 12, le);
       if (capLen > maxCapLen) {
         this.packets = packets;
         throw new CaptureError(

@@ -163,7 +163,9 @@ export class Pipeline {
             onClose?.(e);
           },
         },
-        this.config.reassembly,
+        // Without an onStreamClose subscriber only the dispatcher listens, and it holds state only
+        // for connections that delivered data: the rest (scans, floods) need no close event.
+        { ...this.config.reassembly, closeEventsForSilentConnections: onClose !== undefined },
       );
     } else {
       this.reassembler = null;

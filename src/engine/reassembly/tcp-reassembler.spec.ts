@@ -302,4 +302,54 @@ describe('TcpReassembler', () => {
       { t: 'overlap', dir: 'toServer', off: 4, len: 4, conflicting: true },
     ]);
   });
+
+  it('closeEventsForSilentConnections: false skips close events only for connections that never emitted', () => {
+    const scan: Seg[] = [
+      { fromA: true, seq: ISN_A, flags: SYN },
+      { fromA: false, seq: 0, ack: ISN_A + 1, flags: RST | ACK },
+    ];
+    const talk: Seg[] = [
+      { fromA: true, seq: ISN_A, flags: SYN, time: 1100 },
+      { fromA: true, seq: ISN_A + 1, flags: ACK, data: 'hi', time: 1100.1 },
+      { fromA: true, seq: ISN_A + 3, flags: RST, time: 1100.2 },
+    ];
+    const sinkWithout = (events: Ev[]): StreamSink => ({
+      onData: (e) =>
+        events.push({ t: 'data', dir: e.dir, off: e.streamOffset, data: e.data.toString('latin1'), frame: e.frame }),
+      onClose: (e) =>
+        events.push({ t: 'close', reason: `${e.reason} ${e.conn.id} ${e.conn.client.ip}`, frame: e.frame }),
+    });
+    const drive = (silent: boolean): Ev[] => {
+      const events: Ev[] = [];
+      const r = new TcpReassembler(sinkWithout(events), { closeEventsForSilentConnections: silent });
+      const p = new DecodedPacket();
+      [...scan, ...talk].forEach((s, i) => r.onSegment(packet(p, s, i + 1)));
+      r.flush(2000, 5);
+      return events;
+    };
+    const talked: Ev[] = [
+      { t: 'data', dir: 'toServer', off: 0, data: 'hi', frame: 4 },
+      { t: 'close', reason: 'rst 10.0.0.1:40000-10.0.0.2:80#2 10.0.0.1', frame: 5 },
+    ];
+    expect(drive(true)).toEqual([
+      { t: 'close', reason: 'rst 10.0.0.1:40000-10.0.0.2:80#1 10.0.0.1', frame: 2 },
+      ...talked,
+    ]);
+    expect(drive(false)).toEqual(talked);
+  });
+
+  it('snapshots a connection never reported with the ConnectionInfo events would have shown', () => {
+    const r = new TcpReassembler({}, { closeEventsForSilentConnections: false });
+    const p = new DecodedPacket();
+    r.onSegment(packet(p, { fromA: false, seq: ISN_B, flags: ACK, data: 'x', time: 1234.5 }, 1));
+    expect(r.snapshot().streams.map((s) => s.conn)).toEqual([
+      {
+        id: '10.0.0.1:40000-10.0.0.2:80#1',
+        transport: 'tcp',
+        client: { ip: '10.0.0.1', port: 40000 },
+        server: { ip: '10.0.0.2', port: 80 },
+        startTime: 1234.5,
+      },
+    ]);
+  });
 });

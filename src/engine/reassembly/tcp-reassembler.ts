@@ -1,5 +1,5 @@
 import { TCP, type DecodedPacket } from '../decode/decoded-packet';
-import { dstIp, srcIp } from '../decode/address';
+import { dstIp, formatIPv4, srcIp } from '../decode/address';
 import type {
   ConnectionInfo,
   Direction,
@@ -46,6 +46,12 @@ export interface ReassemblyOptions {
   closedLinger?: number;
   /** Delivered bytes kept per direction to compare retransmissions against (conflicting overlaps). */
   historyBytes?: number;
+  /**
+   * Whether onClose is called for connections that never emitted a data/gap/overlap event. The
+   * pipeline turns it off when only the protocol dispatcher listens (it has no state for such a
+   * connection): most connections of scans and floods then never build their ConnectionInfo.
+   */
+  closeEventsForSilentConnections?: boolean;
 }
 
 export const DEFAULT_REASSEMBLY_OPTIONS: Required<ReassemblyOptions> = {
@@ -57,6 +63,7 @@ export const DEFAULT_REASSEMBLY_OPTIONS: Required<ReassemblyOptions> = {
   closedLinger: 5,
   // One full-size segment plus change: the injected/real pair of a hijack is usually the last one.
   historyBytes: 2048,
+  closeEventsForSilentConnections: true,
 };
 
 /** Segments claiming to be more than this far ahead of the stream are ignored (forged or junk). */
@@ -107,14 +114,41 @@ class TcpStream extends FlowEntry implements DirectionOutput {
   stamp = 0;
   closed = false;
   closedAt = 0;
+  /**
+   * Built on first use (an event, a snapshot): most streams of scans and floods never need it.
+   * IPv6 streams get it when opened (their addresses are not kept as numbers).
+   */
+  connOrNull: ConnectionInfo | null = null;
+  /** Stream number (the `#n` of the connection id) and packet time of the first segment. */
+  n = 0;
+  startTime = 0;
 
   constructor(
-    readonly conn: ConnectionInfo,
     readonly clientIsLow: boolean,
     private readonly r: TcpReassembler,
     private readonly historyBytes: number,
   ) {
     super();
+  }
+
+  /** The connection as events report it; the same object every time (listeners compare by identity). */
+  get conn(): ConnectionInfo {
+    return (this.connOrNull ??= this.buildConn());
+  }
+
+  /** IPv4 only: the client is the low or high key endpoint, as decided when the stream opened. */
+  buildConn(): ConnectionInfo {
+    const cIp = this.clientIsLow ? this.ka : this.kb;
+    const cPort = this.clientIsLow ? this.kap : this.kbp;
+    const sIp = this.clientIsLow ? this.kb : this.ka;
+    const sPort = this.clientIsLow ? this.kbp : this.kap;
+    return {
+      id: connectionId4(cIp, cPort, sIp, sPort, this.n),
+      transport: 'tcp',
+      client: { ip: formatIPv4(cIp), port: cPort },
+      server: { ip: formatIPv4(sIp), port: sPort },
+      startTime: this.startTime,
+    };
   }
 
   // The stream is its directions' output (tells them apart by identity): no per-direction
@@ -232,6 +266,8 @@ export class TcpReassembler {
         s.kbp = kbp;
       }
       this.streams.add(s);
+      // After the key is set: an IPv4 stream's ConnectionInfo is built from it.
+      if (this.sink.onOpen !== undefined) this.sink.onOpen(s.conn);
     }
     s.lastSeen = p.time;
     if (p.time - s.stamp >= 1) {
@@ -311,7 +347,7 @@ export class TcpReassembler {
     for (let s = this.streams.head; s !== null; s = s.next as TcpStream | null) {
       streams.push({
         k: keyToHex(s.keyString()),
-        conn: s.conn,
+        conn: s.connOrNull ?? s.buildConn(),
         clientIsLow: s.clientIsLow,
         clientSyn: s.clientSyn,
         lastSeen: s.lastSeen,
@@ -339,7 +375,8 @@ export class TcpReassembler {
         startTime: x.conn.startTime,
       };
       const key = keyFromHex(x.k);
-      const s = new TcpStream(conn, x.clientIsLow, this, this.opts.historyBytes);
+      const s = new TcpStream(x.clientIsLow, this, this.opts.historyBytes);
+      s.connOrNull = conn;
       if (key.length === 6) {
         s.ka = (key.charCodeAt(0) << 16) | key.charCodeAt(1) | 0;
         s.kap = key.charCodeAt(2);
@@ -393,29 +430,26 @@ export class TcpReassembler {
     if (syn) srcIsClient = pureSyn;
     else if (p.srcPort !== p.dstPort) srcIsClient = p.srcPort > p.dstPort;
     else srcIsClient = true;
-    const a = { ip: srcIp(p) ?? '', port: p.srcPort };
-    const b = { ip: dstIp(p) ?? '', port: p.dstPort };
-    const client = srcIsClient ? a : b;
-    const server = srcIsClient ? b : a;
     this.counter++;
-    const id =
-      p.ipVersion === 4
-        ? srcIsClient
-          ? connectionId4(p.src4, p.srcPort, p.dst4, p.dstPort, this.counter)
-          : connectionId4(p.dst4, p.dstPort, p.src4, p.srcPort, this.counter)
-        : connectionId(client.ip, client.port, server.ip, server.port, this.counter);
-    const conn: ConnectionInfo = {
-      id,
-      transport: 'tcp',
-      client,
-      server,
-      startTime: p.time,
-    };
-    const s = new TcpStream(conn, srcIsClient === srcIsLow, this, this.opts.historyBytes);
+    const s = new TcpStream(srcIsClient === srcIsLow, this, this.opts.historyBytes);
+    s.n = this.counter;
+    s.startTime = p.time;
     s.stamp = p.time;
+    if (p.ipVersion !== 4) {
+      const a = { ip: srcIp(p) ?? '', port: p.srcPort };
+      const b = { ip: dstIp(p) ?? '', port: p.dstPort };
+      const client = srcIsClient ? a : b;
+      const server = srcIsClient ? b : a;
+      s.connOrNull = {
+        id: connectionId(client.ip, client.port, server.ip, server.port, this.counter),
+        transport: 'tcp',
+        client,
+        server,
+        startTime: p.time,
+      };
+    }
     this.stats.streams++;
     this.stats.active++;
-    if (this.sink.onOpen !== undefined) this.sink.onOpen(conn);
     return s;
   }
 
@@ -436,7 +470,7 @@ export class TcpReassembler {
     s.closed = true;
     s.closedAt = this.time;
     this.stats.active--;
-    if (this.sink.onClose !== undefined)
+    if (this.sink.onClose !== undefined && (s.connOrNull !== null || this.opts.closeEventsForSilentConnections))
       this.sink.onClose({ conn: s.conn, reason, time: this.time, frame: this.frame });
   }
 

@@ -84,14 +84,8 @@ export function looksLikeDns(buf: Buffer, off: number, len: number): boolean {
   return qd <= 16 && an <= 512 && ns <= 512 && ar <= 512 && qd + an + ns + ar > 0;
 }
 
-export interface DnsWireContext {
-  frame: number;
-  time: number;
-  transport: 'udp' | 'tcp';
-  src: Endpoint;
-  dst: Endpoint;
-  srcMac?: string;
-}
+/** Where a DNS message was seen: the transport half of DnsMessageEvent. */
+export type DnsWireContext = Pick<DnsMessageEvent, 'frame' | 'time' | 'transport' | 'src' | 'dst' | 'srcMac'>;
 
 /** Decode one DNS message; null when it does not decode. */
 export function decodeDnsMessage(msg: Buffer, ctx: DnsWireContext): DnsMessageEvent | null {

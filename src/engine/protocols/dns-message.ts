@@ -1,5 +1,5 @@
 import * as dnsPacket from 'dns-packet';
-import type { DnsAnswer, DnsMessageEvent, DnsQuestion, Endpoint } from '../events';
+import type { DnsAnswer, DnsMessageEvent, DnsQuestion } from '../events';
 
 /**
  * DNS wire message → DnsMessageEvent through `dns-packet` (decode guarded: hostile bytes make it

@@ -114,6 +114,15 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   private sources = new Map<Kind, { keys: Set<string>; aggregatedFrom: number | null }>();
   /** Report per finding key, derived from the key and `sources` alone (so not part of the snapshot). */
   private readonly reports = new Map<string, FindingReport>();
+  /**
+   * Per kind, the last IPv4 hit's identity (detail, source address, source MAC as two 24-bit
+   * halves, -1 without one) and its report. A (kind, detail, source) always maps to the same report
+   * once seen (tracked keys only grow; the aggregate key stays), so a repeat skips the text work.
+   */
+  private readonly last = new Map<
+    Kind,
+    { detail: string; ip: number; macHi: number; macLo: number; r: FindingReport }
+  >();
 
   constructor(private readonly config: PacketAnomalyConfig) {
     for (const n of config.allowedIpProtocols) if (n >= 0 && n < 256) this.allowed[n] = 1;
@@ -174,6 +183,23 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   }
 
   private hit(kind: Kind, detail: string, p: DecodedPacket, ctx: DetectorContext): void {
+    let macHi = -1;
+    let macLo = -1;
+    if (p.ipVersion === 4) {
+      const o = p.srcMacOff;
+      if (o >= 0) {
+        const b = p.buf;
+        macHi = (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+        macLo = (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5];
+      }
+      const c = this.last.get(kind);
+      if (c !== undefined && c.ip === p.src4 && c.macHi === macHi && c.macLo === macLo && c.detail === detail) {
+        c.r.time = p.time;
+        c.r.frame = p.frame;
+        ctx.report(c.r);
+        return;
+      }
+    }
     const ip = srcIp(p);
     const mac = srcMac(p);
     // The MAC is part of the identity: the same address from two stations is two findings, and a
@@ -199,6 +225,7 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
     }
     r.time = p.time;
     r.frame = p.frame;
+    if (p.ipVersion === 4) this.last.set(kind, { detail, ip: p.src4, macHi, macLo, r });
     ctx.report(r);
   }
 
@@ -242,6 +269,7 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
 
   restore(state: PacketAnomalyState): void {
     this.reports.clear();
+    this.last.clear();
     this.sources = new Map();
     for (const [kind, t] of Object.entries(state.sources) as Array<
       [Kind, { keys: string[]; aggregatedFrom: number | null }]

@@ -72,6 +72,11 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   private pending = new PendingTable();
   /** Clients with a SYN-ACKed handshake waiting for their ACK (only their packets are looked up). */
   private waiting = new Map<HostKey, number>();
+  /**
+   * SYN-ACKed handshakes per bucket of IPv4 client (waitBucket): most ACKs come from no waiting
+   * client, and this array read turns them away before the Map lookup of a (boxed) address.
+   */
+  private waitFilter = new Int32Array(1 << 16);
   /** UDP flows by canonical 4-tuple (low endpoint first), in order of creation / last move. */
   private udp = new UdpTable();
   private sources = new Map<HostKey, Source>();
@@ -126,11 +131,13 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
           t.acked[x] = 1;
           const client = t.client(x);
           this.waiting.set(client, (this.waiting.get(client) ?? 0) + 1);
+          if (typeof client === 'number') this.waitFilter[waitBucket(client)]++;
         }
       }
       return;
     }
     if (this.waiting.size === 0 || (f & (TCP.ACK | TCP.RST)) !== TCP.ACK) return;
+    if (p.ipVersion === 4 && this.waitFilter[waitBucket(p.src4)] === 0) return;
     const client = srcHost(p);
     if (!this.waiting.has(client)) return;
     const x =
@@ -211,6 +218,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
   private drop(x: number): void {
     if (this.pending.acked[x] !== 0) {
       const client = this.pending.client(x);
+      if (typeof client === 'number') this.waitFilter[waitBucket(client)]--;
       const n = (this.waiting.get(client) ?? 1) - 1;
       if (n <= 0) this.waiting.delete(client);
       else this.waiting.set(client, n);
@@ -372,6 +380,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
     this.nextSweep = state.nextSweep ?? -Infinity;
     this.pending = new PendingTable();
     this.waiting = new Map();
+    this.waitFilter = new Int32Array(1 << 16);
     for (const x of state.pending) {
       const client = hostFromText(x.client);
       const server = hostFromText(x.server);
@@ -390,6 +399,7 @@ export class ConnectionRateDetector implements Detector<ConnectionRateState> {
       if (x.synAcked) {
         this.pending.acked[i] = 1;
         this.waiting.set(client, (this.waiting.get(client) ?? 0) + 1);
+        if (typeof client === 'number') this.waitFilter[waitBucket(client)]++;
       }
     }
     this.udp = UdpTable.fromState(state.udp);
@@ -658,6 +668,11 @@ class PendingTable {
       this.index[j] = x + 1;
     }
   }
+}
+
+/** A 16-bit bucket of an IPv4 address (signed or unsigned: only its 32 bits count). */
+function waitBucket(a: number): number {
+  return (a ^ (a >>> 16)) & 0xffff;
 }
 
 function widen<T extends Uint32Array | Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {

@@ -114,6 +114,15 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   private sources = new Map<Kind, { keys: Set<string>; aggregatedFrom: number | null }>();
   /** Report per finding key, derived from the key and `sources` alone (so not part of the snapshot). */
   private readonly reports = new Map<string, FindingReport>();
+  /**
+   * Per kind, the last IPv4 hit's identity (detail, source address, source MAC as two 24-bit
+   * halves, -1 without one) and its report. A (kind, detail, source) always maps to the same report
+   * once seen (tracked keys only grow; the aggregate key stays), so a repeat skips the text work.
+   */
+  private readonly last = new Map<
+    Kind,
+    { detail: string; ip: number; macHi: number; macLo: number; r: FindingReport }
+  >();
 
   constructor(private readonly config: PacketAnomalyConfig) {
     for (const n of config.allowedIpProtocols) if (n >= 0 && n < 256) this.allowed[n] = 1;
@@ -137,8 +146,11 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
       const rest = f & ~(IP_OPT.LSRR | IP_OPT.SSRR);
       if (rest) this.hit('ip-options', optionNames(rest), p, ctx);
     }
-    const bad = this.badSource(p);
-    if (bad !== null) this.hit('bad-source', bad, p, ctx);
+    if (isBadSource(p)) {
+      // The detail (the address as text) depends only on the IPv4 source and MAC: a repeat needs none.
+      if (p.ipVersion !== 4 || !this.repeat('bad-source', null, p, ctx))
+        this.hit('bad-source', this.badSource(p) ?? '', p, ctx);
+    }
     if (p.isFragment && p.fragOffset === 0 && p.moreFragments && p.ipProto === 6 && p.ipVersion === 4) {
       const carried = p.ipTotalLen - p.ipHeaderLen;
       if (carried < this.config.tinyFragmentBytes) this.hit('tiny-fragment', '', p, ctx);
@@ -173,7 +185,27 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
     return null;
   }
 
+  /** Reports again the last IPv4 hit of `kind` if this packet has its identity (any detail when null). */
+  private repeat(kind: Kind, detail: string | null, p: DecodedPacket, ctx: DetectorContext): boolean {
+    const c = this.last.get(kind);
+    if (c === undefined || c.ip !== p.src4 || (detail !== null && c.detail !== detail)) return false;
+    let macHi = -1;
+    let macLo = -1;
+    const o = p.srcMacOff;
+    if (o >= 0) {
+      const b = p.buf;
+      macHi = (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+      macLo = (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5];
+    }
+    if (c.macHi !== macHi || c.macLo !== macLo) return false;
+    c.r.time = p.time;
+    c.r.frame = p.frame;
+    ctx.report(c.r);
+    return true;
+  }
+
   private hit(kind: Kind, detail: string, p: DecodedPacket, ctx: DetectorContext): void {
+    if (p.ipVersion === 4 && this.repeat(kind, detail, p, ctx)) return;
     const ip = srcIp(p);
     const mac = srcMac(p);
     // The MAC is part of the identity: the same address from two stations is two findings, and a
@@ -199,6 +231,17 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
     }
     r.time = p.time;
     r.frame = p.frame;
+    if (p.ipVersion === 4) {
+      let macHi = -1;
+      let macLo = -1;
+      const o = p.srcMacOff;
+      if (o >= 0) {
+        const b = p.buf;
+        macHi = (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+        macLo = (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5];
+      }
+      this.last.set(kind, { detail, ip: p.src4, macHi, macLo, r });
+    }
     ctx.report(r);
   }
 
@@ -242,6 +285,7 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
 
   restore(state: PacketAnomalyState): void {
     this.reports.clear();
+    this.last.clear();
     this.sources = new Map();
     for (const [kind, t] of Object.entries(state.sources) as Array<
       [Kind, { keys: string[]; aggregatedFrom: number | null }]
@@ -249,6 +293,17 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
       this.sources.set(kind, { keys: new Set(t.keys), aggregatedFrom: t.aggregatedFrom });
     }
   }
+}
+
+/** Whether badSource() finds an offending address, without formatting it. */
+function isBadSource(p: DecodedPacket): boolean {
+  if (p.ipVersion === 4) {
+    const s = p.src4 >>> 0;
+    if (s === 0xffffffff || s >>> 28 === 0xe) return true;
+  } else if (p.ipVersion === 6 && p.src6Off >= 0) {
+    if (p.buf[p.src6Off] === 0xff) return true;
+  }
+  return p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 1;
 }
 
 function sameAddress(p: DecodedPacket): boolean {

@@ -3,7 +3,7 @@ import { dstIp, srcIp } from '../decode/address';
 import { DecodedPacket, TCP } from '../decode/decoded-packet';
 import { tcpWindowScale } from '../decode/tcp-options';
 import type { StreamOverlapEvent } from '../events';
-import { HostKey, dstHost, srcHost } from '../decode/host-key';
+import { HostKey, dstHost, hostFromText, hostText, srcHost } from '../decode/host-key';
 import { FlowKeyBuilder, keyFromHex, keyToHex } from '../reassembly/flow-key';
 import { PairTable, addFlowKey, flowKey4, growFloat64, growInt32, growUint32, growUint8 } from './pair-table';
 import type { Detector, DetectorContext } from './detector';
@@ -96,9 +96,11 @@ interface Side {
 }
 
 interface Conn {
-  id: string;
-  client: string;
-  server: string;
+  /** Client and server hosts and the connection's number; their text is built on first need. */
+  cHost: HostKey;
+  sHost: HostKey;
+  n: number;
+  text: ConnText | null;
   cport: number;
   sport: number;
   clientIsLow: boolean;
@@ -118,7 +120,14 @@ interface Conn {
   prev: { c: number; s: number } | null;
 }
 
-interface ConnState extends Conn {
+/** A connection's id and addresses as text (only reports and snapshots need them). */
+interface ConnText {
+  id: string;
+  client: string;
+  server: string;
+}
+
+interface ConnState extends Omit<Conn, 'cHost' | 'sHost' | 'n' | 'text'>, ConnText {
   key: string;
   last: number;
   stamp: number;
@@ -252,11 +261,12 @@ class ConnTable {
       const key = keyToHex(this.key6[s] ?? flowKey4(t, s));
       const c = this.conn[s];
       if (c !== null) {
+        const text = connText(c);
         out.push({
           key,
-          id: c.id,
-          client: c.client,
-          server: c.server,
+          id: text.id,
+          client: text.client,
+          server: text.server,
           cport: c.cport,
           sport: c.sport,
           clientIsLow: c.clientIsLow,
@@ -309,9 +319,10 @@ class ConnTable {
       m.stamp[s] = x.stamp;
       if ('id' in x) {
         m.conn[s] = {
-          id: x.id,
-          client: x.client,
-          server: x.server,
+          cHost: hostFromText(x.client),
+          sHost: hostFromText(x.server),
+          n: 0,
+          text: { id: x.id, client: x.client, server: x.server },
           cport: x.cport,
           sport: x.sport,
           clientIsLow: x.clientIsLow,
@@ -552,7 +563,7 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     // Data beyond the receiver's window.
     if (len > 0 && c.established && peer.ackSet) {
       const scale = c.c.wscale >= 0 && c.s.wscale >= 0 ? peer.wscale : 0;
-      const wnd = peer.win * 2 ** scale;
+      const wnd = peer.win * pow2(scale);
       const rel = (seq - peer.ack) | 0;
       if (rel > wnd + this.config.windowSlack) {
         this.hit(c, 'out-of-window-data', p, ctx, {
@@ -624,15 +635,16 @@ export class TcpHijackDetector implements Detector<TcpHijackState> {
     if (!receiver.ackSet) return true;
     const scale = receiver.wscale >= 0 ? receiver.wscale : 0;
     const rel = (seq - receiver.ack) | 0;
-    return rel >= 0 && rel <= Math.max(receiver.win * 2 ** scale, 1);
+    return rel >= 0 && rel <= Math.max(receiver.win * pow2(scale), 1);
   }
 
   private hit(c: Conn, ind: Indicator, p: DecodedPacket, ctx: DetectorContext, details: Record<string, unknown>): void {
     c.reported |= BIT[ind];
     const info = EXPLAIN[ind];
-    const label = `${c.client}:${c.cport} \u2192 ${c.server}:${c.sport}`;
+    const text = connText(c);
+    const label = `${text.client}:${c.cport} \u2192 ${text.server}:${c.sport}`;
     ctx.report({
-      key: `${c.id}|${ind}`,
+      key: `${text.id}|${ind}`,
       type: 'tcp-hijack',
       severity: 'high',
       mitre: info.mitre,
@@ -717,14 +729,13 @@ function expireTable(m: ConnTable, limit: number): void {
 function promote(m: ConnTable, x: number, low: boolean, p: DecodedPacket): Conn {
   const clientIsLow = m.clientIsLow[x] !== 0;
   const fromClient = low === clientIsLow;
-  const client = (fromClient ? srcIp(p) : dstIp(p)) ?? '';
-  const server = (fromClient ? dstIp(p) : srcIp(p)) ?? '';
   const cport = fromClient ? p.srcPort : p.dstPort;
   const sport = fromClient ? p.dstPort : p.srcPort;
   const c: Conn = {
-    id: `${client}:${cport}-${server}:${sport}#${m.n[x]}`,
-    client,
-    server,
+    cHost: fromClient ? srcHost(p) : dstHost(p),
+    sHost: fromClient ? dstHost(p) : srcHost(p),
+    n: m.n[x],
+    text: null,
     cport,
     sport,
     clientIsLow,
@@ -775,6 +786,22 @@ function handshakeSyn(m: ConnTable, x: number, low: boolean, p: DecodedPacket): 
     m.sAckSet[x] = 1;
     m.synAck[x] = 1;
   }
+}
+
+function connText(c: Conn): ConnText {
+  if (c.text === null) {
+    const client = hostText(c.cHost);
+    const server = hostText(c.sHost);
+    c.text = { id: `${client}:${c.cport}-${server}:${c.sport}#${c.n}`, client, server };
+  }
+  return c.text;
+}
+
+/** 2 ** n for window scales (a table read instead of Math.pow on every data segment). */
+const POW2 = new Float64Array(64).map((_, i) => 2 ** i);
+
+function pow2(n: number): number {
+  return n < 64 ? POW2[n] : 2 ** n;
 }
 
 function newSide(): Side {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ETH, IPPROTO, TCPF, ethernet, ipv4, tcp, toRecord } from '../../../test/support/frame-builder';
+import { ETH, IPPROTO, TCPF, ethernet, ipv4, tcp, toRecord, udp } from '../../../test/support/frame-builder';
 import { SHARED_PCAPS } from '../../../test/support/paths';
 import { analyzeCapture } from '../analyze-capture';
 import { resolveConfig } from '../config';
@@ -71,7 +71,7 @@ describe('packet-anomaly detector', () => {
       severity: 'medium',
       src: 'ff02::1',
       count: 1000,
-      detail: 'ff02::1',
+      detail: 'multicast IP',
     });
     expect(f[0].frames).toHaveLength(50); // evidence is capped; the count is not
   });
@@ -105,8 +105,46 @@ describe('packet-anomaly detector', () => {
         src: '2.2.2.2',
         count: 5,
         frames: [2, 4, 5, 6, 7],
-        detail: 'MAC 05:04:03:02:01:00',
+        detail: 'multicast MAC',
       },
+    ]);
+    const a = await analyzeCapture(
+      join(SHARED_PCAPS, 'public', 'bug-6244-tcp-rst-with-data__tcp-rst-with-data.pcap'),
+      'x',
+      {
+        config: resolveConfig(),
+        detectors: ['packet-anomaly'],
+      },
+    );
+    expect(a.findings[0].src).toEqual({ ip: '2.2.2.2', mac: '05:04:03:02:01:00' });
+    expect(a.findings[0].title).toBe('Invalid source address (multicast MAC)');
+  });
+
+  it('a flood from many spoofed multicast sources stays one aggregate beyond the cap', () => {
+    const config = resolveConfig({ detectors: { 'packet-anomaly': { maxSourcesPerKind: 4 } } });
+    const pipeline = new Pipeline({
+      captureId: 'm',
+      detectors: [new PacketAnomalyDetector(config.detectors['packet-anomaly'])],
+      config,
+    });
+    for (let i = 0; i < 300; i++) {
+      const frame = ethernet(
+        { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', etherType: ETH.IPV4 },
+        ipv4(
+          { src: `224.1.${i >> 8}.${i & 255}`, dst: '10.9.1.1', proto: IPPROTO.UDP },
+          udp({ sport: 5000, dport: 5000 }),
+        ),
+      );
+      pipeline.push(toRecord(frame, { time: 1_700_000_000 + i }));
+    }
+    pipeline.finish();
+    const f = pipeline.findings();
+    expect(f.map((x) => [x.type, x.src?.ip ?? '*', x.count])).toEqual([
+      ['invalid-source-address', '224.1.0.0', 1],
+      ['invalid-source-address', '224.1.0.1', 1],
+      ['invalid-source-address', '224.1.0.2', 1],
+      ['invalid-source-address', '224.1.0.3', 1],
+      ['invalid-source-address', '*', 296],
     ]);
   });
 

@@ -95,7 +95,7 @@ const KINDS = {
     type: 'invalid-source-address',
     severity: 'medium',
     mitre: 'T1498',
-    title: (d) => `Broadcast or multicast source address (${d})`,
+    title: (d) => `Invalid source address (${d})`,
     explain:
       'A broadcast or multicast address as a source is invalid (RFC 1812 §5.3.7): a sign of spoofing, as in smurf-style reflection attacks.',
   },
@@ -147,7 +147,7 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
       if (rest) this.hit('ip-options', optionNames(rest), p, ctx);
     }
     if (isBadSource(p)) {
-      // The detail (the address as text) depends only on the IPv4 source and MAC: a repeat needs none.
+      // The detail depends only on the IPv4 source and MAC: a repeat needs no new one.
       if (p.ipVersion !== 4 || !this.repeat('bad-source', null, p, ctx))
         this.hit('bad-source', this.badSource(p) ?? '', p, ctx);
     }
@@ -172,16 +172,19 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
     if (s === 0xffffffff || s >>> 28 === 0xe) this.hit('bad-source', 'ARP sender', p, ctx);
   }
 
-  /** The offending source (IP or MAC, as text) when it is broadcast or multicast, else null. */
+  /**
+   * Which address is invalid — a label, not the address: the address is the finding's source, and
+   * a label keeps the aggregate of a spoofed flood ONE finding (an address here made one per source).
+   */
   private badSource(p: DecodedPacket): string | null {
     if (p.ipVersion === 4) {
       const s = p.src4 >>> 0;
-      if (s === 0xffffffff || s >>> 28 === 0xe) return srcIp(p) ?? null;
+      if (s === 0xffffffff || s >>> 28 === 0xe) return 'broadcast/multicast IP';
     } else if (p.ipVersion === 6 && p.src6Off >= 0) {
-      if (p.buf[p.src6Off] === 0xff) return srcIp(p) ?? null;
+      if (p.buf[p.src6Off] === 0xff) return 'multicast IP';
     }
     // Group bit of the Ethernet source MAC: no station may send from a multicast MAC.
-    if (p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 1) return `MAC ${srcMac(p)}`;
+    if (p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 1) return 'multicast MAC';
     return null;
   }
 

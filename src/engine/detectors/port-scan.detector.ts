@@ -152,6 +152,8 @@ export class PortScanDetector implements Detector<PortScanState> {
   private udpProbers = new Map<HostKey, number>();
   /** Insertion-ordered by window start. */
   private scanners = new Map<HostKey, Scanner>();
+  /** The scanner last looked up (a scan's replies arrive in runs): a cache of `scanners`, not state. */
+  private lastScanner: Scanner | null = null;
   private readonly quote = newIcmpQuote();
   private readonly ackSrc = new Uint32Array(ACK_SLOTS);
   private readonly ackDst = new Uint32Array(ACK_SLOTS);
@@ -455,7 +457,8 @@ export class PortScanDetector implements Detector<PortScanState> {
   // ---- scanners -----------------------------------------------------------------------------
 
   private scanner(host: HostKey, time: number, frame: number, ctx: DetectorContext): Scanner {
-    let s = this.scanners.get(host);
+    const last = this.lastScanner;
+    let s = last !== null && last.host === host ? last : this.scanners.get(host);
     if (s !== undefined && time - s.windowStart >= this.config.interval) {
       this.close(host, s, ctx);
       s = undefined;
@@ -470,6 +473,7 @@ export class PortScanDetector implements Detector<PortScanState> {
       s = newScanner(host, time, frame);
       this.scanners.set(host, s);
     }
+    this.lastScanner = s;
     return s;
   }
 
@@ -560,6 +564,7 @@ export class PortScanDetector implements Detector<PortScanState> {
 
   private close(host: HostKey, s: Scanner, ctx: DetectorContext): void {
     this.scanners.delete(host);
+    if (this.lastScanner === s) this.lastScanner = null;
     if (s.reportedAttempts > 0 && s.attempts > s.reportedAttempts) this.reportScan(s, s.lastFrame, ctx);
     if (s.reportedSweep > 0 && s.sweepProbes > s.reportedSweep) this.reportSweep(s, s.sweepLastFrame, ctx);
   }
@@ -751,6 +756,7 @@ export class PortScanDetector implements Detector<PortScanState> {
       if (!x.tcp) this.udpProbers.set(scanner, (this.udpProbers.get(scanner) ?? 0) + 1);
     }
     this.scanners = new Map();
+    this.lastScanner = null;
     for (const x of state.scanners) {
       const s = newScanner(hostFromText(x.host), x.windowStart, 0);
       Object.assign(s, {

@@ -102,8 +102,11 @@ interface Target {
   swept: number;
   /** In `targets` (a half-open slot's reference to a target is only good while it is). */
   live: boolean;
+  /** Bumped when a dead target is reused for another key: a slot's reference is good only for its generation. */
+  gen: number;
 }
 
+const SPARE_TARGETS = 4096;
 const SKETCH_BYTES = 2048; // 16384 bits: linear counting stays within ~1 % up to ~50 000 sources
 
 export interface SynFloodState {
@@ -111,7 +114,7 @@ export interface SynFloodState {
   nextSweep: number;
   halfOpen: HalfOpenState[];
   targets: Array<
-    Omit<Target, 'key' | 'ip' | 'bSources' | 'episode' | 'live'> & {
+    Omit<Target, 'key' | 'ip' | 'bSources' | 'episode' | 'live' | 'gen'> & {
       ip: string;
       bSources: SourcesState;
       episode: (Omit<Episode, 'src'> & { src: SourcesState }) | null;
@@ -134,6 +137,12 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   private hSynAcked!: Uint8Array;
   /** The target a slot's SYN was counted on (saves a Map lookup by a boxed 48-bit key). */
   private hTarget!: Array<Target | null>;
+  private hGen!: Uint32Array;
+  /**
+   * Targets that went idle with nothing open, for reuse: a scan makes one target per probed port
+   * that lives about a second, long enough to survive a young-generation GC. Not state.
+   */
+  private spare: Target[] = [];
   /** Insertion-ordered by the last second a target saw a SYN. */
   private targets = new Map<number | string, Target>();
 
@@ -148,12 +157,14 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       this.hSec = growFloat64(this.hSec, n);
       this.hTime = growFloat64(this.hTime, n);
       this.hSynAcked = growUint8(this.hSynAcked, n);
+      this.hGen = growUint32(this.hGen, n);
       for (let i = this.hTarget.length; i < n; i++) this.hTarget.push(null);
     });
     this.hIsn = new Uint32Array(cap);
     this.hSec = new Float64Array(cap);
     this.hTime = new Float64Array(cap);
     this.hSynAcked = new Uint8Array(cap);
+    this.hGen = new Uint32Array(cap);
     this.hTarget = new Array<Target | null>(cap).fill(null);
   }
 
@@ -204,7 +215,10 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     let target = this.targets.get(tkey);
     if (target === undefined) {
       if (this.targets.size >= this.config.maxTargets) this.evictTarget(ctx);
-      target = newTarget(tkey, ip, p.dstPort, sec);
+      target =
+        this.spare.length > 0
+          ? reuseTarget(this.spare.pop()!, tkey, ip, p.dstPort, sec)
+          : newTarget(tkey, ip, p.dstPort, sec);
       this.targets.set(tkey, target);
     }
     if (prev >= 0) this.settle(prev, target);
@@ -232,6 +246,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
     this.hTime[h] = p.time;
     this.hSynAcked[h] = 0;
     this.hTarget[h] = target;
+    this.hGen[h] = target.gen;
     target.open++;
   }
 
@@ -295,12 +310,13 @@ export class SynFloodDetector implements Detector<SynFloodState> {
   /** The target a half-open slot belongs to (looked up by key: it may have been replaced since). */
   private targetOf(h: number): Target | undefined {
     const t = this.hTarget[h];
-    if (t !== null && t.live) return t;
+    if (t !== null && t.live && t.gen === this.hGen[h]) return t;
     // Gone (or restored from a snapshot): whichever target now has the key, as a Map lookup would.
     const ip = this.half.aHost(h);
     const port = this.half.aPort(h);
     const found = this.targets.get(typeof ip === 'number' ? ip * 65536 + port : endpointKey(ip, port));
     this.hTarget[h] = found ?? null;
+    if (found !== undefined) this.hGen[h] = found.gen;
     return found;
   }
 
@@ -486,6 +502,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
       this.targets.delete(key);
       if (t.episode === null && t.open === 0) {
         t.live = false;
+        if (this.spare.length < SPARE_TARGETS) this.spare.push(t);
         continue;
       }
       t.swept = nowSec;
@@ -549,6 +566,7 @@ export class SynFloodDetector implements Detector<SynFloodState> {
         bSources: sourcesFromState(x.bSources),
         episode: x.episode === null ? null : { ...x.episode, src: sourcesFromState(x.episode.src) },
         live: true,
+        gen: 0,
       };
       this.targets.set(key, t);
     }
@@ -602,7 +620,38 @@ function newTarget(key: number | string, ip: HostKey, port: number, sec: number)
     episode: null,
     swept: -1,
     live: true,
+    gen: 0,
   };
+}
+
+/** A dead target (idle, nothing open, no episode, its second's sources cleared) made new for `key`. */
+function reuseTarget(t: Target, key: number | string, ip: HostKey, port: number, sec: number): Target {
+  t.key = key;
+  t.ip = ip;
+  t.port = port;
+  t.sec = sec;
+  t.bSyn = 0;
+  t.bCompleted = 0;
+  t.bSynAck = 0;
+  t.bRst = 0;
+  t.bTimedOut = 0;
+  t.halfOpenSampledFrom = null;
+  t.bFirst = 0;
+  t.bFirstFrame = 0;
+  t.bLast = 0;
+  t.bLastFrame = 0;
+  const b = t.bSources;
+  b.byName = null;
+  b.one = null;
+  b.oneN = 0;
+  b.sketch = null;
+  b.sampledFrom = null;
+  t.open = 0;
+  t.episode = null;
+  t.swept = -1;
+  t.live = true;
+  t.gen = (t.gen + 1) >>> 0;
+  return t;
 }
 
 function newSources(): Sources {

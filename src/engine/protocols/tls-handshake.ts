@@ -84,15 +84,8 @@ export function parseClientHello(b: Buffer): ClientHelloFields | null {
     signatureAlgorithms: [],
     alpn: [],
   };
-  if (i + 2 > end) return out; // no extensions (SSLv3-era hello)
-  const extEnd = Math.min(end, i + 2 + b.readUInt16BE(i));
-  i += 2;
-  while (i + 4 <= extEnd) {
-    const type = b.readUInt16BE(i);
-    const len = b.readUInt16BE(i + 2);
-    const s = i + 4;
-    const e = s + len;
-    if (e > extEnd) break;
+  // No extensions at all: an SSLv3-era hello.
+  forEachExtension(b, i, end, (type, s, e) => {
     out.extensions.push(type);
     switch (type) {
       case EXT.SERVER_NAME:
@@ -117,8 +110,7 @@ export function parseClientHello(b: Buffer): ClientHelloFields | null {
         }
         break;
     }
-    i = e;
-  }
+  });
   if (out.sni === undefined) delete out.sni;
   return out;
 }
@@ -133,24 +125,33 @@ export function parseServerHello(b: Buffer): ServerHelloFields | null {
   const cipherSuite = b.readUInt16BE(i);
   i += 3; // cipher suite + compression method
   const out: ServerHelloFields = { version, selectedVersion: version, cipherSuite, extensions: [] };
-  if (i + 2 > end) return out;
-  const extEnd = Math.min(end, i + 2 + b.readUInt16BE(i));
-  i += 2;
-  while (i + 4 <= extEnd) {
-    const type = b.readUInt16BE(i);
-    const len = b.readUInt16BE(i + 2);
-    const s = i + 4;
-    const e = s + len;
-    if (e > extEnd) break;
+  forEachExtension(b, i, end, (type, s, e) => {
     out.extensions.push(type);
-    if (type === EXT.SUPPORTED_VERSIONS && len === 2) out.selectedVersion = b.readUInt16BE(s);
+    if (type === EXT.SUPPORTED_VERSIONS && e - s === 2) out.selectedVersion = b.readUInt16BE(s);
     else if (type === EXT.ALPN) {
       const names = alpnList(b, s, e);
       if (names.length > 0) out.alpn = names[0];
     }
+  });
+  return out;
+}
+
+/**
+ * Walks a hello's extension block starting at `i` (its 2-byte length): calls `each` with the
+ * type and the [s, e) range of every extension that fits; stops at the first that does not.
+ */
+function forEachExtension(b: Buffer, i: number, end: number, each: (type: number, s: number, e: number) => void): void {
+  if (i + 2 > end) return;
+  const extEnd = Math.min(end, i + 2 + b.readUInt16BE(i));
+  i += 2;
+  while (i + 4 <= extEnd) {
+    const type = b.readUInt16BE(i);
+    const s = i + 4;
+    const e = s + b.readUInt16BE(i + 2);
+    if (e > extEnd) return;
+    each(type, s, e);
     i = e;
   }
-  return out;
 }
 
 /** DER certificates of a TLS <= 1.2 Certificate message (3-byte list length, 3-byte lengths). */

@@ -68,8 +68,6 @@ const HOOK_PROTOCOLS: Partial<Record<Hook, readonly ProtocolName[]>> = {
   onTelnetText: ['telnet'],
 };
 const STREAM_HOOKS: readonly Hook[] = ['onStreamData', 'onStreamGap', 'onStreamOverlap', 'onStreamClose'];
-// DNS over UDP needs no reassembly; every other parser reads TCP streams.
-const TCP_PROTOCOLS = new Set<ProtocolName>(['dns', 'tls', 'http', 'ftp', 'pop3', 'imap', 'smtp', 'telnet']);
 
 export class Pipeline {
   readonly config: EngineConfig;
@@ -140,7 +138,8 @@ export class Pipeline {
         )
       : null;
 
-    const needStreams = [...protocols].some((p) => TCP_PROTOCOLS.has(p)) || STREAM_HOOKS.some((h) => having(h).length);
+    // Every parser reads TCP streams (DNS too: DNS over TCP), so any parser means reassembly.
+    const needStreams = protocols.size > 0 || STREAM_HOOKS.some((h) => having(h).length > 0);
     if (needStreams) {
       const dispatcher = this.dispatcher;
       const onData = fan<StreamDataEvent>('onStreamData');

@@ -230,3 +230,50 @@ export interface TelnetTextEvent {
   time: number;
   text: string;
 }
+
+// ---- SNMP (UDP) and LDAP (TCP): credential-carrying binary protocols ---------------------------
+
+/** One SNMP message (v1/v2c carry a clear community string; v3 uses USM user names). */
+export interface SnmpMessageEvent {
+  frame: number;
+  time: number;
+  src: Endpoint;
+  dst: Endpoint;
+  version: 'v1' | 'v2c' | 'v3';
+  /** v1/v2c community string as sent (a secret: detectors must mask it before reporting). */
+  community?: string;
+  /** v3 USM user name when present. */
+  user?: string;
+  /** PDU kind: get, getnext, getbulk, set, response, trap, inform, report, unknown. */
+  pdu: string;
+  /** Request id (v1/v2c PDUs), to pair a request with its response. */
+  requestId?: number;
+  /** Response error-status (0 = noError) for response PDUs. */
+  errorStatus?: number;
+}
+
+/** LDAP BindRequest (RFC 4511 §4.2). */
+export interface LdapBindRequestEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  messageId: number;
+  version: number;
+  /** Bind DN as sent. */
+  name: string;
+  auth: 'simple' | 'sasl';
+  /** Simple-bind password as sent (a secret: mask before reporting). Empty = anonymous/unauthenticated bind. */
+  password?: string;
+  /** SASL mechanism name. */
+  mechanism?: string;
+}
+
+/** LDAP BindResponse: resultCode 0 = success, 49 = invalidCredentials, 14 = saslBindInProgress. */
+export interface LdapBindResponseEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  messageId: number;
+  resultCode: number;
+  diagnosticMessage: string;
+}

@@ -3,8 +3,11 @@ import type {
   DnsMessageEvent,
   HttpRequestEvent,
   HttpResponseEvent,
+  LdapBindRequestEvent,
+  LdapBindResponseEvent,
   LineCommandEvent,
   LineReplyEvent,
+  SnmpMessageEvent,
   StreamCloseEvent,
   StreamDataEvent,
   StreamGapEvent,
@@ -45,6 +48,9 @@ export interface Detector<State = unknown> {
   onLineCommand?(e: LineCommandEvent, ctx: DetectorContext): void;
   onLineReply?(e: LineReplyEvent, ctx: DetectorContext): void;
   onTelnetText?(e: TelnetTextEvent, ctx: DetectorContext): void;
+  onSnmp?(e: SnmpMessageEvent, ctx: DetectorContext): void;
+  onLdapBindRequest?(e: LdapBindRequestEvent, ctx: DetectorContext): void;
+  onLdapBindResponse?(e: LdapBindResponseEvent, ctx: DetectorContext): void;
 
   /** End of the capture (not of a chunk): report what is pending. */
   flush?(ctx: DetectorContext): void;

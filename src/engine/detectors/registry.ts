@@ -1,5 +1,6 @@
 import type { EngineConfig } from '../config';
 import type { Detector } from './detector';
+import type { DetectorResources } from './detector-resources';
 import { ArpSpoofDetector } from './arp-spoof.detector';
 import { DnsSpoofDetector } from './dns-spoof.detector';
 import { GatewayMacDetector } from './gateway-mac.detector';
@@ -18,7 +19,7 @@ import { ConnectionRateDetector } from './connection-rate.detector';
 export interface DetectorDefinition {
   id: string;
   description: string;
-  create(config: EngineConfig): Detector;
+  create(config: EngineConfig, resources: DetectorResources): Detector;
 }
 
 export const DETECTORS: readonly DetectorDefinition[] = [
@@ -92,7 +93,11 @@ export function assertKnownDetectors(ids: readonly string[]): void {
 }
 
 /** Fresh detector instances (each capture needs its own state); `only` selects by id. */
-export function createDetectors(config: EngineConfig, only?: readonly string[]): Detector[] {
+export function createDetectors(
+  config: EngineConfig,
+  only?: readonly string[],
+  resources: DetectorResources = {},
+): Detector[] {
   if (only) assertKnownDetectors(only);
-  return DETECTORS.filter((d) => !only || only.includes(d.id)).map((d) => d.create(config));
+  return DETECTORS.filter((d) => !only || only.includes(d.id)).map((d) => d.create(config, resources));
 }

@@ -1,0 +1,10 @@
+/**
+ * Inputs some detectors need that are not thresholds: data loaded outside the engine (the
+ * engine does no I/O) and handed in when the detector set is built — threat-intelligence
+ * indicators, a learned network baseline. Each is optional: a detector without its resource
+ * stays silent and cheap. Resources are not part of detector snapshots (they are reloaded by
+ * whoever builds the pipeline), so a chunk on another worker must be given the same ones.
+ */
+// Each issue-5 detector adds its own optional field here.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DetectorResources {}

@@ -1,6 +1,7 @@
 import { CaptureError } from './capture/capture-error';
 import { readCapture } from './capture/read-capture';
 import type { EngineConfig } from './config';
+import type { DetectorResources } from './detectors/detector-resources';
 import { createDetectors } from './detectors/registry';
 import { isoTime, type Finding } from './finding';
 import { Pipeline } from './pipeline';
@@ -28,6 +29,8 @@ export interface AnalyzeOptions {
   /** Used in finding ids; defaults to the file name. */
   captureId?: string;
   onProgress?: (bytesRead: number) => void;
+  /** Loaded outside the engine (intel indicators, a learned baseline); see detector-resources.ts. */
+  resources?: DetectorResources;
 }
 
 export async function analyzeCapture(
@@ -37,7 +40,7 @@ export async function analyzeCapture(
 ): Promise<CaptureAnalysis> {
   const pipeline = new Pipeline({
     captureId: opts.captureId ?? name,
-    detectors: createDetectors(opts.config, opts.detectors),
+    detectors: createDetectors(opts.config, opts.detectors, opts.resources),
     config: opts.config,
   });
   const errors: CaptureAnalysis['errors'] = [];

@@ -45,7 +45,7 @@ import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
  * greeting's timestamp); anonymous FTP is `info` (`anonymous-login`): the "password" is an
  * e-mail address by convention (RFC 1635), nothing secret is exposed.
  *
- * Not credentials here: challenge-response schemes where the password never travels (HTTP
+ * Not credentials here: empty secrets (nothing exposed); challenge-response schemes where the password never travels (HTTP
  * Digest/NTLM/Negotiate, SASL CRAM-MD5/DIGEST-MD5/SCRAM/GSSAPI/NTLM), anonymous LDAP binds (empty
  * password), SNMPv3 (USM keys never travel). IMAP LOGIN with literals ({n}) is reported without
  * user name and secret: the IMAP parser skips literal contents (see the report to the lead).
@@ -129,6 +129,7 @@ export interface PlaintextCredentialsState {
 }
 
 const MAX_WAIT = 16;
+const EMPTY_MASK = maskSecret('');
 const MAX_USER = 128;
 const MAX_PATH = 100;
 const TELNET_TAIL = 200;
@@ -250,6 +251,9 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     match?: Omit<Attempt, 'k'>,
   ): void {
     if (kind === 'anonymous' && !this.config.reportAnonymous) return;
+    // An empty secret exposes nothing (an empty form field, Enter at a password prompt, an
+    // exploit string in the user field of a log4shell probe): not a credential.
+    if (masked === EMPTY_MASK) return;
     const u = shown(user);
     const k = `${s.p}|${s.c.ip}|${s.s.ip}|${s.s.port}|${u}`;
     let c = this.creds.get(k);

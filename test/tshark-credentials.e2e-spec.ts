@@ -105,7 +105,7 @@ function normalise(file: string, r: TsharkRow): string {
       const theirs = tapRows(file).map((r) => normalise(file, r));
       const a = await analyzeCapture(file, name, { config: resolveConfig(), detectors: ['plaintext-credentials'] });
       const ours = a.findings.map((f) => {
-        const e = f.evidence as { protocol: string; user: string | null; secret: string };
+        const e = f.evidence as unknown as { protocol: string; user: string | null; secret: string };
         return `${e.protocol}|${e.user ?? '(none)'}|${e.secret}`;
       });
       expect(ours.sort()).toEqual([...theirs, ...(EXTRA[name] ?? [])].sort());

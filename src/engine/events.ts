@@ -206,8 +206,10 @@ export interface LineCommandEvent {
   tag?: string;
   /** Upper-cased command verb. */
   command: string;
-  /** The rest of the line, unmodified. */
+  /** The rest of the line, unmodified (IMAP: literal markers `{n}` in place of literal contents). */
   argument: string;
+  /** IMAP: contents of the command's small literals (≤ 256 bytes, at most 4), in order, as UTF-8 text. */
+  literals?: string[];
 }
 
 /** One server reply line, e.g. FTP `230 Login successful`, POP3 `+OK`, IMAP `a1 OK ...`. */

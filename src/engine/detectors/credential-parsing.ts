@@ -190,11 +190,13 @@ export function formCredentials(
 }
 
 /**
- * IMAP astrings (RFC 9051 §9: atom, quoted string with \" and \\ escapes) from a command
- * argument; null when one is a literal ({n}: its contents are not in the argument) or missing.
+ * IMAP astrings (RFC 9051 §9: atom, quoted string with \" and \\ escapes, literal) from a
+ * command argument. A literal's marker ({n} or {n+}) takes the next of `literals` (the contents
+ * the parser kept); null when one is missing.
  */
-export function imapStrings(arg: string, n: number): string[] | null {
+export function imapStrings(arg: string, n: number, literals: readonly string[] = []): string[] | null {
   const out: string[] = [];
+  let lit = 0;
   let i = 0;
   while (out.length < n) {
     while (arg[i] === ' ') i++;
@@ -218,7 +220,10 @@ export function imapStrings(arg: string, n: number): string[] | null {
       }
       out.push(s);
     } else if (arg[i] === '{') {
-      return null;
+      const m = /^\{\d{1,12}\+?\}/.exec(arg.slice(i));
+      if (m === null || lit >= literals.length) return null;
+      out.push(literals[lit++]);
+      i += m[0].length;
     } else {
       const sp = arg.indexOf(' ', i);
       const end = sp < 0 ? arg.length : sp;

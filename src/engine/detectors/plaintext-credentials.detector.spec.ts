@@ -407,7 +407,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     expect(findings(t)[0].evidence.secrets).toEqual([maskSecret('pa"ss word1'), 'C**********9 (12 chars)']);
   });
 
-  it('IMAP LOGIN with literals: the login is reported, its contents are not read (the parser skips literals)', () => {
+  it('IMAP LOGIN with literals (synchronising and LITERAL+): user name and password read from them', () => {
     const t = new Timeline();
     const x = new TcpSession(t, C, S, 40007, 143).open();
     x.s('* OK ready\r\n');
@@ -415,12 +415,45 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     x.s('+ Ready for literal data\r\n');
     x.c('heidi {12}\r\n');
     x.s('+ Ready for literal data\r\n');
-    const l = x.c('Lit3ralPass!\r\n');
-    const r = x.s('c1 OK LOGIN completed\r\n');
+    const l1 = x.c('Lit3ralPass!\r\n');
+    const r1 = x.s('c1 NO LOGIN failed\r\n');
+    const l2 = x.c('c2 LOGIN {5+}\r\nheidi {13+}\r\nLit3ralPass!!\r\n');
+    const r2 = x.s('c2 OK LOGIN completed\r\n');
+    // A literal past what the parser keeps: the login is still a cleartext one.
+    const l3 = x.c(`c3 LOGIN {5+}\r\nheidi {300+}\r\n${'x'.repeat(300)}\r\n`);
+    const r3 = x.s('c3 NO LOGIN failed\r\n');
     x.close();
-    expect(findings(t).map(brief)).toMatchObject([
-      { protocol: 'imap', user: null, method: 'LOGIN', succeeded: true, secret: '(literal, not read)', frames: [l, r] },
+    expect(findings(t).map(brief)).toEqual([
+      {
+        type: 'plaintext-credential',
+        severity: 'high',
+        count: 2,
+        client: C.ip,
+        server: `${S.ip}:143`,
+        protocol: 'imap',
+        user: 'heidi',
+        method: 'LOGIN',
+        succeeded: true,
+        secret: 'L***********! (13 chars)',
+        attempts: attempts(1, 1, 0),
+        frames: [l1, r1, l2, r2],
+      },
+      {
+        type: 'plaintext-credential',
+        severity: 'medium',
+        count: 1,
+        client: C.ip,
+        server: `${S.ip}:143`,
+        protocol: 'imap',
+        user: null,
+        method: 'LOGIN',
+        succeeded: false,
+        secret: '(literal, not read)',
+        attempts: attempts(0, 1, 0),
+        frames: [l3, r3],
+      },
     ]);
+    expect(findings(t)[0].evidence.secrets).toEqual(['L**********! (12 chars)', 'L***********! (13 chars)']);
   });
 
   it('SMTP AUTH PLAIN with an initial response (235) and AUTH LOGIN by 334 continuations refused (535)', () => {

@@ -47,8 +47,8 @@ import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
  *
  * Not credentials here: empty secrets (nothing exposed); challenge-response schemes where the password never travels (HTTP
  * Digest/NTLM/Negotiate, SASL CRAM-MD5/DIGEST-MD5/SCRAM/GSSAPI/NTLM), anonymous LDAP binds (empty
- * password), SNMPv3 (USM keys never travel). IMAP LOGIN with literals ({n}) is reported without
- * user name and secret: the IMAP parser skips literal contents (see the report to the lead).
+ * password), SNMPv3 (USM keys never travel). An IMAP LOGIN argument sent as a literal larger
+ * than the parser keeps (256 bytes) is reported as "(literal, not read)".
  */
 
 type CredProtocol = 'ftp' | 'telnet' | 'http' | 'pop3' | 'imap' | 'smtp' | 'snmp' | 'ldap';
@@ -407,8 +407,8 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
         if (p !== 'imap') return;
         this.expire(e.time);
         const s = this.connSession(e.conn, p, e.time);
-        const args = imapStrings(e.argument, 2);
-        // Literal arguments are skipped by the parser: the login is known, its contents are not.
+        const args = imapStrings(e.argument, 2, e.literals);
+        // A literal larger than the parser keeps (256 bytes): the login is known, its contents are not.
         const user = args === null ? '' : args[0];
         const masked = args === null ? '(literal, not read)' : maskSecret(args[1]);
         this.attempt(s, user, 'LOGIN', masked, 'credential', e.frame, e.time, ctx, { m: e.tag ?? '' });

@@ -617,6 +617,34 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
     ]);
   });
 
+  it('a password in a URL query (it also lands in logs) is a credential; the query is not copied', () => {
+    const t = new Timeline();
+    const x = new TcpSession(t, C, S, 40023, 80).open();
+    const q = x.c(req('GET', '/cgi-bin/login.cgi?user=root&pass=RootPassword1&x=1', []));
+    x.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    x.c(req('GET', '/search?q=pass&password_hint=', []));
+    x.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    x.close();
+    const f = findings(t);
+    expect(f.map(brief)).toEqual([
+      {
+        type: 'plaintext-credential',
+        severity: 'medium',
+        count: 1,
+        client: C.ip,
+        server: `${S.ip}:80`,
+        protocol: 'http',
+        user: 'root',
+        method: 'URL query GET /cgi-bin/login.cgi',
+        succeeded: null, // 200: the page could say either
+        secret: 'R***********1 (13 chars)',
+        attempts: attempts(0, 0, 1),
+        frames: [q],
+      },
+    ]);
+    expect(JSON.stringify(f)).not.toContain('RootPassword1');
+  });
+
   it('a POST without a password field (search) or with an empty one (log4shell probe) is not a login', () => {
     const t = new Timeline();
     const x = new TcpSession(t, C, S, 40022, 80).open();
@@ -685,6 +713,23 @@ describe('plaintext-credentials on synthesised Telnet logins', () => {
       },
     ]);
     expect(findings(t)[0].evidence.secrets).toEqual(['***** (5 chars)', 'O**********! (12 chars)']);
+  });
+
+  it('a RHEL "Last failed login" banner before "Last login" is a success, not a failure', () => {
+    const t = new Timeline();
+    const x = new TcpSession(t, C, S, 40032, 23).open();
+    x.s('login: ');
+    x.c('quinn\r\n');
+    x.s('Password: ');
+    x.c('Quinn-Passw0rd\r\n');
+    x.s(
+      'Last failed login: Mon Nov 23 09:00:00 UTC 2026 from 10.9.0.99 on pts/1\r\nThere was 1 failed login attempt since the last successful login.\r\n',
+    );
+    x.s('Last login: Sun Nov 22 18:00:00 2026\r\n[quinn@host ~]$ ');
+    x.close();
+    expect(findings(t).map(brief)).toMatchObject([
+      { user: 'quinn', succeeded: true, severity: 'high', secret: 'Q************d (14 chars)' },
+    ]);
   });
 
   it('Telnet text that never shows a login prompt (a MUD, a router banner) is not followed', () => {

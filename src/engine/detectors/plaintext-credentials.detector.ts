@@ -144,9 +144,12 @@ const LINE_PROTOCOLS = new Set(['ftp', 'pop3', 'imap', 'smtp']);
 const TELNET_ANY_PROMPT = /(?:login|user(?:name| name)?|pass(?:word|wd|code)?)\s*:\s*$/i;
 const TELNET_USER_PROMPT = /(?:login|user(?:name| name)?)\s*:\s*$/i;
 const TELNET_PASS_PROMPT = /pass(?:word|wd|code)?\s*:\s*$/i;
-const TELNET_FAILED = /login incorrect|incorrect|invalid|failed|denied|bad password|authentication fail/i;
+/** Refusals (login(1), PAM, busybox, Cisco/Juniper). Not bare "failed": RHEL's "Last failed login:" banner follows a success. */
+const TELNET_FAILED =
+  /login incorrect|incorrect password|password incorrect|authentication fail|access denied|permission denied|invalid (?:login|password|user)|bad password|login failed/i;
 /** "Last login:" banner, a welcome, or a shell prompt ending the text. */
-const TELNET_SUCCEEDED = /last login|welcome|[$#%>] ?$/i;
+const TELNET_LAST_LOGIN = /last login:/i;
+const TELNET_SUCCEEDED = /welcome|[$#%>] ?$/i;
 
 function header(e: { headers: Array<{ name: string; value: string }> }, name: string): string | undefined {
   for (const h of e.headers) if (h.name.toLowerCase() === name) return h.value;
@@ -173,11 +176,15 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
   private readonly userFields: string[];
   private readonly passwordFields: string[];
   private readonly anonymous: Set<string>;
+  private readonly queryPassword: RegExp;
 
   constructor(private readonly config: PlaintextCredentialsConfig) {
     this.userFields = config.userFields.map((f) => f.toLowerCase());
     this.passwordFields = config.passwordFields.map((f) => f.toLowerCase());
     this.anonymous = new Set(config.anonymousUsers.map((u) => u.toLowerCase()));
+    // Cheap pre-check of a request target for a password field (names as regex-escaped text).
+    const names = this.passwordFields.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.queryPassword = new RegExp(`[?&](?:[^=&#]*\\[)?(?:${names.join('|')})\\]?=[^&#]`, 'i');
   }
 
   snapshot(): PlaintextCredentialsState {
@@ -543,7 +550,8 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     if (s.wait.length > 0) {
       // Outcome of the password just typed.
       let ok: boolean | null = null;
-      if (TELNET_FAILED.test(tn.tail) || TELNET_ANY_PROMPT.test(tn.tail)) ok = false;
+      if (TELNET_LAST_LOGIN.test(tn.tail)) ok = true;
+      else if (TELNET_FAILED.test(tn.tail) || TELNET_ANY_PROMPT.test(tn.tail)) ok = false;
       else if (TELNET_SUCCEEDED.test(tn.tail)) ok = true;
       if (ok !== null) {
         this.resolve(s.wait.shift() as Attempt, ok, e.frame, e.time, ctx);
@@ -649,6 +657,20 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
       const proxy = n === 'proxy-authorization' ? 'Proxy ' : '';
       const scheme = a.kind === 'basic' ? 'Basic' : a.kind === 'bearer' ? 'Bearer' : shown(a.scheme, 32);
       found.push({ user: a.user, method: `HTTP ${proxy}${scheme}`, masked: maskSecret(a.secret) });
+    }
+    const q = e.target.indexOf('?');
+    if (q >= 0 && this.queryPassword.test(e.target)) {
+      // A password in the URL also lands in server, proxy and browser logs.
+      const f = formCredentials(
+        'application/x-www-form-urlencoded',
+        Buffer.from(e.target.slice(q + 1), 'latin1'),
+        this.userFields,
+        this.passwordFields,
+      );
+      if (f !== null) {
+        const path = shown(pathOf(e.target), MAX_PATH);
+        found.push({ user: f.user, method: `URL query ${e.method} ${path}`, masked: maskSecret(f.secret), form: path });
+      }
     }
     if (e.bodyLength > 0 && e.body.length > 0 && (e.method === 'POST' || e.method === 'PUT' || e.method === 'PATCH')) {
       const ct = header(e, 'content-type');

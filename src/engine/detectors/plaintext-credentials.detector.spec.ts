@@ -510,6 +510,39 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     ]);
   });
 
+  it('POP3 AUTH LOGIN by continuations and SMTP AUTH LOGIN with the user name as initial response', () => {
+    const t = new Timeline();
+    const x = new TcpSession(t, C, S, 40011, 110).open();
+    x.s('+OK ready\r\n');
+    x.c('AUTH LOGIN\r\n');
+    x.s(`+ ${b64('Username:')}\r\n`);
+    x.c(`${b64('kate')}\r\n`);
+    x.s(`+ ${b64('Password:')}\r\n`);
+    const a1 = x.c(`${b64('Kate-Pop3-Pw')}\r\n`);
+    const r1 = x.s('+OK Logged in.\r\n');
+    x.close();
+    const y = new TcpSession(t, C, S, 40012, 25, 5).open();
+    y.s('220 mail ESMTP Postfix\r\n');
+    y.c(`AUTH LOGIN ${b64('liam')}\r\n`);
+    y.s(`334 ${b64('Password:')}\r\n`);
+    const a2 = y.c(`${b64('Liam-Smtp-Pw')}\r\n`);
+    const r2 = y.s('235 2.7.0 Authentication successful\r\n');
+    y.close();
+    expect(
+      findings(t).map((f) => [
+        brief(f).protocol,
+        brief(f).user,
+        brief(f).method,
+        brief(f).succeeded,
+        brief(f).secret,
+        brief(f).frames,
+      ]),
+    ).toEqual([
+      ['pop3', 'kate', 'AUTH LOGIN', true, 'K**********w (12 chars)', [a1, r1]],
+      ['smtp', 'liam', 'AUTH LOGIN', true, 'L**********w (12 chars)', [a2, r2]],
+    ]);
+  });
+
   it('challenge-response SASL (CRAM-MD5) and a cancelled AUTH LOGIN expose no secret: nothing', () => {
     const t = new Timeline();
     const x = new TcpSession(t, C, S, 40010, 25).open();

@@ -650,6 +650,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     let s = this.sessions.get(e.conn.id);
     const found: Array<{ user: string; method: string; masked: string; form?: string }> = [];
     for (const h of e.headers) {
+      if (h.name.length !== 13 && h.name.length !== 19) continue; // cheap: only (Proxy-)Authorization
       const n = h.name.toLowerCase();
       if (n !== 'authorization' && n !== 'proxy-authorization') continue;
       const a = parseAuthorization(h.value);

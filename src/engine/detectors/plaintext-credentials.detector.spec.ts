@@ -1,8 +1,9 @@
 import { basename, join } from 'node:path';
+import { ldapBindResponse, ldapSimpleBind, snmpCommunity, snmpV3 } from '../../../test/support/ber-builder';
 import { toRecord } from '../../../test/support/frame-builder';
 import { SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
 import { TcpSession } from '../../../test/support/tcp-session';
-import { Timeline, host, run } from '../../../test/support/traffic';
+import { Timeline, host, run, udpFrame } from '../../../test/support/traffic';
 import { analyzeCapture } from '../analyze-capture';
 import { resolveConfig } from '../config';
 import type { ConnectionInfo } from '../events';
@@ -775,7 +776,7 @@ describe('plaintext-credentials on synthesised Telnet logins', () => {
   });
 });
 
-// ---- SNMP and LDAP through the detector hooks (their parsers are on another branch) --------------
+// ---- SNMP and LDAP through the detector hooks -----------------------------------------------------
 
 describe('plaintext-credentials on SNMP and LDAP events', () => {
   const conn: ConnectionInfo = {
@@ -842,6 +843,26 @@ describe('plaintext-credentials on SNMP and LDAP events', () => {
     expect(JSON.stringify(d.snapshot())).not.toMatch(/private|guessme/);
   });
 
+  it('rexec: user and password in the handshake → a credential, outcome unknown; rsh/rlogin carry no password', () => {
+    const { d, reports, ctx } = harness();
+    const rc: ConnectionInfo = { ...conn, id: 'rexec#1', server: { ip: S.ip, port: 512 } };
+    d.onRemoteShell(
+      { conn: rc, frame: 1, time: 100, protocol: 'rexec', user: 'oper', password: 'Rexec-Pass1', command: 'ls' },
+      ctx,
+    );
+    d.onRemoteShell(
+      { conn: rc, frame: 2, time: 101, protocol: 'rsh', clientUser: 'oper', user: 'oper', command: 'ls' },
+      ctx,
+    );
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({
+      key: `rexec|${C.ip}|${S.ip}|512|oper`,
+      severity: 'medium',
+      count: 1,
+      details: { protocol: 'rexec', user: 'oper', method: 'rexec', succeeded: null, secret: 'R*********1 (11 chars)' },
+    });
+  });
+
   it('LDAP simple bind: 49 invalidCredentials then 0 success for one DN; anonymous and SASL binds ignored', () => {
     const { d, reports, ctx } = harness();
     const dn = 'cn=admin,dc=example,dc=test';
@@ -875,6 +896,63 @@ describe('plaintext-credentials on SNMP and LDAP events', () => {
       count: 2,
       details: { user: dn, method: 'simple bind', secret: 'A***********d (13 chars)', attempts: attempts(1, 1, 0) },
     });
+  });
+});
+
+// ---- SNMP and LDAP through the whole pipeline (parsers from the proto branch) --------------------
+
+describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pipeline)', () => {
+  it('SNMP: v2c community accepted (response errorStatus 0), a v1 guess unanswered; v3 ignored', () => {
+    const t = new Timeline();
+    const q1 = t.add(1, udpFrame(C, S, 40100, 161, snmpCommunity(1, 'n3tw0rk-ro!', 'get', 1001)));
+    const r1 = t.add(1.01, udpFrame(S, C, 161, 40100, snmpCommunity(1, 'n3tw0rk-ro!', 'response', 1001, 0)));
+    const q2 = t.add(2, udpFrame(C, S, 40101, 161, snmpCommunity(0, 'public', 'get', 1002)));
+    t.add(3, udpFrame(C, S, 40102, 161, snmpV3('usm-admin', 'get', 1003)));
+    expect(findings(t).map(brief)).toEqual([
+      {
+        type: 'plaintext-credential',
+        severity: 'high',
+        count: 2,
+        client: C.ip,
+        server: `${S.ip}:161`,
+        protocol: 'snmp',
+        user: null,
+        method: 'community (SNMPv1)',
+        succeeded: true,
+        secret: '****** (6 chars)',
+        attempts: attempts(1, 0, 1),
+        frames: [q1, r1, q2],
+      },
+    ]);
+    expect(findings(t)[0].evidence.secrets).toEqual(['n*********! (11 chars)', '****** (6 chars)']);
+  });
+
+  it('LDAP simple bind: invalidCredentials (49) then success (0); the DN is the user', () => {
+    const t = new Timeline();
+    const x = new TcpSession(t, C, S, 40110, 389).open();
+    const b1 = x.c(ldapSimpleBind(1, 'uid=rita,ou=people,dc=example,dc=test', 'rita-typo'));
+    const r1 = x.s(ldapBindResponse(1, 49));
+    const b2 = x.c(ldapSimpleBind(2, 'uid=rita,ou=people,dc=example,dc=test', 'Rita-LDAP-2026'));
+    const r2 = x.s(ldapBindResponse(2, 0));
+    x.c(ldapSimpleBind(3, '', '')); // anonymous bind: no secret
+    x.s(ldapBindResponse(3, 0));
+    x.close();
+    expect(findings(t).map(brief)).toEqual([
+      {
+        type: 'plaintext-credential',
+        severity: 'high',
+        count: 2,
+        client: C.ip,
+        server: `${S.ip}:389`,
+        protocol: 'ldap',
+        user: 'uid=rita,ou=people,dc=example,dc=test',
+        method: 'simple bind',
+        succeeded: true,
+        secret: 'R************6 (14 chars)',
+        attempts: attempts(1, 1, 0),
+        frames: [b1, r1, b2, r2],
+      },
+    ]);
   });
 });
 

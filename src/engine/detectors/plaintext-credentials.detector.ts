@@ -7,6 +7,7 @@ import type {
   LdapBindRequestEvent,
   LdapBindResponseEvent,
   LineCommandEvent,
+  RemoteShellEvent,
   LineReplyEvent,
   SnmpMessageEvent,
   TelnetTextEvent,
@@ -30,7 +31,7 @@ import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
  * other replayable Authorization values (Bearer tokens, unknown schemes), HTTP POST login forms
  * (urlencoded, multipart, JSON), POP3 USER/PASS and APOP, IMAP LOGIN and AUTHENTICATE, POP3/SMTP
  * AUTH (PLAIN, LOGIN, XOAUTH2 — initial response or continuation lines), SNMP v1/v2c community
- * strings, LDAP simple binds.
+ * strings, LDAP simple binds, rexec.
  *
  * One finding per (protocol, client IP, server IP:port, user name), counting attempts, with
  * whether the login succeeded when the reply tells (FTP 2xx/4xx-5xx, POP3 +OK/-ERR, IMAP tagged
@@ -51,7 +52,7 @@ import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
  * than the parser keeps (256 bytes) is reported as "(literal, not read)".
  */
 
-type CredProtocol = 'ftp' | 'telnet' | 'http' | 'pop3' | 'imap' | 'smtp' | 'snmp' | 'ldap';
+type CredProtocol = 'ftp' | 'telnet' | 'http' | 'pop3' | 'imap' | 'smtp' | 'snmp' | 'ldap' | 'rexec';
 type Kind = 'credential' | 'anonymous' | 'digest';
 
 /** A login waiting for its reply. Holds the key of its credential, never the secret. */
@@ -752,6 +753,14 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     this.attempt(s, e.name, 'simple bind', maskSecret(e.password), 'credential', e.frame, e.time, ctx, {
       m: e.messageId,
     });
+  }
+
+  /** rexec (512) sends user and password in clear; rlogin/rsh send no password (host trust). The reply is not in the event. */
+  onRemoteShell(e: RemoteShellEvent, ctx: DetectorContext): void {
+    if (e.protocol !== 'rexec' || e.password === undefined) return;
+    this.expire(e.time);
+    const s = this.connSession(e.conn, 'rexec', e.time);
+    this.attempt(s, e.user, 'rexec', maskSecret(e.password), 'credential', e.frame, e.time, ctx);
   }
 
   onLdapBindResponse(e: LdapBindResponseEvent, ctx: DetectorContext): void {

@@ -380,7 +380,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
       case 'USER':
         if (p !== 'ftp' && p !== 'pop3') return;
         this.expire(e.time);
-        this.connSession(e.conn, p, e.time).user = e.argument.trim();
+        this.connSession(e.conn, p, e.time).user = e.argument.trim().slice(0, MAX_USER + 1);
         return;
       case 'PASS': {
         if (p !== 'ftp' && p !== 'pop3') return;

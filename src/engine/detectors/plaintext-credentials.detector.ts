@@ -142,6 +142,17 @@ function shown(s: string, max = MAX_USER): string {
 }
 
 const LINE_PROTOCOLS = new Set(['ftp', 'pop3', 'imap', 'smtp']);
+const PROTOCOL_NAMES: Record<CredProtocol, string> = {
+  ftp: 'FTP',
+  telnet: 'Telnet',
+  http: 'HTTP',
+  pop3: 'POP3',
+  imap: 'IMAP',
+  smtp: 'SMTP',
+  snmp: 'SNMP',
+  ldap: 'LDAP',
+  rexec: 'rexec',
+};
 const TELNET_ANY_PROMPT = /(?:login|user(?:name| name)?|pass(?:word|wd|code)?)\s*:\s*$/i;
 const TELNET_USER_PROMPT = /(?:login|user(?:name| name)?)\s*:\s*$/i;
 const TELNET_PASS_PROMPT = /pass(?:word|wd|code)?\s*:\s*$/i;
@@ -319,7 +330,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     if (c.kind === 'anonymous') severity = 'info';
     else if (c.kind === 'digest') severity = c.ok > 0 ? 'medium' : 'low';
     else severity = c.ok > 0 ? 'high' : 'medium';
-    const proto = c.protocol.toUpperCase();
+    const proto = PROTOCOL_NAMES[c.protocol];
     const server = `${c.server.ip}:${c.server.port}`;
     const who = c.user === '' ? '' : ` for ${c.user}`;
     const outcome = succeeded === true ? 'login succeeded' : succeeded === false ? 'login failed' : 'outcome unknown';

@@ -230,9 +230,9 @@ export interface ConnectionRateConfig {
 export interface PlaintextCredentialsConfig {
   /**
    * Form/JSON field names holding the user name and the password (lower case; "a[b]" matches on
-   * "b"). Defaults: the names login forms use (HTML autocomplete "username"/"current-password"
-   * conventions, WordPress log/pwd, Django/Rails/phpMyAdmin pma_username/pma_password, Zeek's
-   * and Ettercap's HTTP form heuristics) — add a site's own names here.
+   * "b"). Defaults: the names login forms use (HTML autocomplete "username"/"current-password",
+   * WordPress log/pwd, Java EE j_username/j_password, phpMyAdmin pma_username/pma_password, the
+   * user/pass field lists of Ettercap's etter.fields) — add a site's own names here.
    */
   userFields: string[];
   passwordFields: string[];

@@ -227,6 +227,44 @@ export interface ConnectionRateConfig {
   maxFlows: number;
 }
 
+export interface PlaintextCredentialsConfig {
+  /**
+   * Form/JSON field names holding the user name and the password (lower case; "a[b]" matches on
+   * "b"). Defaults: the names login forms use (HTML autocomplete "username"/"current-password",
+   * WordPress log/pwd, Java EE j_username/j_password, phpMyAdmin pma_username/pma_password, the
+   * user/pass field lists of Ettercap's etter.fields) — add a site's own names here.
+   */
+  userFields: string[];
+  passwordFields: string[];
+  /**
+   * FTP user names that mean an anonymous login (RFC 1635: "anonymous", and "ftp" that servers
+   * accept as its alias). The "password" is by convention an e-mail address, not a secret: the
+   * login is reported at info as `anonymous-login`, never as an exposed credential.
+   */
+  anonymousUsers: string[];
+  /** Report anonymous FTP logins (info). Default true: tshark lists them, and they show FTP in use. */
+  reportAnonymous: boolean;
+  /**
+   * A connection's login state (user named, password sent, reply awaited) is kept this long
+   * after its last credential-related event (s, packet time). 120 s: FTP/POP3/IMAP/SMTP servers
+   * answer a login within seconds (vsftpd delay_failed_login 1 s, Dovecot auth penalty at most
+   * 15 s); a reply later than that is not paired and the attempt stays "unknown".
+   */
+  sessionTimeout: number;
+  /** Connections/flows with login state at once; the least recently active is dropped beyond it. */
+  maxSessions: number;
+  /**
+   * Credentials (protocol, client, server, user) tracked for attempt counts. Default 10000, the
+   * engine's maxFindings: one finding each, so more could not be reported anyway; beyond it new
+   * credentials are counted in `dropped`, as the finding store does.
+   */
+  maxCredentials: number;
+  /** Distinct masked secrets listed per finding (password spraying shows as several). */
+  maxSecretsPerFinding: number;
+  /** Longest Telnet line (user name / password typed at a prompt) followed; longer is cut. 256: far past any real login. */
+  telnetMaxLine: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -260,6 +298,7 @@ export interface EngineConfig {
     'syn-flood': SynFloodConfig;
     'tcp-hijack': TcpHijackConfig;
     'connection-rate': ConnectionRateConfig;
+    'plaintext-credentials': PlaintextCredentialsConfig;
   };
 }
 
@@ -366,6 +405,52 @@ export const DEFAULT_CONFIG: EngineConfig = {
       handshakeTimeout: 5,
       maxSources: 4096,
       maxFlows: 65536,
+    },
+    'plaintext-credentials': {
+      userFields: [
+        'username',
+        'user',
+        'user_name',
+        'userid',
+        'user_id',
+        'login',
+        'log',
+        'email',
+        'e-mail',
+        'mail',
+        'account',
+        'uname',
+        'usr',
+        'name',
+        'j_username',
+        'pma_username',
+        'loginname',
+        'login_id',
+      ],
+      passwordFields: [
+        'password',
+        'passwd',
+        'pass',
+        'pwd',
+        'pw',
+        'passwort',
+        'secret',
+        'passphrase',
+        'pin',
+        'j_password',
+        'pma_password',
+        'current-password',
+        'current_password',
+        'user_password',
+        'login_password',
+      ],
+      anonymousUsers: ['anonymous', 'ftp'],
+      reportAnonymous: true,
+      sessionTimeout: 120,
+      maxSessions: 65536,
+      maxCredentials: 10000,
+      maxSecretsPerFinding: 8,
+      telnetMaxLine: 256,
     },
   },
 };

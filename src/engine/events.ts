@@ -206,8 +206,10 @@ export interface LineCommandEvent {
   tag?: string;
   /** Upper-cased command verb. */
   command: string;
-  /** The rest of the line, unmodified. */
+  /** The rest of the line, unmodified (IMAP: literal markers `{n}` in place of literal contents). */
   argument: string;
+  /** IMAP: contents of the command's small literals (≤ 256 bytes, at most 4), in order, as UTF-8 text. */
+  literals?: string[];
 }
 
 /** One server reply line, e.g. FTP `230 Login successful`, POP3 `+OK`, IMAP `a1 OK ...`. */
@@ -244,7 +246,7 @@ export interface SnmpMessageEvent {
   community?: string;
   /** v3 USM user name when present. */
   user?: string;
-  /** PDU kind: get, getnext, getbulk, set, response, trap, inform, report, unknown. */
+  /** PDU kind: get, getnext, getbulk, set, response, trap, inform, report, encrypted (v3 privacy), unknown. */
   pdu: string;
   /** Request id (v1/v2c PDUs), to pair a request with its response. */
   requestId?: number;
@@ -276,4 +278,100 @@ export interface LdapBindResponseEvent {
   messageId: number;
   resultCode: number;
   diagnosticMessage: string;
+}
+
+/**
+ * LDAP StartTLS (RFC 4511 §4.14): the extended request (OID 1.3.6.1.4.1.1466.20037) and its
+ * response; after a response with resultCode 0 the connection is TLS and no longer parsed.
+ */
+export interface LdapStartTlsEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  messageId: number;
+  phase: 'request' | 'response';
+  /** Response only. */
+  resultCode?: number;
+}
+
+// ---- other insecure / legacy application protocols -------------------------------------------
+// Recognised by content (the port is only a hint, except for the r-services whose handshakes
+// are too plain to tell apart otherwise). Events are few per connection.
+
+/** Which application protocol a TCP connection speaks, emitted once when the dispatcher decides. */
+export interface AppProtocolEvent {
+  conn: ConnectionInfo;
+  /** A ProtocolName of the dispatcher ('http', 'tls', 'smb', 'ldap', ...). */
+  protocol: string;
+  frame: number;
+  time: number;
+}
+
+/** TFTP read or write request (RFC 1350 RRQ/WRQ) — the only TFTP packets on a well-known port. */
+export interface TftpRequestEvent {
+  frame: number;
+  time: number;
+  src: Endpoint;
+  dst: Endpoint;
+  op: 'read' | 'write';
+  /** File name as sent (printable ASCII, at most 255 bytes). */
+  filename: string;
+  /** netascii, octet or mail (lower-cased). */
+  mode: string;
+}
+
+/**
+ * One SMB message over NetBIOS session service / direct TCP: every negotiate, and the first
+ * message of each (direction, version) on a connection, so SMBv1 use shows without an event
+ * per message.
+ */
+export interface SmbMessageEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  dir: Direction;
+  /** 1 = `\xffSMB`; 2 = `\xfeSMB` (SMB 2.x/3.x); 3 = `\xfdSMB` transform header (SMB3 encryption). */
+  version: 1 | 2 | 3;
+  /** SMB1 command byte or SMB2 command number (0x72 / 0 = negotiate); -1 for a transform header. */
+  command: number;
+  isResponse: boolean;
+  /** Negotiate request: SMB1 dialect strings or SMB2 revisions as hex ("0x0311"). */
+  dialects?: string[];
+  /** Negotiate response: the chosen dialect (SMB1: its name when the request was seen, else "#index"). */
+  dialect?: string;
+}
+
+/** VNC / RFB handshake (RFC 6143 §7.1): versions and security types. */
+export interface VncHandshakeEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  /** "003.008" as sent by the server and by the client. */
+  serverVersion: string;
+  clientVersion?: string;
+  /** Security types the server offered (3.3: the single type it imposed). */
+  offered: number[];
+  /** The type in use: the client's choice (3.7+) or the server's (3.3); absent when not seen. */
+  chosen?: number;
+}
+
+/**
+ * BSD r-services handshakes: rlogin (513) `\0 clientUser \0 serverUser \0 term/speed \0`,
+ * rsh (514) `stderrPort \0 clientUser \0 serverUser \0 command \0`, rexec (512)
+ * `stderrPort \0 user \0 password \0 command \0`.
+ */
+export interface RemoteShellEvent {
+  conn: ConnectionInfo;
+  frame: number;
+  time: number;
+  protocol: 'rlogin' | 'rsh' | 'rexec';
+  /** rlogin/rsh: the user on the client host. */
+  clientUser?: string;
+  /** The account on the server (rexec: the only user name). */
+  user: string;
+  /** rexec only: the password as sent (a secret: mask before reporting). */
+  password?: string;
+  /** rsh/rexec: the command (bounded); rlogin: terminal type/speed. */
+  command?: string;
+  terminal?: string;
 }

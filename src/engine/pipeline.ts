@@ -50,7 +50,21 @@ export interface PipelineState {
   detectors: Record<string, unknown>;
 }
 
-const ALL_PROTOCOLS: readonly ProtocolName[] = ['dns', 'tls', 'http', 'ftp', 'pop3', 'imap', 'smtp', 'telnet'];
+const ALL_PROTOCOLS: readonly ProtocolName[] = [
+  'dns',
+  'tls',
+  'http',
+  'ftp',
+  'pop3',
+  'imap',
+  'smtp',
+  'telnet',
+  'ldap',
+  'snmp',
+  'tftp',
+];
+/** Parsers that read UDP datagrams only (no TCP reassembly needed for them). */
+const UDP_ONLY: ReadonlySet<ProtocolName> = new Set(['snmp', 'tftp']);
 const EXPIRE_EVERY = 1; // s of packet time between reassembly expiry sweeps
 
 type Hook = Exclude<keyof Detector, 'id' | 'snapshot' | 'restore' | 'flush'>;
@@ -66,6 +80,11 @@ const HOOK_PROTOCOLS: Partial<Record<Hook, readonly ProtocolName[]>> = {
   onLineCommand: ['ftp', 'pop3', 'imap', 'smtp'],
   onLineReply: ['ftp', 'pop3', 'imap', 'smtp'],
   onTelnetText: ['telnet'],
+  onSnmp: ['snmp'],
+  onLdapBindRequest: ['ldap'],
+  onLdapBindResponse: ['ldap'],
+  onLdapStartTls: ['ldap'],
+  onTftpRequest: ['tftp'],
 };
 const STREAM_HOOKS: readonly Hook[] = ['onStreamData', 'onStreamGap', 'onStreamOverlap', 'onStreamClose'];
 
@@ -121,25 +140,35 @@ export class Pipeline {
       };
     };
 
-    this.dispatcher = protocols.size
-      ? new ProtocolDispatcher(
-          {
-            onDns: fan('onDns'),
-            onTlsClientHello: fan('onTlsClientHello'),
-            onTlsServerHello: fan('onTlsServerHello'),
-            onTlsCertificate: fan('onTlsCertificate'),
-            onHttpRequest: fan('onHttpRequest'),
-            onHttpResponse: fan('onHttpResponse'),
-            onLineCommand: fan('onLineCommand'),
-            onLineReply: fan('onLineReply'),
-            onTelnetText: fan('onTelnetText'),
-          },
-          protocols,
-        )
-      : null;
+    // onAppProtocol needs the dispatcher's sniffing even when no parser runs.
+    const appProtocol = having('onAppProtocol').length > 0;
+    this.dispatcher =
+      protocols.size || appProtocol
+        ? new ProtocolDispatcher(
+            {
+              onDns: fan('onDns'),
+              onTlsClientHello: fan('onTlsClientHello'),
+              onTlsServerHello: fan('onTlsServerHello'),
+              onTlsCertificate: fan('onTlsCertificate'),
+              onHttpRequest: fan('onHttpRequest'),
+              onHttpResponse: fan('onHttpResponse'),
+              onLineCommand: fan('onLineCommand'),
+              onLineReply: fan('onLineReply'),
+              onTelnetText: fan('onTelnetText'),
+              onSnmp: fan('onSnmp'),
+              onLdapBindRequest: fan('onLdapBindRequest'),
+              onLdapBindResponse: fan('onLdapBindResponse'),
+              onLdapStartTls: fan('onLdapStartTls'),
+              onTftpRequest: fan('onTftpRequest'),
+              onAppProtocol: fan('onAppProtocol'),
+            },
+            protocols,
+          )
+        : null;
 
-    // Every parser reads TCP streams (DNS too: DNS over TCP), so any parser means reassembly.
-    const needStreams = protocols.size > 0 || STREAM_HOOKS.some((h) => having(h).length > 0);
+    // Every parser but the UDP-only ones reads TCP streams (DNS too: DNS over TCP).
+    const needStreams =
+      appProtocol || [...protocols].some((p) => !UDP_ONLY.has(p)) || STREAM_HOOKS.some((h) => having(h).length > 0);
     if (needStreams) {
       const dispatcher = this.dispatcher;
       const onData = fan<StreamDataEvent>('onStreamData');

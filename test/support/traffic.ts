@@ -3,7 +3,7 @@ import type { Detector } from '../../src/engine/detectors/detector';
 import { createDetectors } from '../../src/engine/detectors/registry';
 import type { Finding } from '../../src/engine/finding';
 import { Pipeline } from '../../src/engine/pipeline';
-import { ETH, IPPROTO, arp, ethernet, icmp, ipv4, tcp, toRecord, udp } from './frame-builder';
+import { ETH, IPPROTO, TCPF, arp, ethernet, icmp, ipv4, tcp, toRecord, udp } from './frame-builder';
 
 /**
  * Synthetic traffic for detector tests: hosts, TCP/UDP/ICMP/ARP frames between them, and a
@@ -56,7 +56,13 @@ export function tcpFrame(from: Host, to: Host, s: Seg): Buffer {
   );
 }
 
-export function udpFrame(from: Host, to: Host, sport: number, dport: number, payload = Buffer.alloc(0)): Buffer {
+export function udpFrame(
+  from: Host,
+  to: Host,
+  sport: number,
+  dport: number,
+  payload: Buffer = Buffer.alloc(0),
+): Buffer {
   return ethernet(
     { src: from.mac, dst: to.mac, etherType: ETH.IPV4 },
     ipv4(
@@ -103,4 +109,103 @@ export function run(t: Timeline, only?: string[], config: EngineConfig = resolve
   t.frames.forEach((f, i) => pipeline.push(toRecord(f.data, { time: f.time, frame: i + 1 })));
   pipeline.finish();
   return { findings: pipeline.findings(), detectors, pipeline };
+}
+
+/**
+ * A well-formed TCP conversation on a Timeline: handshake, data segments with correct
+ * sequence/ack numbers (each acknowledged by the peer), FIN close. `c()`/`s()` return the data
+ * frame's number, for evidence assertions.
+ */
+export class TcpConversation {
+  private cseq = 1000;
+  private sseq = 7000;
+  constructor(
+    private readonly t: Timeline,
+    readonly client: Host,
+    readonly server: Host,
+    readonly sport: number,
+    readonly dport: number,
+    public at = 0,
+    private readonly gap = 0.01,
+  ) {}
+
+  private add(fromClient: boolean, flags: number, payload?: Buffer): number {
+    this.at += this.gap;
+    const n = this.t.add(
+      this.at,
+      tcpFrame(fromClient ? this.client : this.server, fromClient ? this.server : this.client, {
+        sport: fromClient ? this.sport : this.dport,
+        dport: fromClient ? this.dport : this.sport,
+        seq: fromClient ? this.cseq : this.sseq,
+        ack: flags & TCPF.ACK ? (fromClient ? this.sseq : this.cseq) : 0,
+        flags,
+        payload,
+      }),
+    );
+    const len = (payload?.length ?? 0) + (flags & (TCPF.SYN | TCPF.FIN) ? 1 : 0);
+    if (fromClient) this.cseq += len;
+    else this.sseq += len;
+    return n;
+  }
+
+  open(): this {
+    this.add(true, TCPF.SYN);
+    this.add(false, TCPF.SYN | TCPF.ACK);
+    this.add(true, TCPF.ACK);
+    return this;
+  }
+
+  c(data: string | Buffer): number {
+    const n = this.add(true, TCPF.PSH | TCPF.ACK, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.add(false, TCPF.ACK);
+    return n;
+  }
+
+  s(data: string | Buffer): number {
+    const n = this.add(false, TCPF.PSH | TCPF.ACK, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.add(true, TCPF.ACK);
+    return n;
+  }
+
+  close(): this {
+    this.add(true, TCPF.FIN | TCPF.ACK);
+    this.add(false, TCPF.FIN | TCPF.ACK);
+    this.add(true, TCPF.ACK);
+    return this;
+  }
+}
+
+/** A UDP exchange on a Timeline; returns the frame number. */
+export function udpAt(
+  t: Timeline,
+  at: number,
+  from: Host,
+  to: Host,
+  sport: number,
+  dport: number,
+  payload: Buffer,
+): number {
+  return t.add(at, udpFrame(from, to, sport, dport, payload));
+}
+
+/** The Timeline as a classic pcap (Ethernet), e.g. for tshark. */
+export function timelinePcap(t: Timeline): Buffer {
+  const parts: Buffer[] = [];
+  const gh = Buffer.alloc(24);
+  gh.writeUInt32LE(0xa1b2c3d4, 0);
+  gh.writeUInt16LE(2, 4);
+  gh.writeUInt16LE(4, 6);
+  gh.writeUInt32LE(262144, 16);
+  gh.writeUInt32LE(1, 20);
+  parts.push(gh);
+  for (const f of t.frames) {
+    const rh = Buffer.alloc(16);
+    const sec = Math.floor(f.time);
+    rh.writeUInt32LE(sec, 0);
+    rh.writeUInt32LE(Math.round((f.time - sec) * 1e6), 4);
+    rh.writeUInt32LE(f.data.length, 8);
+    rh.writeUInt32LE(f.data.length, 12);
+    parts.push(rh, f.data);
+  }
+  return Buffer.concat(parts);
 }

@@ -1,21 +1,27 @@
 import type { DecodedPacket } from '../decode/decoded-packet';
 import type {
+  AppProtocolEvent,
   DnsMessageEvent,
   HttpRequestEvent,
   HttpResponseEvent,
   LdapBindRequestEvent,
   LdapBindResponseEvent,
+  LdapStartTlsEvent,
   LineCommandEvent,
   LineReplyEvent,
+  RemoteShellEvent,
+  SmbMessageEvent,
   SnmpMessageEvent,
   StreamCloseEvent,
   StreamDataEvent,
   StreamGapEvent,
   StreamOverlapEvent,
   TelnetTextEvent,
+  TftpRequestEvent,
   TlsCertificateEvent,
   TlsClientHelloEvent,
   TlsServerHelloEvent,
+  VncHandshakeEvent,
 } from '../events';
 import type { FindingReport } from '../finding';
 
@@ -51,6 +57,13 @@ export interface Detector<State = unknown> {
   onSnmp?(e: SnmpMessageEvent, ctx: DetectorContext): void;
   onLdapBindRequest?(e: LdapBindRequestEvent, ctx: DetectorContext): void;
   onLdapBindResponse?(e: LdapBindResponseEvent, ctx: DetectorContext): void;
+  onLdapStartTls?(e: LdapStartTlsEvent, ctx: DetectorContext): void;
+  /** Once per TCP connection whose protocol the dispatcher recognised (sniffing only: no parser needs to run). */
+  onAppProtocol?(e: AppProtocolEvent, ctx: DetectorContext): void;
+  onTftpRequest?(e: TftpRequestEvent, ctx: DetectorContext): void;
+  onSmbMessage?(e: SmbMessageEvent, ctx: DetectorContext): void;
+  onVncHandshake?(e: VncHandshakeEvent, ctx: DetectorContext): void;
+  onRemoteShell?(e: RemoteShellEvent, ctx: DetectorContext): void;
 
   /** End of the capture (not of a chunk): report what is pending. */
   flush?(ctx: DetectorContext): void;

@@ -10,6 +10,7 @@ import { PortScanDetector } from './port-scan.detector';
 import { SynFloodDetector } from './syn-flood.detector';
 import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
+import { PlaintextCredentialsDetector } from './plaintext-credentials.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -76,6 +77,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
     create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
+  },
+  {
+    id: 'plaintext-credentials',
+    description:
+      'Credentials sent in clear, masked: FTP USER/PASS, Telnet logins, HTTP Basic/Bearer and login forms, POP3 USER/PASS and APOP, IMAP LOGIN/AUTHENTICATE, POP3/SMTP AUTH PLAIN/LOGIN, SNMP communities, LDAP simple binds; with the login outcome',
+    create: (c) => new PlaintextCredentialsDetector(c.detectors['plaintext-credentials']),
   },
 ];
 

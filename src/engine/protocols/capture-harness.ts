@@ -17,6 +17,9 @@ export const ALL_PROTOCOLS: ReadonlySet<ProtocolName> = new Set([
   'imap',
   'smtp',
   'telnet',
+  'ldap',
+  'snmp',
+  'tftp',
 ]);
 
 export type RecordedEvent = [string, unknown];
@@ -32,6 +35,11 @@ export function recordingHandlers(out: RecordedEvent[]): ProtocolHandlers {
     onLineCommand: (e) => out.push(['command', e]),
     onLineReply: (e) => out.push(['reply', e]),
     onTelnetText: (e) => out.push(['telnet', e]),
+    onSnmp: (e) => out.push(['snmp', e]),
+    onLdapBindRequest: (e) => out.push(['ldapBindRequest', e]),
+    onLdapBindResponse: (e) => out.push(['ldapBindResponse', e]),
+    onLdapStartTls: (e) => out.push(['ldapStartTls', e]),
+    onTftpRequest: (e) => out.push(['tftp', e]),
   };
 }
 

@@ -9,7 +9,8 @@ import {
 /**
  * IMAP4 (RFC 9051): tagged commands and tagged/untagged replies. Literals `{n}` / `{n+}` are
  * counted and skipped (their bytes are data, not commands); the command is reported once its
- * last line arrives, with literal markers in place of literal contents. During AUTHENTICATE,
+ * last line arrives, with literal markers in place of literal contents, and the contents of
+ * small literals (≤ 256 bytes) in `literals`. During AUTHENTICATE,
  * client lines are SASL data (empty command). STARTTLS + tagged OK stops.
  */
 const LITERAL = /\{(\d{1,12})\+?\}$/;
@@ -18,7 +19,19 @@ interface PendingCommand {
   tag: string;
   command: string;
   arg: string;
+  /** Contents of the small literals read so far (UTF-8 text). */
+  lits?: string[];
+  /** A literal was too large to keep: later ones are not kept either. */
+  cut?: boolean;
 }
+
+/**
+ * Client literals up to this size are kept and reported in `literals` (LOGIN user names and
+ * passwords, AUTHENTICATE data, mailbox names sent as literals); larger ones (APPEND messages)
+ * are only skipped. At most MAX_LITERALS per command.
+ */
+const MAX_LITERAL_KEPT = 256;
+const MAX_LITERALS = 4;
 
 export class ImapParser extends LineProtocolParser {
   literalBytes = 0;
@@ -46,6 +59,9 @@ export class ImapParser extends LineProtocolParser {
     }
     const lit = LITERAL.exec(line);
     if (this.pending !== null) {
+      // The line after a literal: the literal's bytes were kept when it was small.
+      const kept = this.toServer.takeKept();
+      if (this.pending.lits !== undefined && this.pending.cut !== true) this.pending.lits.push(kept.toString('utf8'));
       this.pending.arg += line;
     } else {
       const sp1 = line.indexOf(' ');
@@ -59,13 +75,19 @@ export class ImapParser extends LineProtocolParser {
       const n = Number(lit[1]);
       this.literalBytes += n;
       this.toServer.skip = n;
+      const p = this.pending as PendingCommand;
+      // Kept literals are always the first ones of the command: after one too large, no more.
+      if (n <= MAX_LITERAL_KEPT && (p.lits?.length ?? 0) < MAX_LITERALS && p.cut !== true) {
+        p.lits ??= [];
+        this.toServer.keep = n;
+      } else p.cut = true;
       return;
     }
     const p = this.pending;
     this.pending = null;
     if (p.command === 'AUTHENTICATE') this.authTag = p.tag;
     if (p.command === 'STARTTLS') this.tlsTag = p.tag;
-    this.command(p.command, p.arg, p.tag);
+    this.command(p.command, p.arg, p.tag, p.lits !== undefined && p.lits.length > 0 ? p.lits : undefined);
   }
 
   protected serverLine(line: string): void {

@@ -22,6 +22,9 @@ export class LineSplitter {
   discarding = false;
   /** Raw bytes still to be skipped before lines resume. */
   skip = 0;
+  /** How many of the skipped bytes to keep in `kept` (small IMAP literals); the rest are only skipped. */
+  keep = 0;
+  kept: Buffer = EMPTY;
   overlong = 0;
   private data: Buffer = EMPTY;
   private pos = 0;
@@ -39,6 +42,11 @@ export class LineSplitter {
     for (;;) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, d.length - this.pos);
+        if (this.keep > 0) {
+          const k = Math.min(n, this.keep);
+          this.kept = Buffer.concat([this.kept, d.subarray(this.pos, this.pos + k)]);
+          this.keep -= k;
+        }
         this.skip -= n;
         this.pos += n;
         if (this.skip > 0) return null;
@@ -98,16 +106,29 @@ export class LineSplitter {
     this.pending = EMPTY;
     this.discarding = false;
     this.skip = 0;
+    this.keep = 0;
+    this.kept = EMPTY;
   }
 
-  snapshot(): [string, boolean, number] {
-    return [b64(this.pending), this.discarding, this.skip];
+  /** The kept bytes, and forget them. */
+  takeKept(): Buffer {
+    const k = this.kept;
+    this.kept = EMPTY;
+    return k;
   }
 
-  restore(s: [string, boolean, number]): void {
+  snapshot(): LineSplitterState {
+    const s: LineSplitterState = [b64(this.pending), this.discarding, this.skip];
+    if (this.keep > 0 || this.kept.length > 0) s.push(this.keep, b64(this.kept));
+    return s;
+  }
+
+  restore(s: LineSplitterState): void {
     this.pending = fromB64(s[0]);
     this.discarding = s[1];
     this.skip = s[2];
+    this.keep = typeof s[3] === 'number' ? s[3] : 0;
+    this.kept = fromB64(s[4]);
   }
 }
 
@@ -120,9 +141,12 @@ export interface LineParserOptions {
   maxLineLength: number;
 }
 
+/** pending (base64), discarding, skip, and when keeping literal bytes: keep, kept (base64). */
+export type LineSplitterState = [string, boolean, number, number?, string?];
+
 export interface LineParserState {
-  c: [string, boolean, number];
-  s: [string, boolean, number];
+  c: LineSplitterState;
+  s: LineSplitterState;
   stopped: boolean;
   /** Protocol-specific fields. */
   x: Record<string, unknown>;
@@ -197,7 +221,7 @@ export abstract class LineProtocolParser implements StreamParser {
     this.toClient.reset();
   }
 
-  protected command(command: string, argument: string, tag?: string): void {
+  protected command(command: string, argument: string, tag?: string, literals?: string[]): void {
     if (this.h.onLineCommand === undefined) return;
     const ev: LineCommandEvent = {
       conn: this.conn,
@@ -208,6 +232,7 @@ export abstract class LineProtocolParser implements StreamParser {
       argument,
     };
     if (tag !== undefined) ev.tag = tag;
+    if (literals !== undefined) ev.literals = literals;
     this.h.onLineCommand(ev);
   }
 

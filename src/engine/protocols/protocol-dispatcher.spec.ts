@@ -140,6 +140,12 @@ describe('ProtocolDispatcher + line protocols', () => {
       ['command', 'a3', 'STARTTLS', ''],
       ['reply', 'a3', 'OK', 'begin TLS'],
     ]);
+    // Small literals' contents travel with the command (a LOGIN's user name and password).
+    expect(ev.filter(([k]) => k === 'command').map(([, x]) => x.literals)).toEqual([
+      ['alice', 'secret!!'],
+      undefined,
+      undefined,
+    ]);
     everySplit(conn(1143), IMAP);
   });
 

@@ -1,12 +1,15 @@
 import { dstIp, srcIp, srcMac } from '../decode/address';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import type {
+  AppProtocolEvent,
   ConnectionInfo,
   DnsMessageEvent,
+  SnmpMessageEvent,
   StreamCloseEvent,
   StreamDataEvent,
   StreamGapEvent,
   TelnetTextEvent,
+  TftpRequestEvent,
 } from '../events';
 import type { StreamSink } from '../reassembly/tcp-reassembler';
 import { decodeDnsMessage, looksLikeDns } from './dns-message';
@@ -14,12 +17,15 @@ import { DnsTcpParser, type DnsTcpState } from './dns.parser';
 import { FtpParser } from './ftp.parser';
 import { HttpParser, type HttpHandlers, type HttpState } from './http.parser';
 import { ImapParser } from './imap.parser';
+import { LdapParser, type LdapHandlers, type LdapState } from './ldap.parser';
 import type { LineHandlers, LineParserState } from './line-protocol.parser';
 import { Pop3Parser } from './pop3.parser';
 import { MORE, NONE, SNIFF_LIMIT, sniff } from './protocol-sniffer';
 import { SmtpParser } from './smtp.parser';
+import { decodeSnmp, looksLikeSnmp, type UdpMeta } from './snmp';
 import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
 import { TelnetParser, type TelnetState } from './telnet.parser';
+import { decodeTftp } from './tftp';
 import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
 
 /**
@@ -28,11 +34,16 @@ import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
  * (port as a hint) and gets its own parser; all state is JSON-serialisable.
  */
 
-export type ProtocolName = 'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet';
+export type ProtocolName =
+  'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet' | 'ldap' | 'snmp' | 'tftp';
 
-export interface ProtocolHandlers extends TlsHandlers, HttpHandlers, LineHandlers {
+export interface ProtocolHandlers extends TlsHandlers, HttpHandlers, LineHandlers, LdapHandlers {
   onDns?(e: DnsMessageEvent): void;
   onTelnetText?(e: TelnetTextEvent): void;
+  onSnmp?(e: SnmpMessageEvent): void;
+  onTftpRequest?(e: TftpRequestEvent): void;
+  /** A TCP connection's protocol was recognised (whether or not its parser is enabled). */
+  onAppProtocol?(e: AppProtocolEvent): void;
 }
 
 export interface ProtocolOptions {
@@ -47,6 +58,8 @@ export interface ProtocolOptions {
   maxBody: number;
   /** TLS handshake bytes buffered per direction (certificate chains can pass 64 KiB). */
   maxHandshakeBytes: number;
+  /** Largest LDAP message decoded (binds are small; bigger messages, e.g. search results, are skipped). */
+  maxLdapMessage: number;
 }
 
 export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = {
@@ -56,6 +69,7 @@ export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = {
   maxHeaders: 100,
   maxBody: 64 * 1024,
   maxHandshakeBytes: 256 * 1024,
+  maxLdapMessage: 64 * 1024,
 };
 
 /** UDP ports where DNS is expected (DNS, mDNS, LLMNR). */
@@ -87,6 +101,9 @@ export interface DispatcherState {
 export interface DispatcherStats {
   dnsUdp: number;
   dnsMalformed: number;
+  /** SNMP messages and TFTP requests decoded from UDP. */
+  snmpUdp?: number;
+  tftpUdp?: number;
   connections: Record<string, number>;
 }
 
@@ -102,6 +119,10 @@ export class ProtocolDispatcher implements StreamSink {
   /** The entry onData found last, for the run of data events of one connection. */
   private lastConn: ConnectionInfo | null = null;
   private lastEntry: Entry | null = null;
+  private readonly dnsOn: boolean;
+  private readonly snmpOn: boolean;
+  private readonly tftpOn: boolean;
+  private readonly udpOn: boolean;
 
   constructor(
     private readonly handlers: ProtocolHandlers,
@@ -109,28 +130,45 @@ export class ProtocolDispatcher implements StreamSink {
     opts?: Partial<ProtocolOptions>,
   ) {
     this.opts = { ...DEFAULT_PROTOCOL_OPTIONS, ...(opts ?? {}) };
+    this.dnsOn = enabled.has('dns');
+    this.snmpOn = enabled.has('snmp');
+    this.tftpOn = enabled.has('tftp');
+    this.udpOn = this.dnsOn || this.snmpOn || this.tftpOn;
   }
 
   onUdp(p: DecodedPacket): void {
-    if (p.ipProto !== 17 || p.l4Off < 0 || p.malformed !== null || !this.enabled.has('dns')) return;
+    if (!this.udpOn || p.ipProto !== 17 || p.l4Off < 0 || p.malformed !== null) return;
     const len = p.payloadLen;
     const b = p.l4Buf;
     const off = p.payloadOff;
     const onPort = DNS_UDP_PORTS.has(p.srcPort) || DNS_UDP_PORTS.has(p.dstPort);
+    // SNMP and TFTP by content (a full structural match), never on the DNS ports.
+    if (!onPort && len >= 4) {
+      if (this.snmpOn && b[off] === 0x30 && looksLikeSnmp(b, off, len)) {
+        const ev = decodeSnmp(b, off, len, this.udpMeta(p));
+        if (ev !== null) {
+          this.stats.snmpUdp = (this.stats.snmpUdp ?? 0) + 1;
+          this.handlers.onSnmp?.(ev);
+          return;
+        }
+      }
+      if (this.tftpOn && b[off] === 0 && (b[off + 1] === 1 || b[off + 1] === 2)) {
+        const ev = decodeTftp(b, off, len, this.udpMeta(p));
+        if (ev !== null) {
+          this.stats.tftpUdp = (this.stats.tftpUdp ?? 0) + 1;
+          this.handlers.onTftpRequest?.(ev);
+          return;
+        }
+      }
+    }
+    if (!this.dnsOn) return;
     // Off the DNS ports demand a plain one-question message before paying for a decode.
     if (!onPort && (DNS_LOOKALIKE_PORTS.has(p.srcPort) || DNS_LOOKALIKE_PORTS.has(p.dstPort))) return;
     if (!looksLikeDns(b, off, len)) return;
     if (!onPort && (((b[off + 4] << 8) | b[off + 5]) !== 1 || ((b[off + 2] >> 3) & 0xf) !== 0)) return;
     // Copy: the reader reuses the packet buffer and decoded records may reference it.
     const msg = Buffer.from(b.subarray(off, off + len));
-    const ev = decodeDnsMessage(msg, {
-      frame: p.frame,
-      time: p.time,
-      transport: 'udp',
-      src: { ip: srcIp(p) ?? '', port: p.srcPort },
-      dst: { ip: dstIp(p) ?? '', port: p.dstPort },
-      srcMac: srcMac(p),
-    });
+    const ev = decodeDnsMessage(msg, { ...this.udpMeta(p), transport: 'udp', srcMac: srcMac(p) });
     if (ev === null) {
       if (onPort) this.stats.dnsMalformed++;
       return;
@@ -138,6 +176,15 @@ export class ProtocolDispatcher implements StreamSink {
     if (ev.srcMac === undefined) delete ev.srcMac;
     this.stats.dnsUdp++;
     if (this.handlers.onDns !== undefined) this.handlers.onDns(ev);
+  }
+
+  private udpMeta(p: DecodedPacket): UdpMeta {
+    return {
+      frame: p.frame,
+      time: p.time,
+      src: { ip: srcIp(p) ?? '', port: p.srcPort },
+      dst: { ip: dstIp(p) ?? '', port: p.dstPort },
+    };
   }
 
   onData(e: StreamDataEvent): void {
@@ -163,6 +210,8 @@ export class ProtocolDispatcher implements StreamSink {
       entry.sniff[i] = Buffer.from(seen);
       return;
     }
+    if (r !== NONE && this.handlers.onAppProtocol !== undefined)
+      this.handlers.onAppProtocol({ conn: e.conn, protocol: r, frame: e.frame, time: e.time });
     if (r === NONE || !this.enabled.has(r)) {
       entry.proto = NONE;
       entry.sniff = [EMPTY, EMPTY];
@@ -214,6 +263,8 @@ export class ProtocolDispatcher implements StreamSink {
     this.lastEntry = null;
     this.stats.dnsUdp = s.stats.dnsUdp;
     this.stats.dnsMalformed = s.stats.dnsMalformed;
+    if (s.stats.snmpUdp !== undefined) this.stats.snmpUdp = s.stats.snmpUdp;
+    if (s.stats.tftpUdp !== undefined) this.stats.tftpUdp = s.stats.tftpUdp;
     this.stats.connections = { ...s.stats.connections };
     for (const c of s.conns) {
       const entry: Entry = {
@@ -298,6 +349,12 @@ export class ProtocolDispatcher implements StreamSink {
       case 'smtp':
         entry.parser = new SmtpParser(entry.conn, h, line, ls);
         break;
+      case 'ldap':
+        entry.parser = new LdapParser(entry.conn, h, o.maxLdapMessage, restoring ? (state as LdapState) : undefined);
+        break;
+      case 'snmp':
+      case 'tftp':
+        break; // UDP only
       case 'telnet':
         entry.parser = new TelnetParser(
           entry.conn,

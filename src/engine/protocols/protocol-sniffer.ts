@@ -1,11 +1,12 @@
 import type { ConnectionInfo, Direction } from '../events';
+import { looksLikeLdap } from './ldap.parser';
 
 /**
  * Which protocol a TCP connection speaks, from the first bytes of either direction, with the
  * server port only as a fallback hint — so services on odd ports are still recognised and a
  * well-known port carrying something else is not misparsed.
  */
-export type SniffedProtocol = 'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet';
+export type SniffedProtocol = 'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet' | 'ldap';
 
 /** Returned while the bytes seen so far could still become a match. */
 export const MORE = 'more';
@@ -46,6 +47,7 @@ const PORT_HINTS: Record<number, SniffedProtocol> = {
   80: 'http',
   110: 'pop3',
   143: 'imap',
+  389: 'ldap',
   443: 'tls',
   587: 'smtp',
   8080: 'http',
@@ -82,6 +84,11 @@ export function sniff(dir: Direction, b: Buffer, conn: ConnectionInfo): SniffRes
   }
   if (c === 0xff) return 'telnet';
   let undecided = false;
+  if (c === 0x30) {
+    const l = looksLikeLdap(b, dir === 'toServer');
+    if (l === true) return 'ldap';
+    if (l === null) undecided = true;
+  }
   if (dir === 'toServer') {
     const m = httpMethod(b);
     if (m === true) return 'http';

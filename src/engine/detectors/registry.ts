@@ -10,6 +10,7 @@ import { PortScanDetector } from './port-scan.detector';
 import { SynFloodDetector } from './syn-flood.detector';
 import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
+import { createNetworkBaselineDetector } from './network-baseline.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -76,6 +77,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
     create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
+  },
+  {
+    id: 'network-baseline',
+    description:
+      "Learned network baseline (needs --baseline): new hosts, MACs, listening services and protocols; hourly volume or connection rate far above a host's learned normal; new external peers in bulk",
+    create: (c, r) => createNetworkBaselineDetector(c.detectors['network-baseline'], r),
   },
 ];
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config';
 import { parseIPv4 } from '../decode/address';
 import type { HostKey } from '../decode/host-key';
 
@@ -10,22 +11,22 @@ export class AddressRanges {
   private readonly v6: Array<{ groups: number[]; bits: number }> = [];
   private readonly memo6 = new Map<string, boolean>();
 
-  /** Throws Error naming the entry that is not a CIDR range. */
+  /** Throws ConfigError naming the entry that is not a CIDR range. */
   constructor(cidrs: readonly string[]) {
     for (const c of cidrs) {
       const [addr, len, extra] = c.split('/');
-      if (extra !== undefined) throw new Error(`bad network "${c}"`);
+      if (extra !== undefined) throw new ConfigError(`bad network "${c}"`);
       const v4 = parseIPv4(addr);
       if (!Number.isNaN(v4)) {
         const bits = len === undefined ? 32 : Number(len);
-        if (!Number.isInteger(bits) || bits < 0 || bits > 32) throw new Error(`bad network "${c}"`);
+        if (!Number.isInteger(bits) || bits < 0 || bits > 32) throw new ConfigError(`bad network "${c}"`);
         const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
         this.v4.push({ net: (v4 & mask) >>> 0, mask });
         continue;
       }
       const g = parseIPv6Groups(addr);
       const bits = len === undefined ? 128 : Number(len);
-      if (g === null || !Number.isInteger(bits) || bits < 0 || bits > 128) throw new Error(`bad network "${c}"`);
+      if (g === null || !Number.isInteger(bits) || bits < 0 || bits > 128) throw new ConfigError(`bad network "${c}"`);
       this.v6.push({ groups: g, bits });
     }
   }

@@ -31,6 +31,23 @@ export class AddressRanges {
     }
   }
 
+  /** An IPv6 address given as its 16 bytes at buf[off], without formatting it. */
+  hasV6At(buf: Buffer, off: number): boolean {
+    for (const r of this.v6) {
+      let bits = r.bits;
+      let ok = true;
+      for (let i = 0; i < 8 && bits > 0; i++, bits -= 16) {
+        const m = bits >= 16 ? 0xffff : (0xffff << (16 - bits)) & 0xffff;
+        if ((((buf[off + 2 * i] << 8) | buf[off + 2 * i + 1]) & m) !== (r.groups[i] & m)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return true;
+    }
+    return false;
+  }
+
   has(h: HostKey): boolean {
     if (typeof h === 'number') {
       const a = h >>> 0;

@@ -13,7 +13,17 @@ import {
 import type { BaselineMode, BaselineSession } from '../baseline/baseline-session';
 import type { NetworkBaselineConfig } from '../config';
 import { TCP, type DecodedPacket } from '../decode/decoded-packet';
-import { dstHost, hostFromText, hostText, isGroupHost, srcHost, type HostKey } from '../decode/host-key';
+import { formatMac } from '../decode/address';
+import {
+  dstHost,
+  endpointKey,
+  hostFromText,
+  hostText,
+  isGroupHost,
+  pairKey,
+  srcHost,
+  type HostKey,
+} from '../decode/host-key';
 import type { FindingReport } from '../finding';
 import type { Detector, DetectorContext } from './detector';
 import type { DetectorResources } from './detector-resources';
@@ -66,6 +76,11 @@ interface LiveHost {
 }
 
 interface Flow {
+  /** Endpoints as text (for snapshots; the Map key is a compact pairKey). */
+  low: string;
+  lowPort: number;
+  high: string;
+  highPort: number;
   /** 1 when the low endpoint (see flowKey) sent first. */
   lowFirst: number;
   answered: number;
@@ -78,7 +93,8 @@ export interface NetworkBaselineState {
   learning: boolean;
   /** The working model while learning (auto: also after the switch, frozen); null in detect mode. */
   model: BaselineModel | null;
-  flows: Array<[string, Flow]>;
+  /** UDP flows in Map order. */
+  flows: Flow[];
   live: Array<[string, LiveHost]>;
   tracked: Array<[string, Tracked]>;
   explainedMacs: string[];
@@ -87,13 +103,15 @@ export interface NetworkBaselineState {
 /** Working form of a learned host: peers as a Set of host keys. */
 interface HostRec extends Omit<BaselineHost, 'peers'> {
   key: HostKey;
+  /** `macs` as 48-bit numbers (what packets are compared with). */
+  macNums: number[];
   peers: Set<HostKey>;
 }
 
 /** A learned host compiled for detection: thresholds precomputed. */
 interface Known {
   rec: HostRec;
-  macs: Set<string>;
+  macs: Set<number>;
   thrBytes: number;
   thrPackets: number;
   thrConns: number;
@@ -122,13 +140,31 @@ function ipProtoName(n: number): string {
   return IP_PROTO_NAMES[n] ?? `ip-proto-${n}`;
 }
 
-function macAt(buf: Buffer, off: number): string {
-  let s = '';
-  for (let i = 0; i < 6; i++) {
-    const b = buf[off + i];
-    s += (i ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
-  }
-  return s;
+/** A MAC as a 48-bit number: no string per packet. */
+function macNum(buf: Buffer, off: number): number {
+  return (
+    ((buf[off] << 8) | buf[off + 1]) * 4294967296 +
+    (((buf[off + 2] << 24) | (buf[off + 3] << 16) | (buf[off + 4] << 8) | buf[off + 5]) >>> 0)
+  );
+}
+
+const macBuf = Buffer.alloc(6);
+function macText(n: number): string {
+  macBuf.writeUIntBE(n, 0, 6);
+  return formatMac(macBuf, 0);
+}
+
+/** MAC text to number; NaN for anything that is not six hex octets. */
+function parseMac(s: string): number {
+  return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s) ? parseInt(s.replace(/:/g, ''), 16) : NaN;
+}
+
+interface ServiceRec {
+  ip: string;
+  port: number;
+  firstSeen: number;
+  lastSeen: number;
+  answers: number;
 }
 
 const HOUR = 3600;
@@ -154,20 +190,24 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
   private learning: boolean;
   private model!: BaselineModel;
   private hosts = new Map<HostKey, HostRec>();
-  private macs = new Map<string, { firstSeen: number; lastSeen: number }>();
-  private services = new Map<string, { firstSeen: number; lastSeen: number; answers: number }>();
+  private macs = new Map<number, { firstSeen: number; lastSeen: number }>();
+  /** Services by endpointKey(ip, port), one table per transport. */
+  private tcpServices = new Map<number | string, ServiceRec>();
+  private udpServices = new Map<number | string, ServiceRec>();
   private protocols = new Map<string, BaselineProtocol>();
   private peersTotal = 0;
   // detection
   private known = new Map<HostKey, Known>();
-  private knownMacs = new Set<string>();
-  private knownServices = new Set<string>();
+  private knownMacs = new Set<number>();
   private knownProtocols = new Set<string>();
-  private live = new Map<string, LiveHost>();
+  private live = new Map<HostKey, LiveHost>();
   private tracked = new Map<string, Tracked>();
-  private explainedMacs = new Set<string>();
+  private explainedMacs = new Set<number>();
   private flows = new Map<string, Flow>();
-  private readonly protoCache: string[] = [];
+  private readonly protoNames: string[] = [];
+  /** Learning: protocol records by IP protocol number (256 = ipv4, 257 = ipv6, 258 = arp); detect: known flags. */
+  private protoRecs: Array<BaselineProtocol | undefined> = [];
+  private protoKnown = new Uint8Array(259);
 
   constructor(
     private readonly config: NetworkBaselineConfig,
@@ -193,6 +233,7 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
         ...h,
         key,
         macs: [...h.macs],
+        macNums: h.macs.map(parseMac),
         bytes: { ...h.bytes },
         packets: { ...h.packets },
         conns: { ...h.conns },
@@ -200,14 +241,25 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
         peers,
       });
     }
-    this.macs = new Map(m.macs.map((x) => [x.mac, { firstSeen: x.firstSeen, lastSeen: x.lastSeen }]));
-    this.services = new Map(
-      m.services.map((s) => [
-        `${s.ip}|${s.port}|${s.proto}`,
-        { firstSeen: s.firstSeen, lastSeen: s.lastSeen, answers: s.answers },
-      ]),
-    );
+    this.macs = new Map();
+    for (const x of m.macs) {
+      const n = parseMac(x.mac);
+      if (!Number.isNaN(n)) this.macs.set(n, { firstSeen: x.firstSeen, lastSeen: x.lastSeen });
+    }
+    this.tcpServices = new Map();
+    this.udpServices = new Map();
+    for (const x of m.services) {
+      const rec: ServiceRec = {
+        ip: x.ip,
+        port: x.port,
+        firstSeen: x.firstSeen,
+        lastSeen: x.lastSeen,
+        answers: x.answers,
+      };
+      (x.proto === 'tcp' ? this.tcpServices : this.udpServices).set(endpointKey(hostFromText(x.ip), x.port), rec);
+    }
     this.protocols = new Map(m.protocols.map((p) => [p.name, { ...p }]));
+    this.protoRecs = [];
   }
 
   /** The model as plain, sorted JSON. */
@@ -227,11 +279,11 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     return normalizeBaselineModel({
       ...this.model,
       hosts,
-      macs: [...this.macs].map(([mac, v]) => ({ mac, ...v })),
-      services: [...this.services].map(([k, v]) => {
-        const [ip, port, proto] = k.split('|');
-        return { ip, port: Number(port), proto: proto as 'tcp' | 'udp', ...v };
-      }),
+      macs: [...this.macs].map(([mac, v]) => ({ mac: macText(mac), ...v })),
+      services: [
+        ...[...this.tcpServices.values()].map((v) => ({ ...v, proto: 'tcp' as const })),
+        ...[...this.udpServices.values()].map((v) => ({ ...v, proto: 'udp' as const })),
+      ],
       protocols: [...this.protocols.values()].map((p) => ({ ...p })),
     });
   }
@@ -253,7 +305,7 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       const conns = folded(rec.conns, rec.open?.conns);
       this.known.set(key, {
         rec,
-        macs: new Set(rec.macs),
+        macs: new Set(rec.macNums),
         bytes,
         packets,
         conns,
@@ -263,8 +315,9 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       });
     }
     this.knownMacs = new Set(this.macs.keys());
-    this.knownServices = new Set(this.services.keys());
     this.knownProtocols = new Set(this.protocols.keys());
+    this.protoKnown = new Uint8Array(259);
+    for (let i = 0; i < 259; i++) if (this.knownProtocols.has(this.protoName(i))) this.protoKnown[i] = 1;
   }
 
   // ---- packets ---------------------------------------------------------------------------------
@@ -288,39 +341,57 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     // Protocol mix.
     const et = p.etherType;
     if (p.ipVersion !== 0) {
-      this.protocol(p.ipVersion === 4 ? 'ipv4' : 'ipv6', p, ctx);
-      let name = this.protoCache[p.ipProto];
-      if (name === undefined) name = this.protoCache[p.ipProto] = ipProtoName(p.ipProto);
-      this.protocol(name, p, ctx);
+      this.protocol(p.ipVersion === 4 ? 256 : 257, p, ctx);
+      this.protocol(p.ipProto, p, ctx);
     } else if (p.isArp) {
-      this.protocol('arp', p, ctx);
+      this.protocol(258, p, ctx);
     } else if (et !== 0) {
-      this.protocol(`ethertype-0x${et.toString(16).padStart(4, '0')}`, p, ctx);
+      this.otherProtocol(`ethertype-0x${et.toString(16).padStart(4, '0')}`, p, ctx);
     }
 
-    const mac = p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 0 ? macAt(p.buf, p.srcMacOff) : undefined;
+    const mac = p.srcMacOff >= 0 && (p.buf[p.srcMacOff] & 1) === 0 ? macNum(p.buf, p.srcMacOff) : -1;
     let explained = false;
     if (p.ipVersion !== 0) {
-      const src = srcHost(p);
-      const dst = dstHost(p);
-      const srcIn = this.isHost(src);
-      if (srcIn) explained = this.hostSeen(src, mac, p, ctx);
-      if (srcIn) this.volume(src, len, p, ctx);
-      if (this.isHost(dst)) this.volume(dst, len, p, ctx);
-      if (p.l4Off >= 0 && !p.isFragment) this.transport(src, dst, srcIn, p, ctx);
+      let srcIn: boolean;
+      let dstIn: boolean;
+      if (p.ipVersion === 4) {
+        srcIn = this.isHost4(p.src4 >>> 0);
+        dstIn = this.isHost4(p.dst4 >>> 0);
+      } else {
+        srcIn = this.isHost6(p.buf, p.src6Off);
+        dstIn = this.isHost6(p.buf, p.dst6Off);
+      }
+      // Between two external addresses there is nothing to learn but the protocol and the MAC.
+      if (srcIn || dstIn) {
+        const src = srcHost(p);
+        const dst = dstHost(p);
+        if (srcIn) {
+          explained = this.hostSeen(src, mac, p, ctx);
+          this.volume(src, len, p, ctx);
+        }
+        if (dstIn) this.volume(dst, len, p, ctx);
+        if (p.l4Off >= 0 && !p.isFragment) this.transport(src, dst, srcIn, p, ctx);
+      }
     } else if (p.isArp && p.arpSenderIp !== 0) {
       const sender = p.arpSenderIp >>> 0;
-      if (this.isHost(sender)) {
-        const arpMac = p.arpSenderMacOff >= 0 ? macAt(p.buf, p.arpSenderMacOff) : mac;
+      if (this.isHost4(sender)) {
+        const arpMac = p.arpSenderMacOff >= 0 ? macNum(p.buf, p.arpSenderMacOff) : mac;
         explained = this.hostSeen(sender, arpMac, p, ctx);
       }
     }
-    if (mac !== undefined) this.macSeen(mac, explained, p, ctx);
+    if (mac >= 0) this.macSeen(mac, explained, p, ctx);
   }
 
-  private isHost(h: HostKey): boolean {
-    if (typeof h === 'number' ? h === 0 : h === '::') return false;
-    return !isGroupHost(h) && this.internal.has(h);
+  /** An internal, unicast, specified IPv4 address. */
+  private isHost4(a: number): boolean {
+    return a !== 0 && a !== 0xffffffff && a >>> 28 !== 0xe && this.internal.has(a);
+  }
+
+  private isHost6(buf: Buffer, off: number): boolean {
+    if (buf[off] === 0xff) return false; // multicast
+    let zero = true;
+    for (let i = 0; i < 16 && zero; i++) zero = buf[off + i] === 0;
+    return !zero && this.internal.hasV6At(buf, off);
   }
 
   private learnTime(t: number, len: number): void {
@@ -337,7 +408,31 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     }
   }
 
-  private protocol(name: string, p: DecodedPacket, ctx: DetectorContext): void {
+  private protoName(i: number): string {
+    let n = this.protoNames[i];
+    if (n === undefined)
+      n = this.protoNames[i] = i === 256 ? 'ipv4' : i === 257 ? 'ipv6' : i === 258 ? 'arp' : ipProtoName(i);
+    return n;
+  }
+
+  /** IP protocol number i (256 ipv4, 257 ipv6, 258 arp): array lookups, no string per packet. */
+  private protocol(i: number, p: DecodedPacket, ctx: DetectorContext): void {
+    if (this.learning) {
+      const r = this.protoRecs[i];
+      if (r !== undefined) {
+        r.packets++;
+        r.bytes += p.origLen;
+        if (p.time > r.lastSeen) r.lastSeen = p.time;
+        return;
+      }
+      this.otherProtocol(this.protoName(i), p, ctx);
+      this.protoRecs[i] = this.protocols.get(this.protoName(i));
+      return;
+    }
+    if (this.protoKnown[i] === 0) this.otherProtocol(this.protoName(i), p, ctx);
+  }
+
+  private otherProtocol(name: string, p: DecodedPacket, ctx: DetectorContext): void {
     if (this.learning) {
       const r = this.protocols.get(name);
       if (r !== undefined) {
@@ -367,12 +462,12 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     const out: { ip?: string; mac?: string } = {};
     if (p.ipVersion !== 0) out.ip = hostText(srcHost(p));
     else if (p.isArp) out.ip = hostText(p.arpSenderIp >>> 0);
-    if (p.srcMacOff >= 0) out.mac = macAt(p.buf, p.srcMacOff);
+    if (p.srcMacOff >= 0) out.mac = formatMac(p.buf, p.srcMacOff);
     return out;
   }
 
-  /** An internal address sent a frame from `mac`. Returns true when a finding names the MAC. */
-  private hostSeen(h: HostKey, mac: string | undefined, p: DecodedPacket, ctx: DetectorContext): boolean {
+  /** An internal address sent a frame from `mac` (-1: none). Returns true when a finding names the MAC. */
+  private hostSeen(h: HostKey, mac: number, p: DecodedPacket, ctx: DetectorContext): boolean {
     const t = p.time;
     if (this.learning) {
       let rec = this.hosts.get(h);
@@ -382,6 +477,7 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
           ip: hostText(h),
           key: h,
           macs: [],
+          macNums: [],
           firstSeen: t,
           lastSeen: t,
           bytes: emptyStat(),
@@ -394,54 +490,59 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
         this.hosts.set(h, rec);
       }
       if (t > rec.lastSeen) rec.lastSeen = t;
-      if (mac !== undefined && rec.macs.length < this.config.maxMacsPerHost && !rec.macs.includes(mac))
-        rec.macs.push(mac);
+      if (mac >= 0 && rec.macNums.length < this.config.maxMacsPerHost && !rec.macNums.includes(mac)) {
+        rec.macNums.push(mac);
+        rec.macs.push(macText(mac));
+      }
       return false;
     }
     const k = this.known.get(h);
+    if (k !== undefined && (mac < 0 || k.macs.has(mac))) return false;
     const ip = hostText(h);
+    const m = mac >= 0 ? macText(mac) : undefined;
+    const macKnown = this.knownMacs.has(mac);
     if (k === undefined) {
       this.finding(`host|${ip}`, p, ctx, () => ({
         type: 'baseline-new-host',
         severity: 'low',
         mitre: 'T1200',
-        title: `New host on the network: ${ip}${mac !== undefined ? ` (${mac})` : ''}`,
+        title: `New host on the network: ${ip}${m !== undefined ? ` (${m})` : ''}`,
         description:
           `${ip} was not seen while the baseline of this network was learned` +
-          (mac !== undefined
-            ? `; its MAC ${mac} was ${this.knownMacs.has(mac) ? 'known (another address of a known device)' : 'never seen either'}`
+          (m !== undefined
+            ? `; its MAC ${m} was ${macKnown ? 'known (another address of a known device)' : 'never seen either'}`
             : '') +
           '. New devices join networks every day; this matters with other signals from the same address ' +
           '(scans, ARP or DNS spoofing, new services, credentials) or on a segment where nothing should change.',
-        src: { ip, ...(mac !== undefined ? { mac } : {}) },
-        details: { ip, ...(mac !== undefined ? { mac, macKnown: this.knownMacs.has(mac) } : {}) },
+        src: { ip, ...(m !== undefined ? { mac: m } : {}) },
+        details: { ip, ...(m !== undefined ? { mac: m, macKnown } : {}) },
       }));
-      if (mac !== undefined) this.explain(mac);
+      if (mac >= 0) this.explain(mac);
       return true;
     }
-    if (mac === undefined || k.macs.has(mac)) return false;
-    this.finding(`host-mac|${ip}|${mac}`, p, ctx, () => ({
+    const learnedMacs = k.rec.macs;
+    this.finding(`host-mac|${ip}|${m}`, p, ctx, () => ({
       type: 'baseline-new-mac-for-host',
       severity: 'medium',
       mitre: 'T1557.002',
-      title: `Known host ${ip} seen with a new MAC ${mac}`,
+      title: `Known host ${ip} seen with a new MAC ${m}`,
       description:
-        `${ip} was learned with MAC ${[...k.macs].join(', ') || '(none)'} and now sends from ${mac}` +
-        ` (${this.knownMacs.has(mac) ? 'a MAC known on the network — another device using this address' : 'a MAC never seen on the network'}). ` +
+        `${ip} was learned with MAC ${learnedMacs.join(', ') || '(none)'} and now sends from ${m}` +
+        ` (${macKnown ? 'a MAC known on the network — another device using this address' : 'a MAC never seen on the network'}). ` +
         'A replaced NIC or a new DHCP lease does this; so does an impersonation. Look for ARP-spoofing or gateway-MAC ' +
         'findings and for both MACs being active at once.',
-      src: { ip, mac },
-      details: { ip, mac, learnedMacs: [...k.macs], macKnown: this.knownMacs.has(mac) },
+      src: { ip, mac: m },
+      details: { ip, mac: m, learnedMacs: [...learnedMacs], macKnown },
     }));
     this.explain(mac);
     return true;
   }
 
-  private explain(mac: string): void {
+  private explain(mac: number): void {
     if (this.explainedMacs.size < this.config.maxTracked) this.explainedMacs.add(mac);
   }
 
-  private macSeen(mac: string, explained: boolean, p: DecodedPacket, ctx: DetectorContext): void {
+  private macSeen(mac: number, explained: boolean, p: DecodedPacket, ctx: DetectorContext): void {
     const t = p.time;
     if (this.learning) {
       const r = this.macs.get(mac);
@@ -454,17 +555,18 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       return;
     }
     if (explained || this.knownMacs.has(mac) || this.explainedMacs.has(mac)) return;
-    this.finding(`mac|${mac}`, p, ctx, () => ({
+    const m = macText(mac);
+    this.finding(`mac|${m}`, p, ctx, () => ({
       type: 'baseline-new-mac',
       severity: 'low',
       mitre: 'T1200',
-      title: `New MAC on the network: ${mac}`,
+      title: `New MAC on the network: ${m}`,
       description:
-        `${mac} was not seen while the baseline was learned and sends no traffic from an internal address ` +
+        `${m} was not seen while the baseline was learned and sends no traffic from an internal address ` +
         'that explains it (a new router, bridge, access point or a device speaking only non-IP protocols). ' +
         'Worth a look with ARP or gateway-MAC findings.',
       src: this.hostRef(p),
-      details: { mac },
+      details: { mac: m },
     }));
   }
 
@@ -501,12 +603,11 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
   }
 
   private liveHost(h: HostKey, hour: number, ctx: DetectorContext, p: DecodedPacket): LiveHost {
-    const key = hostText(h);
-    let l = this.live.get(key);
+    let l = this.live.get(h);
     if (l === undefined) {
       if (this.live.size >= this.config.maxTracked) this.live.delete(this.live.keys().next().value!);
       l = { hour, bytes: 0, packets: 0, conns: 0, flagged: [], peersStart: p.time, newPeers: [], newPeersTotal: 0 };
-      this.live.set(key, l);
+      this.live.set(h, l);
     } else if (hour > l.hour) {
       if (l.flagged.length) this.closeHour(h, l, ctx);
       l.hour = hour;
@@ -694,13 +795,14 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
   private udp(src: HostKey, dst: HostKey, srcIn: boolean, p: DecodedPacket, ctx: DetectorContext): void {
     const sp = p.srcPort;
     const dp = p.dstPort;
-    const a = hostText(src);
-    const b = hostText(dst);
-    const srcLow =
-      typeof src === 'number' && typeof dst === 'number'
-        ? src < dst || (src === dst && sp <= dp)
-        : a < b || (a === b && sp <= dp);
-    const key = srcLow ? `${a}|${sp}|${b}|${dp}` : `${b}|${dp}|${a}|${sp}`;
+    let srcLow: boolean;
+    if (typeof src === 'number' && typeof dst === 'number') srcLow = src < dst || (src === dst && sp <= dp);
+    else {
+      const a = hostText(src);
+      const b = hostText(dst);
+      srcLow = a < b || (a === b && sp <= dp);
+    }
+    const key = srcLow ? pairKey(17, src, sp, dst, dp) : pairKey(17, dst, dp, src, sp);
     const t = p.time;
     let f = this.flows.get(key);
     if (f !== undefined && t - f.last > this.config.udpFlowTimeout) {
@@ -710,7 +812,16 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     if (f === undefined) {
       this.expireFlows(t);
       if (this.flows.size >= this.config.maxFlows) this.flows.delete(this.flows.keys().next().value!);
-      this.flows.set(key, { lowFirst: srcLow ? 1 : 0, answered: 0, last: t, stamp: t });
+      this.flows.set(key, {
+        low: hostText(srcLow ? src : dst),
+        lowPort: srcLow ? sp : dp,
+        high: hostText(srcLow ? dst : src),
+        highPort: srcLow ? dp : sp,
+        lowFirst: srcLow ? 1 : 0,
+        answered: 0,
+        last: t,
+        stamp: t,
+      });
       if (srcIn) this.contact(src, dst, p, ctx);
       return;
     }
@@ -737,23 +848,25 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
 
   private service(h: HostKey, port: number, proto: 'tcp' | 'udp', p: DecodedPacket, ctx: DetectorContext): void {
     if (port >= this.config.ephemeralPortMin || port === 0) return;
-    const ip = hostText(h);
-    const key = `${ip}|${port}|${proto}`;
+    const table = proto === 'tcp' ? this.tcpServices : this.udpServices;
+    const key = endpointKey(h, port);
     const t = p.time;
+    const s = table.get(key);
     if (this.learning) {
-      const s = this.services.get(key);
       if (s !== undefined) {
         s.answers++;
         if (t > s.lastSeen) s.lastSeen = t;
       } else {
-        if (this.services.size >= this.config.maxServices) evictOldest(this.services, (v) => v.lastSeen);
-        this.services.set(key, { firstSeen: t, lastSeen: t, answers: 1 });
+        if (this.tcpServices.size + this.udpServices.size >= this.config.maxServices)
+          evictOldest(table, (v) => v.lastSeen);
+        table.set(key, { ip: hostText(h), port, firstSeen: t, lastSeen: t, answers: 1 });
       }
       return;
     }
-    if (this.knownServices.has(key)) return;
+    if (s !== undefined) return;
+    const ip = hostText(h);
     const hostKnown = this.known.has(h);
-    this.finding(`service|${key}`, p, ctx, () => ({
+    this.finding(`service|${ip}|${port}|${proto}`, p, ctx, () => ({
       type: 'baseline-new-service',
       severity: 'medium',
       title: `New listening service: ${ip}:${port}/${proto}`,
@@ -798,7 +911,7 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
 
   flush(ctx: DetectorContext): void {
     if (!this.learning) {
-      for (const [k, l] of this.live) if (l.flagged.length) this.closeHour(hostFromText(k), l, ctx);
+      for (const [k, l] of this.live) if (l.flagged.length) this.closeHour(k, l, ctx);
       for (const t of this.tracked.values()) {
         if (t.count > t.reported) {
           t.reported = t.count;
@@ -821,8 +934,10 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       }
     }
     for (const [k, m] of this.macs) if (m.lastSeen < limit) this.macs.delete(k);
-    for (const [k, s] of this.services) if (s.lastSeen < limit) this.services.delete(k);
+    for (const [k, s] of this.tcpServices) if (s.lastSeen < limit) this.tcpServices.delete(k);
+    for (const [k, s] of this.udpServices) if (s.lastSeen < limit) this.udpServices.delete(k);
     for (const [k, s] of this.protocols) if (s.lastSeen < limit) this.protocols.delete(k);
+    this.protoRecs = [];
   }
 
   /** Host table full: the least recently seen eighth goes (ties by address, so chunking cannot change the choice). */
@@ -841,10 +956,10 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       mode: this.session.mode,
       learning: this.learning,
       model: this.session.mode === 'detect' ? null : this.exportModel(),
-      flows: [...this.flows].map(([k, f]) => [k, { ...f }]),
-      live: [...this.live].map(([k, l]) => [k, structuredClone(l)]),
+      flows: [...this.flows.values()].map((f) => ({ ...f })),
+      live: [...this.live].map(([k, l]) => [hostText(k), structuredClone(l)]),
       tracked: [...this.tracked].map(([k, t]) => [k, structuredClone(t)]),
-      explainedMacs: [...this.explainedMacs],
+      explainedMacs: [...this.explainedMacs].map(macText),
     };
   }
 
@@ -854,15 +969,18 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     if (s.model !== null) this.load(s.model);
     this.learning = s.learning;
     if (!this.learning) this.compile();
-    this.flows = new Map(s.flows.map(([k, f]) => [k, { ...f }]));
-    this.live = new Map(s.live.map(([k, l]) => [k, structuredClone(l)]));
+    this.flows = new Map(
+      s.flows.map((f) => [pairKey(17, hostFromText(f.low), f.lowPort, hostFromText(f.high), f.highPort), { ...f }]),
+    );
+    this.live = new Map(s.live.map(([k, l]) => [hostFromText(k), structuredClone(l)]));
     this.tracked = new Map(s.tracked.map(([k, t]) => [k, structuredClone(t)]));
-    this.explainedMacs = new Set(s.explainedMacs);
+    this.explainedMacs = new Set(s.explainedMacs.map(parseMac));
   }
 }
 
 /** Table full: the least recently seen eighth goes (ties by key, so chunking cannot change the choice). */
-function evictOldest<V>(m: Map<string, V>, last: (v: V) => number): void {
-  const all = [...m].sort((x, y) => last(x[1]) - last(y[1]) || (x[0] < y[0] ? -1 : 1));
+function evictOldest<K extends number | string, V>(m: Map<K, V>, last: (v: V) => number): void {
+  const cmp = (a: K, b: K) => (typeof a !== typeof b ? (typeof a === 'number' ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0);
+  const all = [...m].sort((x, y) => last(x[1]) - last(y[1]) || cmp(x[0], y[0]));
   for (const [k] of all.slice(0, Math.max(1, all.length >> 3))) m.delete(k);
 }

@@ -247,6 +247,13 @@ export interface NetworkBaselineConfig {
    */
   ephemeralPortMin: number;
   /**
+   * An IPv6 address missing from the model, sent from a MAC the model knows (or one already
+   * reported as a new host), is that device's new address and not a new host unless this is true:
+   * SLAAC privacy addresses (RFC 8981) rotate daily and every interface brings a link-local one.
+   * A new IPv4 address is always reported (with `macKnown` saying whether the device is known).
+   */
+  reportNewIpv6OfKnownMac: boolean;
+  /**
    * Hourly volume (bytes or packets sent + received) of a host is anomalous when it is at least
    * `volumeZScore` standard deviations above its learned hourly mean AND `volumeMinRatio` times
    * that mean AND at least `volumeMinBytes` / `volumeMinPackets`. z 4: beyond what a normal
@@ -443,6 +450,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
         'fe80::/10',
       ],
       ephemeralPortMin: 32768,
+      reportNewIpv6OfKnownMac: false,
       volumeZScore: 4,
       volumeMinRatio: 3,
       volumeMinBytes: 10_000_000,

@@ -11,6 +11,7 @@ import {
 import { TCPF, toRecord } from '../../../test/support/frame-builder';
 import { Timeline, host, tcpFrame, udpFrame, type Host } from '../../../test/support/traffic';
 import { analyzeCapture } from '../analyze-capture';
+import { readCapture } from '../capture/read-capture';
 import { emptyBaselineModel, type BaselineModel } from '../baseline/baseline-model';
 import { baselineSession, type BaselineMode } from '../baseline/baseline-session';
 import { resolveConfig, type EngineConfig } from '../config';
@@ -144,6 +145,83 @@ describe('network-baseline detector on the lab captures (10.231.0.0/24)', () => 
       ]);
     },
   );
+
+  it('real captures: learned on clean-web, scan-syn gives exactly the new hosts and open ports tshark shows, the same in 1, 3 and 17 chunks', async () => {
+    const model = await learnFile(CLEAN);
+    const tl = new Timeline(0);
+    await readCapture(join(ATTACKS, 'scan-syn.pcap'), {
+      onPacket: (rec) => {
+        tl.frames.push({
+          data: Buffer.from(rec.buf.subarray(rec.offset, rec.offset + rec.capLen)),
+          time: rec.tsSec + rec.tsNsec / 1e9,
+        });
+      },
+    });
+    const whole = runTimeline(tl, 'detect', model).findings;
+    const got = whole.map((f) => `${f.type} ${f.src?.ip}${f.src?.port !== undefined ? `:${f.src.port}` : ''}`).sort();
+    if (hasTool('tshark')) {
+      // Ground truth by tshark: IPv4 senders not in clean-web; IPv6 senders whose MAC is neither in
+      // clean-web nor one of those new IPv4 hosts' (RS from new lab interfaces); SYN-ACK ports not in clean-web.
+      const rows = (file: string, filter: string, ...f: string[]) =>
+        execFileSync('tshark', ['-r', file, '-Y', filter, '-T', 'fields', ...f.flatMap((x) => ['-e', x])], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        })
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t'));
+      const SCAN = join(ATTACKS, 'scan-syn.pcap');
+      const cleanIps = new Set(rows(CLEAN, 'ip', 'ip.src').map((r) => r[0]));
+      const cleanMacs = new Set(rows(CLEAN, 'eth', 'eth.src').map((r) => r[0]));
+      const new4 = rows(SCAN, 'ip', 'ip.src', 'eth.src').filter(([ip]) => !cleanIps.has(ip));
+      const new4Macs = new Set(new4.map((r) => r[1]));
+      const new6 = rows(SCAN, 'ipv6', 'ipv6.src', 'eth.src').filter(([, m]) => !cleanMacs.has(m) && !new4Macs.has(m));
+      const cleanSvc = new Set(
+        rows(CLEAN, 'tcp.flags.syn==1 && tcp.flags.ack==1', 'ip.src', 'tcp.srcport').map((r) => r.join(':')),
+      );
+      const svc = rows(SCAN, 'tcp.flags.syn==1 && tcp.flags.ack==1', 'ip.src', 'tcp.srcport').map((r) => r.join(':'));
+      const expected = [
+        ...new Set([
+          ...[...new4, ...new6].map(([ip]) => `baseline-new-host ${ip}`),
+          ...svc.filter((x) => !cleanSvc.has(x)).map((x) => `baseline-new-service ${x}`),
+        ]),
+      ].sort();
+      expect(got).toEqual(expected);
+    }
+    // MANIFEST: nmap from 10.231.0.66 finds 21, 22 and 80 open on 10.231.0.20 (80 was learned);
+    // three lab interfaces send their first IPv6 router solicitation.
+    expect(got).toEqual([
+      'baseline-new-host 10.231.0.66',
+      'baseline-new-host fe80::1c2d:bbff:feee:f0c6',
+      'baseline-new-host fe80::201a:fff:fee0:7fff',
+      'baseline-new-host fe80::709e:acff:fe83:fa0a',
+      'baseline-new-service 10.231.0.20:21',
+      'baseline-new-service 10.231.0.20:22',
+    ]);
+    // The IPv6 link-local addresses of known devices (victim, gateway) and of the attacker's MAC are
+    // folded into those devices by default; reportNewIpv6OfKnownMac lists them too.
+    const every = runTimeline(
+      tl,
+      'detect',
+      model,
+      1,
+      resolveConfig({ detectors: { 'network-baseline': { reportNewIpv6OfKnownMac: true } } }),
+    ).findings.filter((f) => f.type === 'baseline-new-host' && f.src?.ip?.includes(':'));
+    expect(every.map((f) => f.src?.ip).sort()).toEqual(
+      [
+        'fe80::1c2d:bbff:feee:f0c6',
+        'fe80::201a:fff:fee0:7fff',
+        'fe80::682e:d0ff:fe78:6c92',
+        'fe80::709e:acff:fe83:fa0a',
+        'fe80::a095:79ff:fe92:b166',
+        'fe80::b066:22ff:fef3:3ee',
+      ].sort(),
+    );
+    for (const chunks of [3, 17]) expect(runTimeline(tl, 'detect', model, chunks).findings).toEqual(whole);
+    // Learning it in chunks gives the whole-capture model too.
+    const learned = runTimeline(tl, 'learn', model).learned;
+    for (const chunks of [3, 17]) expect(runTimeline(tl, 'learn', model, chunks).learned).toEqual(learned);
+  });
 
   it.each([...capturesIn(ATTACKS), ...capturesIn(join(SHARED_PCAPS, 'public'))].map((f) => [basename(f), f]))(
     '%s: learned on itself, detecting on itself is silent',

@@ -498,6 +498,14 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     }
     const k = this.known.get(h);
     if (k !== undefined && (mac < 0 || k.macs.has(mac))) return false;
+    if (
+      k === undefined &&
+      typeof h === 'string' &&
+      mac >= 0 &&
+      !this.config.reportNewIpv6OfKnownMac &&
+      (this.knownMacs.has(mac) || this.explainedMacs.has(mac))
+    )
+      return true; // a known device's new IPv6 address
     const ip = hostText(h);
     const m = mac >= 0 ? macText(mac) : undefined;
     const macKnown = this.knownMacs.has(mac);

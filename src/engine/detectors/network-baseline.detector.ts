@@ -202,6 +202,8 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
   private knownProtocols = new Set<string>();
   private live = new Map<HostKey, LiveHost>();
   private tracked = new Map<string, Tracked>();
+  /** The `host|ip` entries of `tracked` by host key. */
+  private newHosts = new Map<HostKey, Tracked>();
   private explainedMacs = new Set<number>();
   private flows = new Map<string, Flow>();
   private readonly protoNames: string[] = [];
@@ -498,6 +500,14 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     }
     const k = this.known.get(h);
     if (k !== undefined && (mac < 0 || k.macs.has(mac))) return false;
+    if (k === undefined) {
+      // Every packet of a new host counts: keep its finding at hand instead of a key string per packet.
+      const hit = this.newHosts.get(h);
+      if (hit !== undefined) {
+        this.bump(hit, p, ctx);
+        return true;
+      }
+    }
     if (
       k === undefined &&
       typeof h === 'string' &&
@@ -510,7 +520,7 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     const m = mac >= 0 ? macText(mac) : undefined;
     const macKnown = this.knownMacs.has(mac);
     if (k === undefined) {
-      this.finding(`host|${ip}`, p, ctx, () => ({
+      const t = this.finding(`host|${ip}`, p, ctx, () => ({
         type: 'baseline-new-host',
         severity: 'low',
         mitre: 'T1200',
@@ -525,6 +535,7 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
         src: { ip, ...(m !== undefined ? { mac: m } : {}) },
         details: { ip, ...(m !== undefined ? { mac: m, macKnown } : {}) },
       }));
+      if (t !== undefined) this.newHosts.set(h, t);
       if (mac >= 0) this.explain(mac);
       return true;
     }
@@ -896,21 +907,37 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     ctx: DetectorContext,
     build: () => Omit<FindingReport, 'key' | 'time' | 'frame'>,
     count?: number,
-  ): void {
+  ): Tracked | undefined {
     let t = this.tracked.get(key);
     if (t === undefined) {
-      if (this.tracked.size >= this.config.maxTracked) return;
+      if (this.tracked.size >= this.config.maxTracked) return undefined;
       const report: FindingReport = { ...build(), key, time: p.time, frame: p.frame };
       t = { count: count ?? 1, reported: count ?? 1, lastTime: p.time, lastFrame: p.frame, report };
       this.tracked.set(key, t);
       ctx.report({ ...report, count: t.count });
-      return;
+      return t;
     }
-    t.count = count ?? t.count + 1;
+    if (count === undefined) {
+      this.bump(t, p, ctx);
+      return t;
+    }
+    t.count = count;
     t.lastTime = p.time;
     t.lastFrame = p.frame;
     // A caller-given count (new peers) comes with details that change: keep them current.
-    if (count !== undefined) t.report = { ...t.report, ...build(), key };
+    t.report = { ...t.report, ...build(), key };
+    if (t.count >= 2 * t.reported) {
+      t.reported = t.count;
+      ctx.report({ ...t.report, time: p.time, frame: p.frame, count: t.count });
+    }
+    return t;
+  }
+
+  /** One more packet for an existing finding (no key string, no lookup when the caller holds it). */
+  private bump(t: Tracked, p: DecodedPacket, ctx: DetectorContext): void {
+    t.count++;
+    t.lastTime = p.time;
+    t.lastFrame = p.frame;
     if (t.count >= 2 * t.reported) {
       t.reported = t.count;
       ctx.report({ ...t.report, time: p.time, frame: p.frame, count: t.count });
@@ -982,6 +1009,8 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
     );
     this.live = new Map(s.live.map(([k, l]) => [hostFromText(k), structuredClone(l)]));
     this.tracked = new Map(s.tracked.map(([k, t]) => [k, structuredClone(t)]));
+    this.newHosts = new Map();
+    for (const [k, t] of this.tracked) if (k.startsWith('host|')) this.newHosts.set(hostFromText(k.slice(5)), t);
     this.explainedMacs = new Set(s.explainedMacs.map(parseMac));
   }
 }

@@ -29,6 +29,13 @@ function program(): Command {
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found')
     .option('--config <file>', 'JSON file overriding engine thresholds (see README)')
     .option('--no-progress', 'never draw the progress bar')
+    .option('--baseline <file>', 'network baseline file: learns, then compares (auto; see README "Network baseline")')
+    .option('--learn', 'with --baseline: learn (create or extend the file), report nothing from the baseline')
+    .option('--detect', 'with --baseline: compare with the file, never change it')
+    .option(
+      '--network <name>',
+      'with --baseline: the network/sensor the file describes (default: the file\'s, or "default")',
+    )
     .action(async (files: string[], opts) => {
       process.exitCode = await runAnalyze(files, opts);
     });

@@ -3,11 +3,12 @@ import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture'
 import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
 import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
 import { isSeverity, severityRank, type Severity } from '../engine/finding';
+import { CliBaseline, type BaselineCliOptions } from './baseline-option';
 import { renderAnalysis } from './findings-table';
 import { ProgressBar } from './progress-bar';
 import { terminalSafe } from './terminal-text';
 
-export interface AnalyzeCommandOptions {
+export interface AnalyzeCommandOptions extends BaselineCliOptions {
   json?: boolean;
   jsonl?: boolean;
   detectors?: string;
@@ -93,6 +94,8 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
     }
   }
 
+  const baseline = await CliBaseline.open(o, detectors, config);
+
   const results: CaptureAnalysis[] = [];
   let badInput = false;
   let failed = false;
@@ -108,7 +111,9 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
         config,
         detectors,
         onProgress: bar ? (n) => bar.update(n) : undefined,
+        resources: baseline?.resources(),
       });
+      baseline?.captured();
     } catch (err) {
       bar?.done();
       const msg = openError(file, err);
@@ -132,6 +137,7 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
       process.stdout.write(`${renderAnalysis(result)}\n`);
     }
   }
+  if (baseline) process.stderr.write(`netwarden: ${terminalSafe(await baseline.finish(), 400)}\n`);
   if (o.json) {
     const doc = files.length === 1 && results.length === 1 ? results[0] : results;
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

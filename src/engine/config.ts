@@ -265,6 +265,76 @@ export interface PlaintextCredentialsConfig {
   telnetMaxLine: number;
 }
 
+export interface NetworkBaselineConfig {
+  /**
+   * In auto mode (the CLI's default with --baseline), packets within this many seconds (packet
+   * time) of the model's start are learned, later ones compared. 604800 = 7 days: one full
+   * weekly cycle (weekday and weekend patterns) before anything is judged.
+   */
+  learnPeriod: number;
+  /**
+   * Internal networks (CIDR): their addresses are hosts of the network (learned with their MACs,
+   * services, volume); everything else is an external peer. Default: RFC 1918, RFC 6598 shared
+   * space, RFC 3927 link-local, RFC 4193 ULA and IPv6 link-local — set your public ranges here.
+   */
+  internalNetworks: string[];
+  /**
+   * Answers from ports at or above this are not services (passive FTP data, RPC callbacks and
+   * other per-connection listeners live there). 32768: the start of Linux's default
+   * ip_local_port_range (Windows starts at 49152, RFC 6335's dynamic range). 65536 = none ignored.
+   */
+  ephemeralPortMin: number;
+  /**
+   * An IPv6 address missing from the model, sent from a MAC the model knows (or one already
+   * reported as a new host), is that device's new address and not a new host unless this is true:
+   * SLAAC privacy addresses (RFC 8981) rotate daily and every interface brings a link-local one.
+   * A new IPv4 address is always reported (with `macKnown` saying whether the device is known).
+   */
+  reportNewIpv6OfKnownMac: boolean;
+  /**
+   * Hourly volume (bytes or packets sent + received) of a host is anomalous when it is at least
+   * `volumeZScore` standard deviations above its learned hourly mean AND `volumeMinRatio` times
+   * that mean AND at least `volumeMinBytes` / `volumeMinPackets`. z 4: beyond what a normal
+   * distribution gives once in ~30 000 hours; ratio 3 and 10 MB / 10 000 packets: a host whose
+   * learned hours are tiny or uniform (stddev ≈ 0) does not alert on an ordinary download.
+   */
+  volumeZScore: number;
+  volumeMinRatio: number;
+  volumeMinBytes: number;
+  volumeMinPackets: number;
+  /**
+   * Contacts a host initiates per hour (TCP SYNs, UDP flows it starts, ICMP echo requests):
+   * anomalous with the same z-score and ratio rules as volume and at least this many. 600 = 10 a
+   * minute: below that even a doubling is ordinary browsing.
+   */
+  connZScore: number;
+  connMinRatio: number;
+  connMinPerHour: number;
+  /**
+   * A host contacting this many external addresses that are not among its learned peers within
+   * `newPeersWindow` seconds is "new external peers in bulk". 100 per hour: a browsing session
+   * reaches tens of new CDN addresses an hour; worm fan-out, botnet check-ins and scanning reach
+   * hundreds.
+   */
+  newPeersThreshold: number;
+  newPeersWindow: number;
+  /** A UDP flow idle this long (s) ends (for "a reply answers a request"). 60: Zeek's udp_inactivity_timeout. */
+  udpFlowTimeout: number;
+  /** Model entries not seen for this long (s, packet time) are forgotten when learning. 30 days: a host on leave is not "new" when it returns within the month. */
+  forgetAfter: number;
+  /** Caps of the model: hosts, MACs, services, protocols, MACs per host, peers per host and in all. */
+  maxHosts: number;
+  maxMacs: number;
+  maxServices: number;
+  maxProtocols: number;
+  maxMacsPerHost: number;
+  maxPeersPerHost: number;
+  maxPeersTotal: number;
+  /** Live tables while analysing: UDP flows, and hosts / finding keys tracked in detect mode. */
+  maxFlows: number;
+  maxTracked: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -299,6 +369,7 @@ export interface EngineConfig {
     'tcp-hijack': TcpHijackConfig;
     'connection-rate': ConnectionRateConfig;
     'plaintext-credentials': PlaintextCredentialsConfig;
+    'network-baseline': NetworkBaselineConfig;
   };
 }
 
@@ -451,6 +522,40 @@ export const DEFAULT_CONFIG: EngineConfig = {
       maxCredentials: 10000,
       maxSecretsPerFinding: 8,
       telnetMaxLine: 256,
+    },
+    'network-baseline': {
+      learnPeriod: 7 * 24 * 3600,
+      internalNetworks: [
+        '10.0.0.0/8',
+        '172.16.0.0/12',
+        '192.168.0.0/16',
+        '100.64.0.0/10',
+        '169.254.0.0/16',
+        'fc00::/7',
+        'fe80::/10',
+      ],
+      ephemeralPortMin: 32768,
+      reportNewIpv6OfKnownMac: false,
+      volumeZScore: 4,
+      volumeMinRatio: 3,
+      volumeMinBytes: 10_000_000,
+      volumeMinPackets: 10_000,
+      connZScore: 4,
+      connMinRatio: 3,
+      connMinPerHour: 600,
+      newPeersThreshold: 100,
+      newPeersWindow: 3600,
+      udpFlowTimeout: 60,
+      forgetAfter: 30 * 24 * 3600,
+      maxHosts: 4096,
+      maxMacs: 8192,
+      maxServices: 8192,
+      maxProtocols: 64,
+      maxMacsPerHost: 8,
+      maxPeersPerHost: 256,
+      maxPeersTotal: 262144,
+      maxFlows: 65536,
+      maxTracked: 65536,
     },
   },
 };

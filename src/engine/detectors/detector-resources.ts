@@ -1,3 +1,5 @@
+import type { BaselineSession } from '../baseline/baseline-session';
+
 /**
  * Inputs some detectors need that are not thresholds: data loaded outside the engine (the
  * engine does no I/O) and handed in when the detector set is built — threat-intelligence
@@ -6,5 +8,7 @@
  * whoever builds the pipeline), so a chunk on another worker must be given the same ones.
  */
 // Each issue-5 detector adds its own optional field here.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DetectorResources {}
+export interface DetectorResources {
+  /** Learned network baseline: mode + model in, learned model out (network-baseline detector). */
+  baseline?: BaselineSession;
+}

@@ -11,6 +11,7 @@ import { SynFloodDetector } from './syn-flood.detector';
 import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
 import { PlaintextCredentialsDetector } from './plaintext-credentials.detector';
+import { createNetworkBaselineDetector } from './network-baseline.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -83,6 +84,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Credentials sent in clear, masked: FTP USER/PASS, Telnet logins, HTTP Basic/Bearer and login forms, POP3 USER/PASS and APOP, IMAP LOGIN/AUTHENTICATE, POP3/SMTP AUTH PLAIN/LOGIN, SNMP communities, LDAP simple binds; with the login outcome',
     create: (c) => new PlaintextCredentialsDetector(c.detectors['plaintext-credentials']),
+  },
+  {
+    id: 'network-baseline',
+    description:
+      "Learned network baseline (needs --baseline): new hosts, MACs, listening services and protocols; hourly volume or connection rate far above a host's learned normal; new external peers in bulk",
+    create: (c, r) => createNetworkBaselineDetector(c.detectors['network-baseline'], r),
   },
 ];
 

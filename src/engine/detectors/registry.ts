@@ -10,6 +10,7 @@ import { PortScanDetector } from './port-scan.detector';
 import { SynFloodDetector } from './syn-flood.detector';
 import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
+import { CleartextHttpDetector } from './cleartext-http.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -76,6 +77,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
     create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
+  },
+  {
+    id: 'cleartext-http',
+    description:
+      'Unencrypted web: plain HTTP summarised per (Host, server ip:port) — requests, methods, paths, clients — raised to medium when an Authorization header, session cookie, login form or password field travels in it (names only, never values); possible SSL stripping: HTTP content from a host seen on HTTPS in the same capture',
+    create: (c) => new CleartextHttpDetector(c.detectors['cleartext-http']),
   },
 ];
 

@@ -276,6 +276,15 @@ export interface CleartextHttpConfig {
    * 86400: "in the same capture" for any capture of a day; the cap below bounds memory.
    */
   httpsMemory: number;
+  /**
+   * A 2xx response counts as content for the SSL-stripping check when its Content-Type starts
+   * with one of these (case-insensitive; a response without Content-Type counts too); [] = any
+   * 2xx. Default HTML documents: sslstrip's victim browses *pages* over HTTP, whereas images,
+   * OCSP answers and downloads fetched over HTTP from a host that also serves HTTPS are hotlinks
+   * and mixed content — the public tls-subjectaltname capture has exactly that (WordPress images
+   * from madmaskiner.dk over HTTP, the site itself over HTTPS), which is not stripping.
+   */
+  strippingContentTypes: string[];
   /** HTTPS names (SNI) and server IPs remembered; the least recently seen is dropped beyond it. */
   maxHttpsServers: number;
   /**
@@ -469,6 +478,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
       passwordFieldPattern: '(^|[^a-z])(pass|pwd|pw)([^a-z]|$)|password|passwd|passwort|passphrase',
       httpsPorts: [443],
       httpsMemory: 86400,
+      strippingContentTypes: ['text/html', 'application/xhtml+xml'],
       maxHttpsServers: 16384,
       maxPendingConnections: 4096,
       responseTimeout: 300,

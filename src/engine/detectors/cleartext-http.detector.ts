@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { brotliDecompressSync, constants as zc, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { ConfigError, type CleartextHttpConfig } from '../config';
 import type {
@@ -27,7 +28,8 @@ import type { Detector, DetectorContext } from './detector';
  *   not an attack seen happening, and the plaintext-credentials detector reports the credential
  *   itself (masked). The finding names WHICH indicators were seen (auth scheme, cookie and field
  *   names, page paths) — never a value.
- * - `possible-ssl-stripping` (T1557): HTTP content (a 2xx response other than 204) from a host
+ * - `possible-ssl-stripping` (T1557): an HTTP page (a 2xx response other than 204 whose type is
+ *   in strippingContentTypes, HTML by default: images and OCSP over HTTP are hotlinks) from a host
  *   that the same capture shows on HTTPS — a ClientHello whose SNI is the HTTP Host, or, when
  *   names cannot tell virtual hosts apart (the HTTP Host is an IP literal or the TLS client sent
  *   no SNI), the same server IP answering TLS — in either order. sslstrip keeps the victim on
@@ -140,14 +142,25 @@ function isIpLiteral(name: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
 }
 
-/** The path of a request target, without query or fragment (they may hold secrets). */
-function pathOf(target: string, max: number): string {
+/**
+ * The path of a request target without query or fragment (they may hold secrets), as a key for
+ * counting distinct paths: printable and cut to `max` characters, a cut one followed by `#` and
+ * a hash of the whole path so long paths that share a prefix (OCSP requests) stay distinct.
+ */
+function pathKey(target: string, max: number): string {
   let t = target;
   const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(t);
   if (abs !== null) t = t.slice(abs[0].length) || '/';
   const q = t.search(/[?#]/);
   if (q >= 0) t = t.slice(0, q);
-  return shown(t, max);
+  if (t.length <= max) return shown(t, max);
+  return `${shown(t, max)}#${createHash('sha1').update(t, 'latin1').digest('base64url').slice(0, 12)}`;
+}
+
+/** What a path key shows: the (possibly cut) path. */
+function pathShown(key: string): string {
+  const h = key.indexOf('#');
+  return h < 0 ? key : key.slice(0, h);
 }
 
 function queryOf(target: string): string {
@@ -165,7 +178,10 @@ function decodeName(s: string): string {
   }
 }
 
-/** Field names of an application/x-www-form-urlencoded string (values are never looked at). */
+/**
+ * Names of the fields of an application/x-www-form-urlencoded string that carry a non-empty
+ * value (an empty password field exposes nothing). Values are only tested for emptiness.
+ */
 function urlencodedNames(s: string): string[] {
   const out: string[] = [];
   let pos = 0;
@@ -173,35 +189,45 @@ function urlencodedNames(s: string): string[] {
     let amp = s.indexOf('&', pos);
     if (amp < 0) amp = s.length;
     const eq = s.indexOf('=', pos);
-    const end = eq >= 0 && eq < amp ? eq : amp;
-    if (end > pos) out.push(decodeName(s.slice(pos, Math.min(end, pos + 256))));
+    if (eq >= 0 && eq < amp && eq > pos && amp > eq + 1) out.push(decodeName(s.slice(pos, Math.min(eq, pos + 256))));
     pos = amp + 1;
   }
   return out;
 }
 
-/** Field names of a multipart/form-data body prefix (RFC 7578 Content-Disposition name parameters). */
+/** Names of the non-empty fields of a multipart/form-data body prefix (RFC 7578 Content-Disposition name). */
 function multipartNames(s: string): string[] {
   const out: string[] = [];
   const re = /content-disposition:[ \t]*form-data[^\r\n]{0,512}?\bname="([^"\r\n]{0,256})"/gi;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null && out.length < MAX_FIELDS) out.push(m[1]);
+  while ((m = re.exec(s)) !== null && out.length < MAX_FIELDS) {
+    // The part's value starts after the blank line ending its headers; empty when a boundary follows at once.
+    const blank = s.indexOf('\r\n\r\n', re.lastIndex);
+    if (blank >= 0 && blank - re.lastIndex <= MAX_TAG && s.startsWith('\r\n--', blank + 4)) continue;
+    out.push(m[1]);
+  }
   return out;
 }
 
-/** Does this HTML hold an `<input type=password>`? Linear: one pass over `<input` tags, each bounded. */
+/**
+ * Does this HTML hold an `<input type=password>`? One pass: each `<input` tag is read up to
+ * its `>` or the next `<` (at most MAX_TAG characters), so the scanned spans never overlap.
+ */
 export function hasPasswordInput(html: string): boolean {
   const s = html.toLowerCase();
+  const n = s.length;
   let i = s.indexOf('<input');
   let gt = -1;
   while (i >= 0) {
-    if (gt !== -2 && gt < i) {
+    if (gt !== n && gt < i) {
       gt = s.indexOf('>', i);
-      if (gt < 0) gt = -2; // no more '>' anywhere: each tag runs to its bound
+      if (gt < 0) gt = n;
     }
-    const end = gt === -2 || gt - i > MAX_TAG ? Math.min(s.length, i + MAX_TAG) : gt;
+    let lt = s.indexOf('<', i + 1);
+    if (lt < 0) lt = n;
+    const end = Math.min(gt, lt, i + MAX_TAG);
     if (/\stype\s*=\s*["']?password\b/.test(s.slice(i + 6, end))) return true;
-    i = s.indexOf('<input', i + 6);
+    i = lt < n ? s.indexOf('<input', lt) : -1;
   }
   return false;
 }
@@ -237,12 +263,14 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
   private readonly sessionPatterns: RegExp[];
   private readonly passwordField: RegExp;
   private readonly httpsPorts: Set<number>;
+  private readonly stripTypes: string[];
 
   constructor(private readonly config: CleartextHttpConfig) {
     this.sessionNames = new Set(config.sessionCookieNames.map((n) => n.toLowerCase()));
     this.sessionPatterns = config.sessionCookiePatterns.map((p) => compile(p, 'sessionCookiePatterns'));
     this.passwordField = compile(config.passwordFieldPattern, 'passwordFieldPattern');
     this.httpsPorts = new Set(config.httpsPorts);
+    this.stripTypes = config.strippingContentTypes.map((t) => t.toLowerCase());
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------
@@ -284,9 +312,10 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     h.requests++;
     const m = e.method in h.methods || Object.keys(h.methods).length < MAX_METHODS ? e.method : 'other';
     h.methods[m] = (h.methods[m] ?? 0) + 1;
-    const path = pathOf(e.target, c.maxPathLength);
-    if (!h.paths.includes(path)) {
-      if (h.paths.length < c.maxPathsPerHost) h.paths.push(path);
+    const pk = pathKey(e.target, c.maxPathLength);
+    const path = pathShown(pk);
+    if (!h.paths.includes(pk)) {
+      if (h.paths.length < c.maxPathsPerHost) h.paths.push(pk);
       else h.pathsCapped = true;
     }
     if (!h.clients.includes(e.conn.client.ip)) {
@@ -324,7 +353,8 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
       changed = true;
     }
     if (changed) this.reportSummary(h, ctx, e.time, e.frame);
-    if (e.status >= 200 && e.status < 300 && e.status !== 204) this.servedContent(h, hk, e, ctx);
+    if (e.status >= 200 && e.status < 300 && e.status !== 204 && this.isPageContent(e))
+      this.servedContent(h, hk, e, ctx);
   }
 
   // ---- TLS ----------------------------------------------------------------------------------
@@ -364,7 +394,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
 
   // ---- indicators ---------------------------------------------------------------------------
 
-  /** Notes one indicator (bounded list of names); returns true so callers can `any ||= ...`. */
+  /** Notes one indicator (bounded list of names); returns true, for `any = this.addInd(...)`. */
   private addInd(h: HostSummary, kind: string, value: string): true {
     const list = h.ind[kind] ?? (h.ind[kind] = []);
     push(list, shown(value, MAX_NAME), this.config.maxIndicatorNames);
@@ -382,19 +412,18 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
       const n = hd.name.toLowerCase();
       if (n === 'authorization' || n === 'proxy-authorization') {
         const scheme = /^\s*([A-Za-z][A-Za-z0-9._~+/-]{0,30})(\s|$)/.exec(hd.value)?.[1] ?? 'unrecognised';
-        any ||= this.addInd(h, n === 'authorization' ? 'authorization' : 'proxyAuthorization', scheme);
+        any = this.addInd(h, n === 'authorization' ? 'authorization' : 'proxyAuthorization', scheme);
       } else if (n === 'cookie') {
         const parts = hd.value.split(';');
         for (let i = 0; i < parts.length && i < MAX_COOKIES; i++) {
           const eq = parts[i].indexOf('=');
           const cname = (eq < 0 ? '' : parts[i].slice(0, eq)).trim();
-          if (cname !== '' && this.isSessionCookie(cname)) any ||= this.addInd(h, 'sessionCookies', cname);
+          if (cname !== '' && this.isSessionCookie(cname)) any = this.addInd(h, 'sessionCookies', cname);
         }
       }
     }
     for (const [where, names] of this.formFields(e)) {
-      for (const f of names)
-        if (this.passwordField.test(f)) any ||= this.addInd(h, 'passwordFields', `${f} (${where})`);
+      for (const f of names) if (this.passwordField.test(f)) any = this.addInd(h, 'passwordFields', `${f} (${where})`);
     }
     return any;
   }
@@ -424,7 +453,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
         const eq = attrs[0].indexOf('=');
         const cname = (eq < 0 ? '' : attrs[0].slice(0, eq)).trim();
         if (cname === '' || !this.isSessionCookie(cname)) continue;
-        any ||= this.addInd(h, 'sessionCookiesSet', cname);
+        any = this.addInd(h, 'sessionCookiesSet', cname);
         const secure = attrs.slice(1, 32).some((a) => a.trim().toLowerCase() === 'secure');
         if (!secure) this.addInd(h, 'sessionCookiesSetWithoutSecure', cname);
       } else if (n === 'content-type') html = /html/i.test(hd.value);
@@ -433,7 +462,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     if (html && e.body.length > 0) {
       const body = this.decoded(e.body, encoding);
       if (body !== null && hasPasswordInput(body.toString('latin1'))) {
-        any ||= this.addInd(h, 'loginForms', path);
+        any = this.addInd(h, 'loginForms', path);
       }
     }
     return any;
@@ -474,6 +503,16 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
   }
 
   // ---- SSL stripping ------------------------------------------------------------------------
+
+  /** Content the stripping check counts: strippingContentTypes (HTML pages by default); no Content-Type counts. */
+  private isPageContent(e: HttpResponseEvent): boolean {
+    const types = this.stripTypes;
+    if (types.length === 0) return true;
+    const ct = header(e.headers, 'content-type');
+    if (ct === undefined) return true;
+    const v = ct.trim().toLowerCase();
+    return types.some((t) => v.startsWith(t));
+  }
 
   /** Records HTTPS seen for a name or IP (first frame kept, last time refreshed). */
   private seen(m: Map<string, HttpsSeen>, k: string, conn: ConnectionInfo, frame: number, time: number): HttpsSeen {
@@ -682,7 +721,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
         methods: { ...h.methods },
         distinctPaths: h.paths.length,
         pathsCapped: h.pathsCapped,
-        samplePaths: h.paths.slice(0, this.config.samplePaths),
+        samplePaths: h.paths.slice(0, this.config.samplePaths).map(pathShown),
         clients: h.clients.slice(),
         clientsCapped: h.clientsCapped,
         redirectsToHttps: h.redirectsToHttps,

@@ -498,6 +498,38 @@ describe('cleartext-http: sensitive indicators (synthetic)', () => {
     }
   });
 
+  it('compressed bodies: a truncated gzip prefix still shows the form; a decompression bomb costs at most maxDecodedBody and does not throw', () => {
+    // Content-Length promises the whole stream, the connection closes after 60 % of it.
+    const filler = Array.from({ length: 4000 }, (_x, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ');
+    const gz = gzipSync(Buffer.from(`${LOGIN}<p>${filler}`));
+    const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
+    const s = new Scene();
+    const sess = new TcpSession(s.t, s.client, s.server, 45000, 80, 0).open();
+    sess.c(get('/login', 'shop.example'));
+    sess.s(
+      Buffer.concat([
+        Buffer.from(`HTTP/1.1 200 OK\r\n${HTML}\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`),
+        cut,
+      ]),
+    );
+    sess.close();
+    expect(s.run()[0].evidence.indicators).toEqual({ loginForms: ['/login'] });
+
+    // 32 MiB of zeros after the form inflate far past the bound: a shorter prefix is retried and finds the form.
+    const bomb = gzipSync(Buffer.concat([Buffer.from(LOGIN), Buffer.alloc(32 << 20)]));
+    expect(bomb.length).toBeLessThan(65536);
+    const b = new Scene();
+    b.http([[get('/', 'shop.example'), response('200 OK', [HTML, 'Content-Encoding: gzip'], bomb)]]);
+    expect(b.run()[0].evidence.indicators).toEqual({ loginForms: ['/'] });
+    // Garbage that claims to be gzip, and an unknown coding: no indicator, no exception.
+    const g = new Scene();
+    g.http([
+      [get('/', 'shop.example'), response('200 OK', [HTML, 'Content-Encoding: gzip'], LOGIN)],
+      [get('/z', 'shop.example'), response('200 OK', [HTML, 'Content-Encoding: zstd'], LOGIN)],
+    ]);
+    expect(g.run().map((x) => [x.severity, x.evidence.indicators])).toEqual([['info', undefined]]);
+  });
+
   it('no login form: a page without a password input, or a password input in a non-HTML body', () => {
     const s = new Scene();
     s.http([

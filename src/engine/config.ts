@@ -296,8 +296,9 @@ export interface CleartextHttpConfig {
   responseTimeout: number;
   /**
    * Most bytes a gzip/deflate/br body prefix may inflate to when looking for a login form. 256 KiB:
-   * HTML compresses 4-10x, so it covers a whole maxBody prefix of an ordinary page, and a
-   * decompression bomb costs no more than that.
+   * HTML compresses 4-10x, so it covers a whole maxBody prefix of an ordinary page. A prefix
+   * that inflates past it is retried at half the length (at most 12 times), so a decompression
+   * bomb costs a few MB of inflating, never the memory.
    */
   maxDecodedBody: number;
 }

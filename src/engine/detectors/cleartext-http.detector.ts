@@ -111,6 +111,8 @@ const MAX_COOKIES = 64;
 const MAX_FIELDS = 256;
 const MAX_NAME = 64;
 const MAX_TAG = 1024;
+/** 12 halvings take a 64 KiB prefix down to 32 bytes. */
+const DECODE_TRIES = 12;
 
 /** Printable ASCII only, bounded: packet-derived text goes into findings as data, never as markup. */
 function shown(s: string, max: number): string {
@@ -473,8 +475,10 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     if (encoding === '' || encoding === 'identity') return body;
     const max = this.config.maxDecodedBody;
     let input = body;
-    // A prefix that inflates past the bound is retried shorter: a page's start is what counts.
-    for (let tries = 0; tries < 4 && input.length > 0; tries++) {
+    // A prefix that inflates past the bound is retried at half the length (node's sync inflate
+    // keeps no partial output): a page's start is what counts. At most DECODE_TRIES inflations,
+    // each bounded by maxDecodedBody.
+    for (let tries = 0; tries < DECODE_TRIES && input.length > 0; tries++) {
       try {
         if (encoding === 'gzip' || encoding === 'x-gzip')
           return gunzipSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: max });
@@ -491,7 +495,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
         return null;
       } catch (err) {
         if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return null;
-        input = input.subarray(0, input.length >> 3);
+        input = input.subarray(0, input.length >> 1);
       }
     }
     return null;

@@ -12,7 +12,7 @@ import type { PacketRecord } from '../capture/packet-record';
 import { ConfigError, resolveConfig } from '../config';
 import type { Finding } from '../finding';
 import { Pipeline, type PipelineState } from '../pipeline';
-import { CleartextHttpDetector, hasPasswordInput, normaliseHost } from './cleartext-http.detector';
+import { CleartextHttpDetector, authScheme, hasPasswordInput, normaliseHost } from './cleartext-http.detector';
 import { createDetectors } from './registry';
 
 const ID = 'cleartext-http';
@@ -399,6 +399,17 @@ describe('cleartext-http: possible SSL stripping (synthetic)', () => {
     expect(f[0].description).toContain('1 redirected to HTTPS (the normal upgrade)');
   });
 
+  it('a request without Host and one with the server IP as Host are one summary, named by the IP', () => {
+    const s = new Scene();
+    s.http([
+      ['GET /old HTTP/1.0\r\n\r\n', response('200 OK', [HTML], PAGE)],
+      [get('/new', '203.0.113.80:80'), response('200 OK', [HTML], PAGE)],
+    ]);
+    expect(s.run().map((x) => [x.count, x.evidence.host, x.evidence.server, x.evidence.samplePaths])).toEqual([
+      [2, '203.0.113.80', '203.0.113.80:80', ['/old', '/new']],
+    ]);
+  });
+
   it('a redirect to HTTPS on another host is not counted as the upgrade', () => {
     const s = new Scene();
     s.http([[get('/', 'shop.example'), response('302 Found', ['Location: https://login.other.example/'])]]);
@@ -597,6 +608,34 @@ describe('cleartext-http: sensitive indicators (synthetic)', () => {
     ]);
     const json = JSON.stringify(f);
     for (const v of ['Vv5multipartsecret', 'Uu4querysecret', 'carol', 'passport']) expect(json).not.toContain(v);
+  });
+
+  it('authScheme: registered schemes named, unknown scheme words only before credentials, raw tokens never', () => {
+    expect(
+      [
+        'Basic Ym9iOmh1bnRlcjI=',
+        'bearer x',
+        'AWS4-HMAC-SHA256 Credential=AKIA/x',
+        'Negotiate',
+        'Turbo customAuthDataHere',
+        'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+        'abcdefghijklmnop',
+        'tok3n xyz',
+        '=weird',
+        '',
+      ].map(authScheme),
+    ).toEqual([
+      'Basic',
+      'bearer',
+      'AWS4-HMAC-SHA256',
+      'Negotiate',
+      'Turbo',
+      'unrecognised',
+      'unrecognised',
+      'unrecognised',
+      'unrecognised',
+      'unrecognised',
+    ]);
   });
 
   it('Proxy-Authorization and Authorization schemes, an Authorization header without a scheme word', () => {

@@ -234,6 +234,40 @@ export function hasPasswordInput(html: string): boolean {
   return false;
 }
 
+/** Registered HTTP authentication schemes (IANA registry) and common ones, lowercased. */
+const KNOWN_SCHEMES = new Set([
+  'basic',
+  'bearer',
+  'digest',
+  'negotiate',
+  'ntlm',
+  'hoba',
+  'mutual',
+  'scram-sha-1',
+  'scram-sha-256',
+  'vapid',
+  'concealed',
+  'dpop',
+  'gnap',
+  'privatetoken',
+  'aws4-hmac-sha256',
+  'oauth',
+  'token',
+]);
+
+/**
+ * The scheme word of an Authorization value — never the credentials. A registered scheme is
+ * named as sent; an unknown one only when it looks like a scheme word (letters, dashes) followed
+ * by credentials, since a raw API key sent alone ("Authorization: sk_live_...") is itself the
+ * secret. Anything else is 'unrecognised'.
+ */
+export function authScheme(value: string): string {
+  const m = /^\s*(\S{1,32})(\s+\S)?/.exec(value);
+  if (m === null) return 'unrecognised';
+  if (KNOWN_SCHEMES.has(m[1].toLowerCase())) return m[1];
+  return m[2] !== undefined && /^[A-Za-z][A-Za-z-]{0,19}$/.test(m[1]) ? m[1] : 'unrecognised';
+}
+
 function push(list: string[], v: string, max: number): boolean {
   if (list.includes(v) || list.length >= max) return false;
   list.push(v);
@@ -280,8 +314,9 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
   onHttpRequest(e: HttpRequestEvent, ctx: DetectorContext): void {
     const c = this.config;
     this.expire(e.time);
-    const name = normaliseHost(e.host);
     const ip = e.conn.server.ip;
+    const given = normaliseHost(e.host);
+    const name = given === ip ? '' : given; // Host: <server IP> and no Host are the same summary
     const hk = `${name}|${ip}:${e.conn.server.port}`;
     let h = this.hosts.get(hk);
     if (h === undefined) {
@@ -312,7 +347,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     capTo(this.hosts, c.maxHosts);
     h.last = e.time;
     h.requests++;
-    const m = e.method in h.methods || Object.keys(h.methods).length < MAX_METHODS ? e.method : 'other';
+    const m = Object.hasOwn(h.methods, e.method) || Object.keys(h.methods).length < MAX_METHODS ? e.method : 'other';
     h.methods[m] = (h.methods[m] ?? 0) + 1;
     const pk = pathKey(e.target, c.maxPathLength);
     const path = pathShown(pk);
@@ -413,10 +448,9 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     for (const hd of e.headers) {
       const n = hd.name.toLowerCase();
       if (n === 'authorization' || n === 'proxy-authorization') {
-        const scheme = /^\s*([A-Za-z][A-Za-z0-9._~+/-]{0,30})(\s|$)/.exec(hd.value)?.[1] ?? 'unrecognised';
-        any = this.addInd(h, n === 'authorization' ? 'authorization' : 'proxyAuthorization', scheme);
+        any = this.addInd(h, n === 'authorization' ? 'authorization' : 'proxyAuthorization', authScheme(hd.value));
       } else if (n === 'cookie') {
-        const parts = hd.value.split(';');
+        const parts = hd.value.split(';', MAX_COOKIES);
         for (let i = 0; i < parts.length && i < MAX_COOKIES; i++) {
           const eq = parts[i].indexOf('=');
           const cname = (eq < 0 ? '' : parts[i].slice(0, eq)).trim();
@@ -451,12 +485,12 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     for (const hd of e.headers) {
       const n = hd.name.toLowerCase();
       if (n === 'set-cookie') {
-        const attrs = hd.value.split(';');
+        const attrs = hd.value.split(';', 32);
         const eq = attrs[0].indexOf('=');
         const cname = (eq < 0 ? '' : attrs[0].slice(0, eq)).trim();
         if (cname === '' || !this.isSessionCookie(cname)) continue;
         any = this.addInd(h, 'sessionCookiesSet', cname);
-        const secure = attrs.slice(1, 32).some((a) => a.trim().toLowerCase() === 'secure');
+        const secure = attrs.slice(1).some((a) => a.trim().toLowerCase() === 'secure');
         if (!secure) this.addInd(h, 'sessionCookiesSetWithoutSecure', cname);
       } else if (n === 'content-type') html = /html/i.test(hd.value);
       else if (n === 'content-encoding') encoding = hd.value.trim().toLowerCase();

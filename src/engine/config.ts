@@ -264,7 +264,7 @@ export interface CleartextHttpConfig {
   sessionCookiePatterns: string[];
   /**
    * Regular expression (case-insensitive) a form field name must match to count as a password
-   * field (urlencoded or multipart body, or query string): "password"/"passwd"/"passwort"/
+   * field (urlencoded, multipart or JSON body, or query string): "password"/"passwd"/"passwort"/
    * "passphrase" anywhere (j_password, user[password], loginPassword), or pass/pwd/pw as a whole
    * word (user_pass) — but not passport or compass.
    */

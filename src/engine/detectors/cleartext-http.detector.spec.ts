@@ -638,6 +638,18 @@ describe('cleartext-http: sensitive indicators (synthetic)', () => {
     ]);
   });
 
+  it('a JSON login body: the key named, empty and non-string values ignored', () => {
+    const body = '{"user":{"email":"c@example.org","password":"Tt3jsonsecret"},"otp":"","remember":true,"pin":1234}';
+    const post = `POST /api/session HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const s = new Scene();
+    s.http([[post, response('201 Created', ['Content-Type: application/json'], '{}')]]);
+    const f = s.run();
+    expect(f.map((x) => [x.severity, x.evidence.indicators])).toEqual([
+      ['medium', { passwordFields: ['password (json)'] }],
+    ]);
+    expect(JSON.stringify(f)).not.toContain('Tt3jsonsecret');
+  });
+
   it('Proxy-Authorization and Authorization schemes, an Authorization header without a scheme word', () => {
     const s = new Scene();
     s.http([

@@ -23,7 +23,7 @@ import type { Detector, DetectorContext } from './detector';
  *   It becomes `medium` when something that grants access travels in it: an `Authorization`
  *   (or `Proxy-Authorization`) header, a session cookie sent or set (Set-Cookie without
  *   `Secure` noted), a login form served (HTML with a password input), a password field
- *   submitted (urlencoded or multipart body, or query string). Whoever sees the traffic can
+ *   submitted (urlencoded, multipart or JSON body, or query string). Whoever sees the traffic can
  *   replay these: account or session takeover without any exploit. Not `high`: it is exposure,
  *   not an attack seen happening, and the plaintext-credentials detector reports the credential
  *   itself (masked). The finding names WHICH indicators were seen (auth scheme, cookie and field
@@ -208,6 +208,15 @@ function multipartNames(s: string): string[] {
     if (blank >= 0 && blank - re.lastIndex <= MAX_TAG && s.startsWith('\r\n--', blank + 4)) continue;
     out.push(m[1]);
   }
+  return out;
+}
+
+/** Keys of a JSON body prefix whose value is a non-empty string (`"password":"…"`), at any depth. */
+function jsonNames(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"\\\r\n]{1,64})"\s*:\s*"[^"]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null && out.length < MAX_FIELDS) out.push(m[1]);
   return out;
 }
 
@@ -472,6 +481,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     const ct = (header(e.headers, 'content-type') ?? '').toLowerCase();
     const text = e.body.toString('latin1');
     if (ct.startsWith('multipart/form-data')) out.push(['multipart', multipartNames(text)]);
+    else if (/^application\/([\w.+-]*\+)?json/.test(ct)) out.push(['json', jsonNames(text)]);
     else if (ct.startsWith('application/x-www-form-urlencoded') || (ct === '' && /^[\w.%+[\]-]{1,64}=/.test(text)))
       out.push(['urlencoded', urlencodedNames(text)]);
     return out;

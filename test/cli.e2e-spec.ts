@@ -90,7 +90,10 @@ describe('netwarden analyze', () => {
       [anomalies, 25],
       [clean, 47],
     ]);
-    expect(docs[1].findings).toEqual([]);
+    // clean-web is plain browsing: the unencrypted-web summary (info) and nothing else.
+    expect(docs[1].findings.map((f) => [f.detector, f.type, f.severity, f.count])).toEqual([
+      ['cleartext-http', 'unencrypted-web', 'info', 3],
+    ]);
   });
 
   it('--detectors selects detectors; an unknown one is a usage error', () => {

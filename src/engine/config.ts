@@ -335,6 +335,82 @@ export interface NetworkBaselineConfig {
   maxTracked: number;
 }
 
+export interface CleartextHttpConfig {
+  /**
+   * Summaries kept at once, one per (Host header or server IP, server ip:port); the least
+   * recently requested is dropped beyond it (its finding stays). 4096: far more web servers than
+   * a LAN segment talks plain HTTP to in an hour, and a few MB of state at most.
+   */
+  maxHosts: number;
+  /**
+   * A summary idle this long (s, packet time) is closed; later requests to the host start a new
+   * finding. 3600: an hour is the span a reviewer reads a browsing summary over, and it keeps a
+   * day-long capture from merging unrelated visits into one line.
+   */
+  hostIdleTimeout: number;
+  /** Distinct paths counted per host; beyond it the count stops and the finding says so. 256: enough to tell a page from a crawl. */
+  maxPathsPerHost: number;
+  /** Paths named in the finding (the first distinct ones), query strings always removed. 5: a glance, not a log. */
+  samplePaths: number;
+  /** Longest path shown (characters); longer ones are cut with "…". 100: a URL bar's worth. */
+  maxPathLength: number;
+  /** Clients listed per host; beyond it the list stops and the finding says so. 16. */
+  maxClientsPerHost: number;
+  /** Names kept per indicator kind (cookie names, form fields, auth schemes, login-form paths). 8. */
+  maxIndicatorNames: number;
+  /**
+   * Cookie names (case-insensitive, exact) that carry a session: the defaults of PHP, Java
+   * servlets, ASP.NET (session and forms auth), Express/connect, Django, Laravel, CodeIgniter,
+   * Play, ColdFusion, Rack, and the generic session/sid/sessionid.
+   */
+  sessionCookieNames: string[];
+  /**
+   * Regular expressions (case-insensitive, whole name) for session cookies with variable names:
+   * classic ASP (ASPSESSIONIDxxxxxxxx), Rails (_app_session), Drupal (SESS/SSESS + 32 hex),
+   * WordPress login cookies.
+   */
+  sessionCookiePatterns: string[];
+  /**
+   * Regular expression (case-insensitive) a form field name must match to count as a password
+   * field (urlencoded, multipart or JSON body, or query string): "password"/"passwd"/"passwort"/
+   * "passphrase" anywhere (j_password, user[password], loginPassword), or pass/pwd/pw as a whole
+   * word (user_pass) — but not passport or compass.
+   */
+  passwordFieldPattern: string;
+  /** Server ports where TLS means HTTPS, for the SSL-stripping check. 443: the https default (RFC 9110 §4.2.2); add 8443 etc. where used. */
+  httpsPorts: number[];
+  /**
+   * How long (s, packet time) a host seen on HTTPS is remembered for the SSL-stripping check.
+   * 86400: "in the same capture" for any capture of a day; the cap below bounds memory.
+   */
+  httpsMemory: number;
+  /**
+   * A 2xx response counts as content for the SSL-stripping check when its Content-Type starts
+   * with one of these (case-insensitive; a response without Content-Type counts too); [] = any
+   * 2xx. Default HTML documents: sslstrip's victim browses *pages* over HTTP, whereas images,
+   * OCSP answers and downloads fetched over HTTP from a host that also serves HTTPS are hotlinks
+   * and mixed content — the public tls-subjectaltname capture has exactly that (WordPress images
+   * from madmaskiner.dk over HTTP, the site itself over HTTPS), which is not stripping.
+   */
+  strippingContentTypes: string[];
+  /** HTTPS names (SNI) and server IPs remembered; the least recently seen is dropped beyond it. */
+  maxHttpsServers: number;
+  /**
+   * Connections with requests waiting for their response (to know which host a response
+   * belongs to), and TLS handshakes waiting for the ServerHello. The oldest is dropped beyond
+   * it, and an entry idle for `responseTimeout` s: 300, the reassembler's idle timeout.
+   */
+  maxPendingConnections: number;
+  responseTimeout: number;
+  /**
+   * Most bytes a gzip/deflate/br body prefix may inflate to when looking for a login form. 256 KiB:
+   * HTML compresses 4-10x, so it covers a whole maxBody prefix of an ordinary page. A prefix
+   * that inflates past it is retried at half the length (at most 12 times), so a decompression
+   * bomb costs a few MB of inflating, never the memory.
+   */
+  maxDecodedBody: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -370,6 +446,7 @@ export interface EngineConfig {
     'connection-rate': ConnectionRateConfig;
     'plaintext-credentials': PlaintextCredentialsConfig;
     'network-baseline': NetworkBaselineConfig;
+    'cleartext-http': CleartextHttpConfig;
   };
 }
 
@@ -556,6 +633,47 @@ export const DEFAULT_CONFIG: EngineConfig = {
       maxPeersTotal: 262144,
       maxFlows: 65536,
       maxTracked: 65536,
+    },
+    'cleartext-http': {
+      maxHosts: 4096,
+      hostIdleTimeout: 3600,
+      maxPathsPerHost: 256,
+      samplePaths: 5,
+      maxPathLength: 100,
+      maxClientsPerHost: 16,
+      maxIndicatorNames: 8,
+      sessionCookieNames: [
+        'PHPSESSID',
+        'JSESSIONID',
+        'ASP.NET_SessionId',
+        '.ASPXAUTH',
+        'connect.sid',
+        'sessionid',
+        'session_id',
+        'session',
+        'sid',
+        'laravel_session',
+        'ci_session',
+        'PLAY_SESSION',
+        'CFID',
+        'CFTOKEN',
+        'rack.session',
+        '_session_id',
+      ],
+      sessionCookiePatterns: [
+        '^ASPSESSIONID[A-Z]{8}$',
+        '^_[A-Za-z0-9_-]+_session$',
+        '^S?SESS[0-9a-f]{32}$',
+        '^wordpress_(logged_in|sec)_[0-9a-f]{32}$',
+      ],
+      passwordFieldPattern: '(^|[^a-z])(pass|pwd|pw)([^a-z]|$)|password|passwd|passwort|passphrase',
+      httpsPorts: [443],
+      httpsMemory: 86400,
+      strippingContentTypes: ['text/html', 'application/xhtml+xml'],
+      maxHttpsServers: 16384,
+      maxPendingConnections: 4096,
+      responseTimeout: 300,
+      maxDecodedBody: 256 * 1024,
     },
   },
 };

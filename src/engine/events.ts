@@ -189,6 +189,12 @@ export interface HttpResponseEvent {
   status: number;
   reason: string;
   headers: HttpHeader[];
+  /**
+   * First bytes of the body (bounded by the parser's maxBody), transfer coding removed (chunk
+   * framing stripped) but content coding kept: a `Content-Encoding: gzip` body is still gzip
+   * here, decoding it is the subscriber's choice (and cost). Empty for HEAD/204/304/1xx.
+   */
+  body: Buffer;
   bodyLength: number;
 }
 

@@ -12,6 +12,7 @@ import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
 import { PlaintextCredentialsDetector } from './plaintext-credentials.detector';
 import { createNetworkBaselineDetector } from './network-baseline.detector';
+import { CleartextHttpDetector } from './cleartext-http.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -90,6 +91,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       "Learned network baseline (needs --baseline): new hosts, MACs, listening services and protocols; hourly volume or connection rate far above a host's learned normal; new external peers in bulk",
     create: (c, r) => createNetworkBaselineDetector(c.detectors['network-baseline'], r),
+  },
+  {
+    id: 'cleartext-http',
+    description:
+      'Unencrypted web: plain HTTP summarised per (Host, server ip:port) — requests, methods, paths, clients — raised to medium when an Authorization header, session cookie, login form or password field travels in it (names only, never values); possible SSL stripping: HTTP content from a host seen on HTTPS in the same capture',
+    create: (c) => new CleartextHttpDetector(c.detectors['cleartext-http']),
   },
 ];
 

@@ -11,8 +11,10 @@ import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-pa
 
 /**
  * HTTP/1.x (RFC 9112) both directions: pipelined messages, Content-Length and chunked bodies,
- * bodies delimited by connection close. The first `maxBody` bytes of a request body are kept
- * (form/credential inspection); the rest is counted. Heads are bounded in bytes and header
+ * bodies delimited by connection close. The first `maxBody` bytes of each body are kept, request
+ * and response alike (form/credential inspection, login pages), with chunk framing removed but
+ * any Content-Encoding left as sent; the rest is counted. A body cut short by a gap or the end
+ * of the connection is delivered as far as it went. Heads are bounded in bytes and header
  * count. A direction that stops looking like HTTP is abandoned quietly.
  */
 
@@ -51,11 +53,22 @@ interface DirState {
   msg: Message | null;
   remaining: number;
   bodyLength: number;
-  body: Buffer;
+  /** Kept body bytes, joined when the message completes (no quadratic re-copying per segment). */
+  parts: Buffer[];
+  /** Bytes in `parts`; set to maxBody after a gap inside the body so no bytes past a hole are kept. */
+  kept: number;
 }
 
 export interface HttpState {
-  d: { mode: number; pending: string; msg: Message | null; remaining: number; bodyLength: number; body: string }[];
+  d: {
+    mode: number;
+    pending: string;
+    msg: Message | null;
+    remaining: number;
+    bodyLength: number;
+    body: string;
+    kept: number;
+  }[];
   methods: string[];
 }
 
@@ -65,7 +78,11 @@ const MAX_METHODS = 64;
 const MAX_CHUNK_LINE = 1024;
 
 function newDir(): DirState {
-  return { mode: M.Head, pending: EMPTY, msg: null, remaining: 0, bodyLength: 0, body: EMPTY };
+  return { mode: M.Head, pending: EMPTY, msg: null, remaining: 0, bodyLength: 0, parts: [], kept: 0 };
+}
+
+function joined(parts: Buffer[]): Buffer {
+  return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 function header(h: HttpHeader[], name: string): string | undefined {
@@ -93,7 +110,8 @@ export class HttpParser implements StreamParser {
           msg: s.msg,
           remaining: s.remaining,
           bodyLength: s.bodyLength,
-          body: fromB64(s.body),
+          parts: [fromB64(s.body)],
+          kept: s.kept,
         };
       }
       this.methods = state.methods.slice();
@@ -127,6 +145,7 @@ export class HttpParser implements StreamParser {
   onGap(e: StreamGapEvent): void {
     const s = this.d[e.dir === 'toServer' ? 0 : 1];
     if ((s.mode === M.Body || s.mode === M.ChunkData) && e.length <= s.remaining) {
+      s.kept = this.opts.maxBody; // the kept prefix ends at the hole
       s.remaining -= e.length;
       s.bodyLength += e.length;
       if (s.mode === M.ChunkData && s.remaining === 0) s.mode = M.ChunkEnd;
@@ -134,6 +153,7 @@ export class HttpParser implements StreamParser {
       return;
     }
     if (s.mode === M.CloseBody) {
+      s.kept = this.opts.maxBody;
       s.bodyLength += e.length;
       return;
     }
@@ -158,7 +178,8 @@ export class HttpParser implements StreamParser {
         msg: s.msg,
         remaining: s.remaining,
         bodyLength: s.bodyLength,
-        body: b64(s.body),
+        body: b64(joined(s.parts)),
+        kept: s.kept,
       })),
       methods: this.methods.slice(),
     };
@@ -168,7 +189,8 @@ export class HttpParser implements StreamParser {
     s.mode = M.Dead;
     s.pending = EMPTY;
     s.msg = null;
-    s.body = EMPTY;
+    s.parts = [];
+    s.kept = 0;
   }
 
   /** One parsing step from `pos`; returns the new position (unchanged when more bytes are needed). */
@@ -181,7 +203,7 @@ export class HttpParser implements StreamParser {
       case M.CloseBody: {
         const avail = buf.length - pos;
         const n = s.mode === M.CloseBody ? avail : Math.min(avail, s.remaining);
-        this.keepBody(i, s, buf, pos, n);
+        this.keepBody(s, buf, pos, n);
         s.bodyLength += n;
         if (s.mode !== M.CloseBody) s.remaining -= n;
         if (s.mode === M.Body && s.remaining === 0) this.complete(i, s, e.frame, e.time);
@@ -234,12 +256,14 @@ export class HttpParser implements StreamParser {
     }
   }
 
-  private keepBody(i: number, s: DirState, buf: Buffer, pos: number, n: number): void {
-    if (i !== 0 || n === 0) return; // only request bodies are kept
-    const room = this.opts.maxBody - s.body.length;
+  private keepBody(s: DirState, buf: Buffer, pos: number, n: number): void {
+    if (n === 0) return;
+    const room = this.opts.maxBody - s.kept;
     if (room <= 0) return;
     const take = n < room ? n : room;
-    s.body = Buffer.concat([s.body, buf.subarray(pos, pos + take)]);
+    // A slice, not a copy: data events and the pending buffer are the parser's to keep.
+    s.parts.push(buf.subarray(pos, pos + take));
+    s.kept += take;
   }
 
   private head(i: number, s: DirState, buf: Buffer, pos: number, e: StreamDataEvent): number {
@@ -288,7 +312,8 @@ export class HttpParser implements StreamParser {
       msg.headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() });
     }
     s.msg = msg;
-    s.body = EMPTY;
+    s.parts = [];
+    s.kept = 0;
     s.bodyLength = 0;
     s.remaining = 0;
     const te = header(msg.headers, 'transfer-encoding');
@@ -333,7 +358,7 @@ export class HttpParser implements StreamParser {
           target: msg.b,
           version: msg.c,
           headers: msg.headers,
-          body: s.body,
+          body: joined(s.parts),
           bodyLength: s.bodyLength,
         };
         const host = header(msg.headers, 'host');
@@ -349,10 +374,12 @@ export class HttpParser implements StreamParser {
         status: Number(msg.b),
         reason: msg.c,
         headers: msg.headers,
+        body: joined(s.parts),
         bodyLength: s.bodyLength,
       });
     }
-    s.body = EMPTY;
+    s.parts = [];
+    s.kept = 0;
     s.bodyLength = 0;
   }
 }

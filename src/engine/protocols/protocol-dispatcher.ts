@@ -54,7 +54,7 @@ export interface ProtocolOptions {
   /** HTTP head size and header count bounds. */
   maxHeaderBytes: number;
   maxHeaders: number;
-  /** Request body bytes kept for inspection (the rest is counted). */
+  /** Body bytes kept per HTTP message, requests and responses, for inspection (the rest is counted). */
   maxBody: number;
   /** TLS handshake bytes buffered per direction (certificate chains can pass 64 KiB). */
   maxHandshakeBytes: number;

@@ -70,13 +70,17 @@ export function buildAnomaliesScenario(): { pcap: Buffer; expected: ScenarioExpe
     } else expected.push({ ...e, count: 1, frames: [frame] });
   };
 
-  // Ordinary traffic: none of it may produce a finding.
+  // Ordinary traffic: none of it may produce an alert. The HTTP request is plain web, which the
+  // cleartext-http detector summarises as information (one unencrypted-web finding, info).
   const get = Buffer.from('GET / HTTP/1.1\r\nHost: intranet.example\r\n\r\n');
   const ok = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   add(tcpFrame(CLIENT, SERVER, 40000, 80, 1000, 0, TCPF.SYN));
   add(tcpFrame(SERVER, CLIENT, 80, 40000, 5000, 1001, TCPF.SYN | TCPF.ACK));
   add(tcpFrame(CLIENT, SERVER, 40000, 80, 1001, 5001, TCPF.ACK));
-  add(tcpFrame(CLIENT, SERVER, 40000, 80, 1001, 5001, TCPF.PSH | TCPF.ACK, get));
+  expect(
+    { type: 'unencrypted-web', severity: 'info', srcIp: CLIENT.ip },
+    add(tcpFrame(CLIENT, SERVER, 40000, 80, 1001, 5001, TCPF.PSH | TCPF.ACK, get)),
+  );
   add(tcpFrame(SERVER, CLIENT, 80, 40000, 5001, 1001 + get.length, TCPF.PSH | TCPF.ACK, ok));
   add(tcpFrame(CLIENT, SERVER, 40000, 80, 1001 + get.length, 5001 + ok.length, TCPF.FIN | TCPF.ACK));
   add(tcpFrame(SERVER, CLIENT, 80, 40000, 5001 + ok.length, 1002 + get.length, TCPF.FIN | TCPF.ACK));

@@ -20,12 +20,15 @@ import { ImapParser } from './imap.parser';
 import { LdapParser, type LdapHandlers, type LdapState } from './ldap.parser';
 import type { LineHandlers, LineParserState } from './line-protocol.parser';
 import { Pop3Parser } from './pop3.parser';
-import { MORE, NONE, SNIFF_LIMIT, sniff } from './protocol-sniffer';
+import { MORE, NONE, SNIFF_LIMIT, sniff, type SniffedProtocol } from './protocol-sniffer';
+import { RemoteShellParser, type RemoteShellHandlers, type RemoteShellState } from './rservices.parser';
+import { SmbParser, type SmbHandlers, type SmbState } from './smb.parser';
 import { SmtpParser } from './smtp.parser';
 import { decodeSnmp, looksLikeSnmp, type UdpMeta } from './snmp';
 import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
 import { TelnetParser, type TelnetState } from './telnet.parser';
 import { decodeTftp } from './tftp';
+import { VncParser, type VncHandlers, type VncState } from './vnc.parser';
 import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
 
 /**
@@ -34,10 +37,10 @@ import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
  * (port as a hint) and gets its own parser; all state is JSON-serialisable.
  */
 
-export type ProtocolName =
-  'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet' | 'ldap' | 'snmp' | 'tftp';
+export type ProtocolName = SniffedProtocol | 'snmp' | 'tftp';
 
-export interface ProtocolHandlers extends TlsHandlers, HttpHandlers, LineHandlers, LdapHandlers {
+export interface ProtocolHandlers
+  extends TlsHandlers, HttpHandlers, LineHandlers, LdapHandlers, SmbHandlers, VncHandlers, RemoteShellHandlers {
   onDns?(e: DnsMessageEvent): void;
   onTelnetText?(e: TelnetTextEvent): void;
   onSnmp?(e: SnmpMessageEvent): void;
@@ -351,6 +354,17 @@ export class ProtocolDispatcher implements StreamSink {
         break;
       case 'ldap':
         entry.parser = new LdapParser(entry.conn, h, o.maxLdapMessage, restoring ? (state as LdapState) : undefined);
+        break;
+      case 'smb':
+        entry.parser = new SmbParser(entry.conn, h, restoring ? (state as SmbState) : undefined);
+        break;
+      case 'vnc':
+        entry.parser = new VncParser(entry.conn, h, restoring ? (state as VncState) : undefined);
+        break;
+      case 'rlogin':
+      case 'rsh':
+      case 'rexec':
+        entry.parser = new RemoteShellParser(entry.conn, proto, h, restoring ? (state as RemoteShellState) : undefined);
         break;
       case 'snmp':
       case 'tftp':

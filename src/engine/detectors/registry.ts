@@ -10,6 +10,7 @@ import { PortScanDetector } from './port-scan.detector';
 import { SynFloodDetector } from './syn-flood.detector';
 import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
+import { InsecureProtocolDetector } from './insecure-protocol.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -76,6 +77,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
     create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
+  },
+  {
+    id: 'insecure-protocol',
+    description:
+      'Cleartext or obsolete protocols by content: Telnet, FTP/POP3/IMAP/SMTP without a TLS upgrade, TFTP, rlogin/rsh/rexec, LDAP simple binds, SNMP v1/v2c, SMBv1, VNC without encryption, HTTP Basic; one finding per (client, server, protocol) with counts',
+    create: (c) => new InsecureProtocolDetector(c.detectors['insecure-protocol']),
   },
 ];
 

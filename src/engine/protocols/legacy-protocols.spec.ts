@@ -55,6 +55,7 @@ describe('SMB parser', () => {
     expect(ev).toEqual([
       ['smb', { frame: 1, dir: 'toServer', version: 1, command: 0x72, isResponse: false, dialects: SMB1_DIALECTS }],
       ['smb', { frame: 2, dir: 'toClient', version: 1, command: 0x72, isResponse: true, dialect: 'NT LM 0.12' }],
+      ['smb', { frame: 3, dir: 'toServer', version: 1, command: 0x73, isResponse: false }],
     ]);
   });
 
@@ -80,15 +81,19 @@ describe('SMB parser', () => {
       [2, 2, 0, '0x02ff'],
       [3, 2, 0, ['0x0202', '0x0210', '0x0300', '0x0302', '0x0311']],
       [4, 2, 0, '0x0311'],
+      [5, 2, 8, null],
+      [6, 2, 8, null],
     ]);
-    expect(JSON.parse(sameAtEverySplit(conn(445), msgs.slice(0, 4)))).toEqual(JSON.parse(JSON.stringify(ev)));
+    expect(JSON.parse(sameAtEverySplit(conn(445), msgs.slice(0, 5)))).toEqual(
+      JSON.parse(JSON.stringify(ev.slice(0, 5))),
+    );
   });
 
   it('NetBIOS session request on 139 before SMB; recognised by content on another port', () => {
     const req = Buffer.concat([Buffer.from([0x81, 0, 0, 4]), Buffer.from('ABCD')]);
     const ev = brief(feed(conn(139), [['toServer', req], ['toClient', Buffer.from([0x82, 0, 0, 0])], ...SMB1]));
-    expect(ev.map(([, e]) => e.frame)).toEqual([3, 4]);
-    expect(brief(feed(conn(8445), SMB1)).length).toBe(2);
+    expect(ev.map(([, e]) => e.frame)).toEqual([3, 4, 5]);
+    expect(brief(feed(conn(8445), SMB1)).length).toBe(3);
   });
 
   it('garbage and truncations: no exception, no invented messages', () => {

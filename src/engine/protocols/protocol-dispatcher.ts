@@ -9,6 +9,7 @@ import type {
   StreamDataEvent,
   StreamGapEvent,
   TelnetTextEvent,
+  TftpReplyEvent,
   TftpRequestEvent,
 } from '../events';
 import type { StreamSink } from '../reassembly/tcp-reassembler';
@@ -27,7 +28,7 @@ import { SmtpParser } from './smtp.parser';
 import { decodeSnmp, looksLikeSnmp, type UdpMeta } from './snmp';
 import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
 import { TelnetParser, type TelnetState } from './telnet.parser';
-import { decodeTftp } from './tftp';
+import { decodeTftp, TftpTracker, type TftpTrackerState } from './tftp';
 import { VncParser, type VncHandlers, type VncState } from './vnc.parser';
 import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
 
@@ -45,6 +46,7 @@ export interface ProtocolHandlers
   onTelnetText?(e: TelnetTextEvent): void;
   onSnmp?(e: SnmpMessageEvent): void;
   onTftpRequest?(e: TftpRequestEvent): void;
+  onTftpReply?(e: TftpReplyEvent): void;
   /** A TCP connection's protocol was recognised (whether or not its parser is enabled). */
   onAppProtocol?(e: AppProtocolEvent): void;
 }
@@ -97,6 +99,8 @@ interface Entry {
 
 export interface DispatcherState {
   v: 1;
+  /** TFTP requests awaiting their first reply (absent in states from before TFTP). */
+  tftp?: TftpTrackerState;
   stats: DispatcherStats;
   conns: { conn: ConnectionInfo; proto: ProtocolName | typeof NONE | null; sniff: [string, string]; state: unknown }[];
 }
@@ -126,6 +130,7 @@ export class ProtocolDispatcher implements StreamSink {
   private readonly snmpOn: boolean;
   private readonly tftpOn: boolean;
   private readonly udpOn: boolean;
+  private readonly tftp = new TftpTracker();
 
   constructor(
     private readonly handlers: ProtocolHandlers,
@@ -159,7 +164,15 @@ export class ProtocolDispatcher implements StreamSink {
         const ev = decodeTftp(b, off, len, this.udpMeta(p));
         if (ev !== null) {
           this.stats.tftpUdp = (this.stats.tftpUdp ?? 0) + 1;
+          this.tftp.request(ev);
           this.handlers.onTftpRequest?.(ev);
+          return;
+        }
+      }
+      if (this.tftpOn && b[off] === 0 && this.tftp.size > 0) {
+        const ev = this.tftp.reply(b, off, len, this.udpMeta(p));
+        if (ev !== null) {
+          this.handlers.onTftpReply?.(ev);
           return;
         }
       }
@@ -256,7 +269,12 @@ export class ProtocolDispatcher implements StreamSink {
         state: x.parser === null ? null : x.parser.snapshot(),
       });
     }
-    return { v: 1, stats: { ...this.stats, connections: { ...this.stats.connections } }, conns };
+    return {
+      v: 1,
+      stats: { ...this.stats, connections: { ...this.stats.connections } },
+      conns,
+      ...(this.tftp.size > 0 ? { tftp: this.tftp.snapshot() } : {}),
+    };
   }
 
   restore(s: DispatcherState): void {
@@ -266,6 +284,7 @@ export class ProtocolDispatcher implements StreamSink {
     this.lastEntry = null;
     this.stats.dnsUdp = s.stats.dnsUdp;
     this.stats.dnsMalformed = s.stats.dnsMalformed;
+    this.tftp.restore(s.tftp);
     if (s.stats.snmpUdp !== undefined) this.stats.snmpUdp = s.stats.snmpUdp;
     if (s.stats.tftpUdp !== undefined) this.stats.tftpUdp = s.stats.tftpUdp;
     this.stats.connections = { ...s.stats.connections };

@@ -14,7 +14,7 @@ import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-pa
  * `\xffSMB` are SMBv1 (MS-CIFS), `\xfeSMB` SMB 2/3 (MS-SMB2), `\xfdSMB` the SMB3 transform
  * (encrypted) header. Only the first `HEAD` bytes of a message are read (enough for the header
  * and a negotiate's dialect list); the rest is skipped by length, so file transfers cost little.
- * Reported: every negotiate, and the first message of each (direction, version).
+ * Reported: every negotiate, and the first other message of each (direction, version).
  */
 
 const HEAD = 1024;
@@ -160,8 +160,10 @@ export class SmbParser implements StreamParser {
     ev.command = command;
     ev.isResponse = isResponse;
     const bit = 1 << ((dir === 'toServer' ? 0 : 3) + version - 1);
-    if (!negotiate && (this.seen & bit) !== 0) return;
-    this.seen |= bit;
+    if (!negotiate) {
+      if ((this.seen & bit) !== 0) return;
+      this.seen |= bit;
+    }
     this.h.onSmbMessage?.(ev);
   }
 

@@ -87,6 +87,12 @@ describe('insecure-protocol on the recorded and public captures', () => {
     }
   });
 
+  it('TFTP: a real read (tcpdump test capture robustness/tftp.pcap: RRQ file1, answered by DATA from a new port)', async () => {
+    const f = await capture(pcap('robustness', 'tftp.pcap'));
+    expect(summary(f)).toEqual([['tftp', 'low', '192.168.1.2', '192.168.1.1:69', 1, undefined]]);
+    expect(f[0].evidence).toMatchObject({ files: ['file1'], reads: 1, requests: 1, frames: [2] });
+  });
+
   it('FTP login: evidence starts at USER and never holds the password', async () => {
     const [f] = await capture(pcap('attacks', 'ftp-login.pcap'));
     expect(f.evidence.frames[0]).toBe(6);

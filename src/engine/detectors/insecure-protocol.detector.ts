@@ -278,7 +278,8 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     const c = this.conn(e.conn, 'smb', e.time, ctx);
     if (e.version === 1 && e.dialects !== undefined) c.dialects = e.dialects.slice(0, LIST_MAX).map((d) => clean(d));
     // SMB1 in use: the server answers in SMB1, or the client goes on in SMB1 past negotiate.
-    const v1 = e.version === 1 && (e.dir === 'toClient' || e.command !== 0x72);
+    // A negotiate response choosing no dialect (0xffff) refuses the connection: nothing ran.
+    const v1 = e.version === 1 && e.dialect !== 'none' && (e.dir === 'toClient' || e.command !== 0x72);
     if (!v1) return;
     const a = this.agg(c);
     for (const d of c.dialects ?? []) pushList(a, 'dialectsOffered', d);
@@ -353,6 +354,7 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
       this.conns.set(ci.id, c);
       return c;
     }
+    if (c !== undefined) this.conns.delete(ci.id); // another protocol on a reused id: start over
     if (this.conns.size >= this.config.maxConnections) {
       const [oldId, old] = this.conns.entries().next().value as [string, Conn];
       this.settle(oldId, old, ctx);

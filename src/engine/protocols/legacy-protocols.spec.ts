@@ -24,6 +24,7 @@ import { TcpConversation, Timeline, host, timelinePcap } from '../../../test/sup
 import { DecodedPacket } from '../decode/decoded-packet';
 import { PacketDecoder } from '../decode/packet.decoder';
 import type { AppProtocolEvent } from '../events';
+import { Pipeline } from '../pipeline';
 import { TcpReassembler } from '../reassembly/tcp-reassembler';
 import { ALL_PROTOCOLS, recordingHandlers, type RecordedEvent } from './capture-harness';
 import { ProtocolDispatcher, type ProtocolHandlers } from './protocol-dispatcher';
@@ -204,6 +205,26 @@ describe('r-services handshakes', () => {
 });
 
 describe('AppProtocolEvent', () => {
+  it('through the Pipeline: an observer of onAppProtocol alone gets every recognised connection, no parser needed', () => {
+    const t = new Timeline();
+    const a = host('10.1.0.1', 1);
+    const b = host('10.1.0.2', 2);
+    const web = new TcpConversation(t, a, b, 40000, 8081).open();
+    web.c('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const smb = new TcpConversation(t, a, b, 40001, 445, 1).open();
+    smb.c(smb2NegotiateRequest());
+    const junk = new TcpConversation(t, a, b, 40002, 9999, 2).open();
+    junk.c(Buffer.alloc(300, 7));
+    const seen: AppProtocolEvent[] = [];
+    const p = new Pipeline({ captureId: 't', detectors: [], observers: [{ onAppProtocol: (e) => seen.push(e) }] });
+    t.frames.forEach((f, i) => p.push(toRecord(f.data, { time: f.time, frame: i + 1 })));
+    p.finish();
+    expect(seen.map((e) => [e.conn.server.port, e.protocol, e.frame])).toEqual([
+      [8081, 'http', 4],
+      [445, 'smb', 9],
+    ]);
+  });
+
   it('once per connection, naming the protocol the sniffer settled on', () => {
     const seen: AppProtocolEvent[] = [];
     feed(conn(8445), SMB1, undefined, { onAppProtocol: (e) => seen.push(e) });

@@ -104,6 +104,7 @@ describe('insecure-protocol on the recorded and public captures', () => {
     const [f] = await capture(pcap('attacks', 'http-basic-and-form.pcap'));
     expect(f.evidence.frames).toEqual([4]);
     expect(f.evidence.hosts).toEqual(['10.231.0.20']);
+    expect(f.evidence.paths).toEqual(['/admin']);
     const text = JSON.stringify(f);
     for (const s of ['Ym9iOmh1bnRlcjI', 'hunter2', 'Basic Ym9i']) expect(text).not.toContain(s);
   });
@@ -345,6 +346,22 @@ describe('insecure-protocol on synthesised sessions', () => {
       ['smtp', 'medium', '10.50.0.16', '10.50.0.20:25', 1, 1],
     ]);
     expect(JSON.stringify(f)).not.toContain('AGJvYgBodW50ZXIy');
+  });
+
+  it('HTTP Basic: any case of the scheme, counted per request, path without its query; Bearer is not Basic', () => {
+    const t = new Timeline();
+    const s = new TcpConversation(t, client, server, 50060, 8080, 1).open();
+    s.c('GET /api/items?token=abc123 HTTP/1.1\r\nHost: intranet\r\nauthorization: basic dTpw\r\n\r\n');
+    s.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    s.c('GET /api/other HTTP/1.1\r\nHost: intranet\r\nAuthorization: BASIC dTpw\r\n\r\n');
+    s.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    s.c('GET /api/bearer HTTP/1.1\r\nHost: intranet\r\nAuthorization: Bearer eyJhbGci\r\n\r\n');
+    s.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    const f = findings(t);
+    expect(summary(f)).toEqual([['http-basic', 'high', '10.50.0.10', '10.50.0.20:8080', 1, 2]]);
+    expect(f[0].evidence).toMatchObject({ hosts: ['intranet'], paths: ['/api/items', '/api/other'] });
+    const text = JSON.stringify(f);
+    for (const secret of ['dTpw', 'abc123', 'eyJhbGci']) expect(text).not.toContain(secret);
   });
 
   it('several connections of one pair make one finding with counts; commands reported with backoff', () => {

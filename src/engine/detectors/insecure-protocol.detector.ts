@@ -32,8 +32,8 @@ import type { Detector, DetectorContext } from './detector';
  *   or VNC authentication (TLS/VeNCrypt wrappers are fine), HTTP `Authorization: Basic`.
  *
  * Evidence holds counts and protocol facts (SNMP versions and PDU kinds, SMB dialects, VNC
- * security types, user names of r-services, TFTP file names) — never a password, community
- * string or Authorization value. Findings are reported at a connection's judgement, when the
+ * security types, user names of r-services, TFTP file names, HTTP hosts and paths without query)
+ * — never a password, community string or Authorization value. Findings are reported at a connection's judgement, when the
  * command count reaches a power of two (backoff) and once more at the end with final counts.
  */
 
@@ -254,6 +254,8 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     const c = this.conn(e.conn, 'http-basic', e.time, ctx);
     const a = this.agg(c);
     if (e.host !== undefined) pushList(a, 'hosts', clean(e.host, 100));
+    // The path without its query string (which may carry tokens of its own).
+    pushList(a, 'paths', clean(e.target.split(/[?#]/)[0], 100));
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
     else this.message(a, e.frame, e.time, ctx);
   }

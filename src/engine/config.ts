@@ -1,3 +1,5 @@
+import type { Severity } from './finding';
+
 /**
  * Engine configuration: every threshold is a named option with a documented default
  * (DESIGN.md §3, in the spirit of Zeek's &redef constants). `netwarden analyze --config FILE`
@@ -411,6 +413,62 @@ export interface CleartextHttpConfig {
   maxDecodedBody: number;
 }
 
+/**
+ * Severity per insecure protocol. The rule of thumb: a protocol that carries a login (or the
+ * whole interactive session) in clear is high; one that exposes data or a weaker credential is
+ * medium; one with no credential at all is low.
+ */
+export interface InsecureProtocolSeverities {
+  /** Login prompt, password and the whole session in clear. */
+  telnet: Severity;
+  /** USER/PASS in clear on the control connection. */
+  ftp: Severity;
+  /** No credentials at all; files in clear (configs, boot images): the least exposure here. */
+  tftp: Severity;
+  /** Address-based trust (.rhosts) or a clear password, and the session unencrypted. */
+  rlogin: Severity;
+  /** Address-based trust (spoofable), commands and output in clear. */
+  rsh: Severity;
+  /** User name and password in clear. */
+  rexec: Severity;
+  /** Mailbox logins (USER/PASS, LOGIN) and mail in clear. */
+  pop3: Severity;
+  imap: Severity;
+  /** Mail in clear; relays often carry no login, so medium... */
+  smtp: Severity;
+  /** ...and high once an AUTH exchange went in clear. */
+  smtpAuth: Severity;
+  /** Simple bind with a password: the DN's password in clear. */
+  ldapSimple: Severity;
+  /** Anonymous / unauthenticated bind (no password): only the directory traffic is exposed. */
+  ldapAnonymous: Severity;
+  /** v1/v2c community (usually read-only) in clear... */
+  snmp: Severity;
+  /** ...and high when a set request shows it is a write community. */
+  snmpSet: Severity;
+  /** Deprecated, unencrypted, the MS17-010 class of remote code execution; no credential in clear (NTLM). */
+  smbv1: Severity;
+  /** Security type None: no authentication and no encryption. */
+  vncNone: Severity;
+  /** VNC authentication: DES challenge/response crackable offline, session in clear. */
+  vncAuth: Severity;
+  /** Base64 user:password in every request. */
+  httpBasic: Severity;
+}
+
+export interface InsecureProtocolConfig {
+  severity: InsecureProtocolSeverities;
+  /**
+   * A FTP/POP3/IMAP/SMTP connection idle this long (s, packet time) has ended; if only
+   * pre-upgrade commands went by and no upgrade, it is judged then. 300: Zeek's tcp_inactivity_timeout, as reassembly.
+   */
+  idleTimeout: number;
+  /** Connections tracked for judgement and counting; the least recently active is settled beyond it. */
+  maxConnections: number;
+  /** (client, server, port, protocol) counters kept; the oldest is forgotten beyond it (its finding stays). */
+  maxFindings: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -447,6 +505,7 @@ export interface EngineConfig {
     'plaintext-credentials': PlaintextCredentialsConfig;
     'network-baseline': NetworkBaselineConfig;
     'cleartext-http': CleartextHttpConfig;
+    'insecure-protocol': InsecureProtocolConfig;
   };
 }
 
@@ -674,6 +733,31 @@ export const DEFAULT_CONFIG: EngineConfig = {
       maxPendingConnections: 4096,
       responseTimeout: 300,
       maxDecodedBody: 256 * 1024,
+    },
+    'insecure-protocol': {
+      severity: {
+        telnet: 'high',
+        ftp: 'high',
+        tftp: 'low',
+        rlogin: 'high',
+        rsh: 'high',
+        rexec: 'high',
+        pop3: 'high',
+        imap: 'high',
+        smtp: 'medium',
+        smtpAuth: 'high',
+        ldapSimple: 'high',
+        ldapAnonymous: 'low',
+        snmp: 'medium',
+        snmpSet: 'high',
+        smbv1: 'medium',
+        vncNone: 'high',
+        vncAuth: 'medium',
+        httpBasic: 'high',
+      },
+      idleTimeout: 300,
+      maxConnections: 65536,
+      maxFindings: 10000,
     },
   },
 };

@@ -326,9 +326,23 @@ export interface TftpRequestEvent {
   mode: string;
 }
 
+/** The first reply to a TFTP request, sent to the client's port from the server's transfer port. */
+export interface TftpReplyEvent {
+  frame: number;
+  time: number;
+  /** The server's transfer endpoint (a new port, RFC 1350 §4). */
+  src: Endpoint;
+  dst: Endpoint;
+  opcode: 'data' | 'ack' | 'error' | 'oack';
+  errorCode?: number;
+  errorMessage?: string;
+  /** The request this answers. */
+  request: TftpRequestEvent;
+}
+
 /**
  * One SMB message over NetBIOS session service / direct TCP: every negotiate, and the first
- * message of each (direction, version) on a connection, so SMBv1 use shows without an event
+ * other message of each (direction, version) on a connection, so SMBv1 use shows without an event
  * per message.
  */
 export interface SmbMessageEvent {

@@ -62,6 +62,11 @@ const ALL_PROTOCOLS: readonly ProtocolName[] = [
   'ldap',
   'snmp',
   'tftp',
+  'smb',
+  'vnc',
+  'rlogin',
+  'rsh',
+  'rexec',
 ];
 /** Parsers that read UDP datagrams only (no TCP reassembly needed for them). */
 const UDP_ONLY: ReadonlySet<ProtocolName> = new Set(['snmp', 'tftp']);
@@ -85,6 +90,10 @@ const HOOK_PROTOCOLS: Partial<Record<Hook, readonly ProtocolName[]>> = {
   onLdapBindResponse: ['ldap'],
   onLdapStartTls: ['ldap'],
   onTftpRequest: ['tftp'],
+  onTftpReply: ['tftp'],
+  onSmbMessage: ['smb'],
+  onVncHandshake: ['vnc'],
+  onRemoteShell: ['rlogin', 'rsh', 'rexec'],
 };
 const STREAM_HOOKS: readonly Hook[] = ['onStreamData', 'onStreamGap', 'onStreamOverlap', 'onStreamClose'];
 
@@ -160,6 +169,10 @@ export class Pipeline {
               onLdapBindResponse: fan('onLdapBindResponse'),
               onLdapStartTls: fan('onLdapStartTls'),
               onTftpRequest: fan('onTftpRequest'),
+              onTftpReply: fan('onTftpReply'),
+              onSmbMessage: fan('onSmbMessage'),
+              onVncHandshake: fan('onVncHandshake'),
+              onRemoteShell: fan('onRemoteShell'),
               onAppProtocol: fan('onAppProtocol'),
             },
             protocols,

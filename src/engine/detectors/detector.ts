@@ -17,6 +17,7 @@ import type {
   StreamGapEvent,
   StreamOverlapEvent,
   TelnetTextEvent,
+  TftpReplyEvent,
   TftpRequestEvent,
   TlsCertificateEvent,
   TlsClientHelloEvent,
@@ -61,6 +62,8 @@ export interface Detector<State = unknown> {
   /** Once per TCP connection whose protocol the dispatcher recognised (sniffing only: no parser needs to run). */
   onAppProtocol?(e: AppProtocolEvent, ctx: DetectorContext): void;
   onTftpRequest?(e: TftpRequestEvent, ctx: DetectorContext): void;
+  /** The first reply to a request (DATA/ACK/ERROR/OACK): a TFTP server answered. */
+  onTftpReply?(e: TftpReplyEvent, ctx: DetectorContext): void;
   onSmbMessage?(e: SmbMessageEvent, ctx: DetectorContext): void;
   onVncHandshake?(e: VncHandshakeEvent, ctx: DetectorContext): void;
   onRemoteShell?(e: RemoteShellEvent, ctx: DetectorContext): void;

@@ -13,6 +13,7 @@ import { ConnectionRateDetector } from './connection-rate.detector';
 import { PlaintextCredentialsDetector } from './plaintext-credentials.detector';
 import { createNetworkBaselineDetector } from './network-baseline.detector';
 import { CleartextHttpDetector } from './cleartext-http.detector';
+import { InsecureProtocolDetector } from './insecure-protocol.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -97,6 +98,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Unencrypted web: plain HTTP summarised per (Host, server ip:port) — requests, methods, paths, clients — raised to medium when an Authorization header, session cookie, login form or password field travels in it (names only, never values); possible SSL stripping: HTTP content from a host seen on HTTPS in the same capture',
     create: (c) => new CleartextHttpDetector(c.detectors['cleartext-http']),
+  },
+  {
+    id: 'insecure-protocol',
+    description:
+      'Cleartext or obsolete protocols by content: Telnet, FTP/POP3/IMAP/SMTP without a TLS upgrade, TFTP, rlogin/rsh/rexec, LDAP simple binds, SNMP v1/v2c, SMBv1, VNC without encryption, HTTP Basic; one finding per (client, server, protocol) with counts',
+    create: (c) => new InsecureProtocolDetector(c.detectors['insecure-protocol']),
   },
 ];
 

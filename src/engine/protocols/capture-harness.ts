@@ -20,6 +20,11 @@ export const ALL_PROTOCOLS: ReadonlySet<ProtocolName> = new Set([
   'ldap',
   'snmp',
   'tftp',
+  'smb',
+  'vnc',
+  'rlogin',
+  'rsh',
+  'rexec',
 ]);
 
 export type RecordedEvent = [string, unknown];
@@ -40,6 +45,10 @@ export function recordingHandlers(out: RecordedEvent[]): ProtocolHandlers {
     onLdapBindResponse: (e) => out.push(['ldapBindResponse', e]),
     onLdapStartTls: (e) => out.push(['ldapStartTls', e]),
     onTftpRequest: (e) => out.push(['tftp', e]),
+    onTftpReply: (e) => out.push(['tftpReply', e]),
+    onSmbMessage: (e) => out.push(['smb', e]),
+    onVncHandshake: (e) => out.push(['vnc', e]),
+    onRemoteShell: (e) => out.push(['rshell', e]),
   };
 }
 

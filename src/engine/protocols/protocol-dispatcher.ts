@@ -9,6 +9,7 @@ import type {
   StreamDataEvent,
   StreamGapEvent,
   TelnetTextEvent,
+  TftpReplyEvent,
   TftpRequestEvent,
 } from '../events';
 import type { StreamSink } from '../reassembly/tcp-reassembler';
@@ -20,12 +21,15 @@ import { ImapParser } from './imap.parser';
 import { LdapParser, type LdapHandlers, type LdapState } from './ldap.parser';
 import type { LineHandlers, LineParserState } from './line-protocol.parser';
 import { Pop3Parser } from './pop3.parser';
-import { MORE, NONE, SNIFF_LIMIT, sniff } from './protocol-sniffer';
+import { MORE, NONE, SNIFF_LIMIT, sniff, type SniffedProtocol } from './protocol-sniffer';
+import { RemoteShellParser, type RemoteShellHandlers, type RemoteShellState } from './rservices.parser';
+import { SmbParser, type SmbHandlers, type SmbState } from './smb.parser';
 import { SmtpParser } from './smtp.parser';
 import { decodeSnmp, looksLikeSnmp, type UdpMeta } from './snmp';
 import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
 import { TelnetParser, type TelnetState } from './telnet.parser';
-import { decodeTftp } from './tftp';
+import { decodeTftp, TftpTracker, type TftpTrackerState } from './tftp';
+import { VncParser, type VncHandlers, type VncState } from './vnc.parser';
 import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
 
 /**
@@ -34,14 +38,15 @@ import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
  * (port as a hint) and gets its own parser; all state is JSON-serialisable.
  */
 
-export type ProtocolName =
-  'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet' | 'ldap' | 'snmp' | 'tftp';
+export type ProtocolName = SniffedProtocol | 'snmp' | 'tftp';
 
-export interface ProtocolHandlers extends TlsHandlers, HttpHandlers, LineHandlers, LdapHandlers {
+export interface ProtocolHandlers
+  extends TlsHandlers, HttpHandlers, LineHandlers, LdapHandlers, SmbHandlers, VncHandlers, RemoteShellHandlers {
   onDns?(e: DnsMessageEvent): void;
   onTelnetText?(e: TelnetTextEvent): void;
   onSnmp?(e: SnmpMessageEvent): void;
   onTftpRequest?(e: TftpRequestEvent): void;
+  onTftpReply?(e: TftpReplyEvent): void;
   /** A TCP connection's protocol was recognised (whether or not its parser is enabled). */
   onAppProtocol?(e: AppProtocolEvent): void;
 }
@@ -94,6 +99,8 @@ interface Entry {
 
 export interface DispatcherState {
   v: 1;
+  /** TFTP requests awaiting their first reply (absent in states from before TFTP). */
+  tftp?: TftpTrackerState;
   stats: DispatcherStats;
   conns: { conn: ConnectionInfo; proto: ProtocolName | typeof NONE | null; sniff: [string, string]; state: unknown }[];
 }
@@ -123,6 +130,7 @@ export class ProtocolDispatcher implements StreamSink {
   private readonly snmpOn: boolean;
   private readonly tftpOn: boolean;
   private readonly udpOn: boolean;
+  private readonly tftp = new TftpTracker();
 
   constructor(
     private readonly handlers: ProtocolHandlers,
@@ -156,7 +164,15 @@ export class ProtocolDispatcher implements StreamSink {
         const ev = decodeTftp(b, off, len, this.udpMeta(p));
         if (ev !== null) {
           this.stats.tftpUdp = (this.stats.tftpUdp ?? 0) + 1;
+          this.tftp.request(ev);
           this.handlers.onTftpRequest?.(ev);
+          return;
+        }
+      }
+      if (this.tftpOn && b[off] === 0 && this.tftp.size > 0) {
+        const ev = this.tftp.reply(b, off, len, this.udpMeta(p));
+        if (ev !== null) {
+          this.handlers.onTftpReply?.(ev);
           return;
         }
       }
@@ -253,7 +269,12 @@ export class ProtocolDispatcher implements StreamSink {
         state: x.parser === null ? null : x.parser.snapshot(),
       });
     }
-    return { v: 1, stats: { ...this.stats, connections: { ...this.stats.connections } }, conns };
+    return {
+      v: 1,
+      stats: { ...this.stats, connections: { ...this.stats.connections } },
+      conns,
+      ...(this.tftp.size > 0 ? { tftp: this.tftp.snapshot() } : {}),
+    };
   }
 
   restore(s: DispatcherState): void {
@@ -263,6 +284,7 @@ export class ProtocolDispatcher implements StreamSink {
     this.lastEntry = null;
     this.stats.dnsUdp = s.stats.dnsUdp;
     this.stats.dnsMalformed = s.stats.dnsMalformed;
+    this.tftp.restore(s.tftp);
     if (s.stats.snmpUdp !== undefined) this.stats.snmpUdp = s.stats.snmpUdp;
     if (s.stats.tftpUdp !== undefined) this.stats.tftpUdp = s.stats.tftpUdp;
     this.stats.connections = { ...s.stats.connections };
@@ -351,6 +373,17 @@ export class ProtocolDispatcher implements StreamSink {
         break;
       case 'ldap':
         entry.parser = new LdapParser(entry.conn, h, o.maxLdapMessage, restoring ? (state as LdapState) : undefined);
+        break;
+      case 'smb':
+        entry.parser = new SmbParser(entry.conn, h, restoring ? (state as SmbState) : undefined);
+        break;
+      case 'vnc':
+        entry.parser = new VncParser(entry.conn, h, restoring ? (state as VncState) : undefined);
+        break;
+      case 'rlogin':
+      case 'rsh':
+      case 'rexec':
+        entry.parser = new RemoteShellParser(entry.conn, proto, h, restoring ? (state as RemoteShellState) : undefined);
         break;
       case 'snmp':
       case 'tftp':

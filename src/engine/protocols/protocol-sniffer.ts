@@ -1,12 +1,29 @@
 import type { ConnectionInfo, Direction } from '../events';
 import { looksLikeLdap } from './ldap.parser';
+import { looksLikeRService, RSERVICE_PORTS } from './rservices.parser';
+import { looksLikeSmb } from './smb.parser';
+import { looksLikeRfb } from './vnc.parser';
 
 /**
  * Which protocol a TCP connection speaks, from the first bytes of either direction, with the
  * server port only as a fallback hint — so services on odd ports are still recognised and a
  * well-known port carrying something else is not misparsed.
  */
-export type SniffedProtocol = 'dns' | 'tls' | 'http' | 'ftp' | 'pop3' | 'imap' | 'smtp' | 'telnet' | 'ldap';
+export type SniffedProtocol =
+  | 'dns'
+  | 'tls'
+  | 'http'
+  | 'ftp'
+  | 'pop3'
+  | 'imap'
+  | 'smtp'
+  | 'telnet'
+  | 'ldap'
+  | 'smb'
+  | 'vnc'
+  | 'rlogin'
+  | 'rsh'
+  | 'rexec';
 
 /** Returned while the bytes seen so far could still become a match. */
 export const MORE = 'more';
@@ -47,7 +64,9 @@ const PORT_HINTS: Record<number, SniffedProtocol> = {
   80: 'http',
   110: 'pop3',
   143: 'imap',
+  139: 'smb',
   389: 'ldap',
+  445: 'smb',
   443: 'tls',
   587: 'smtp',
   8080: 'http',
@@ -84,6 +103,24 @@ export function sniff(dir: Direction, b: Buffer, conn: ConnectionInfo): SniffRes
   }
   if (c === 0xff) return 'telnet';
   let undecided = false;
+  // r-services: the port names which one, the content must have its handshake's shape.
+  const rs = RSERVICE_PORTS[conn.server.port];
+  if (rs !== undefined && dir === 'toServer') {
+    const r = looksLikeRService(b, rs);
+    if (r === true) return rs;
+    if (r === null && b.length < SNIFF_LIMIT) return MORE;
+  }
+  if (c === 0x00) {
+    const r = looksLikeSmb(b);
+    if (r === true) return 'smb';
+    if (r === null) undecided = true;
+  } else if (c === 0x81 && conn.server.port === 139 && dir === 'toServer') {
+    return 'smb'; // NetBIOS session request before SMB (RFC 1002 §4.3.2)
+  } else if (c === 0x52) {
+    const r = looksLikeRfb(b);
+    if (r === true) return 'vnc';
+    if (r === null) undecided = true;
+  }
   if (c === 0x30) {
     const l = looksLikeLdap(b, dir === 'toServer');
     if (l === true) return 'ldap';

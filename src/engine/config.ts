@@ -227,6 +227,22 @@ export interface ConnectionRateConfig {
   maxFlows: number;
 }
 
+export interface ThreatIntelConfig {
+  /**
+   * Also match private, loopback, link-local, CGNAT, multicast and reserved addresses (RFC 1918,
+   * 6598, 3927, 4193, 4291, 5771, 1112) against the feeds. Default false: broad lists such as FireHOL
+   * level1 deliberately include the bogon ranges (10.0.0.0/8, 192.168.0.0/16, 224.0.0.0/3 …) for
+   * edge firewalls, which would turn every LAN packet into a "blocklisted" hit. Turn it on for
+   * feeds of known-bad INTERNAL hosts.
+   */
+  matchSpecialUseAddresses: boolean;
+  /**
+   * DNS answer records examined per message (A/AAAA addresses, CNAME targets). Default 32: a
+   * CDN answer carries a few CNAMEs and up to ~16 addresses; a forged giant answer stays bounded.
+   */
+  maxDnsAnswers: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -260,6 +276,7 @@ export interface EngineConfig {
     'syn-flood': SynFloodConfig;
     'tcp-hijack': TcpHijackConfig;
     'connection-rate': ConnectionRateConfig;
+    'threat-intel': ThreatIntelConfig;
   };
 }
 
@@ -366,6 +383,10 @@ export const DEFAULT_CONFIG: EngineConfig = {
       handshakeTimeout: 5,
       maxSources: 4096,
       maxFlows: 65536,
+    },
+    'threat-intel': {
+      matchSpecialUseAddresses: false,
+      maxDnsAnswers: 32,
     },
   },
 };

@@ -5,6 +5,10 @@
  * stays silent and cheap. Resources are not part of detector snapshots (they are reloaded by
  * whoever builds the pipeline), so a chunk on another worker must be given the same ones.
  */
+import type { IndicatorIndex } from '../intel/indicator-index';
+
 // Each issue-5 detector adds its own optional field here.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DetectorResources {}
+export interface DetectorResources {
+  /** Threat-intelligence indicators (src/intel loads the feeds; the threat-intel detector matches). */
+  intel?: IndicatorIndex;
+}

@@ -10,6 +10,7 @@ import { PortScanDetector } from './port-scan.detector';
 import { SynFloodDetector } from './syn-flood.detector';
 import { TcpHijackDetector } from './tcp-hijack.detector';
 import { ConnectionRateDetector } from './connection-rate.detector';
+import { ThreatIntelDetector } from './threat-intel.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -76,6 +77,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Sources opening new connections (completed TCP handshakes, answered UDP flows) above an absolute rate; one finding per episode',
     create: (c) => new ConnectionRateDetector(c.detectors['connection-rate']),
+  },
+  {
+    id: 'threat-intel',
+    description:
+      'Traffic touching threat-intelligence indicators (needs loaded feeds: analyze --intel): IPv4/IPv6 addresses and CIDRs, DNS query names and answers, TLS SNI, HTTP Host and URL; names the feed, the indicator and the field',
+    create: (c, r) => new ThreatIntelDetector(c.detectors['threat-intel'], r.intel),
   },
 ];
 

@@ -6,6 +6,7 @@ import { isSeverity, severityRank, type Severity } from '../engine/finding';
 import { renderAnalysis } from './findings-table';
 import { ProgressBar } from './progress-bar';
 import { terminalSafe } from './terminal-text';
+import { loadIntelResources } from './intel.command';
 
 export interface AnalyzeCommandOptions {
   json?: boolean;
@@ -15,6 +16,8 @@ export interface AnalyzeCommandOptions {
   failOn?: string;
   config?: string;
   progress?: boolean;
+  intel?: string;
+  intelCache?: string;
 }
 
 /** Exit codes documented in the README. */
@@ -93,6 +96,8 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
     }
   }
 
+  const intel = o.intel ? loadIntelResources(o.intel, o.intelCache) : {};
+
   const results: CaptureAnalysis[] = [];
   let badInput = false;
   let failed = false;
@@ -107,6 +112,7 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
       result = await analyzeCapture(file, file === '-' ? 'stdin' : file, {
         config,
         detectors,
+        resources: { ...intel },
         onProgress: bar ? (n) => bar.update(n) : undefined,
       });
     } catch (err) {

@@ -37,6 +37,8 @@ export interface FeedConfig {
   maxBytes: number;
   /** Seconds a fetch may take, body included. Default 60, 1 to 600. */
   timeoutSeconds: number;
+  /** Free text for people (at most 300 characters). */
+  description?: string;
 }
 
 export const FEED_DEFAULTS = {
@@ -141,6 +143,8 @@ export function validateFeed(input: unknown): FeedConfig {
     errs.push(`maxBytes must be an integer from 1 to ${MAX_BYTES_LIMIT}`);
   if (o.timeoutSeconds !== undefined && !intIn(o.timeoutSeconds, 1, 600))
     errs.push('timeoutSeconds must be an integer from 1 to 600');
+  if (o.description !== undefined && (typeof o.description !== 'string' || o.description.length > 300))
+    errs.push('description must be a string of at most 300 characters');
   if (errs.length) {
     const who = typeof o.name === 'string' && NAME.test(o.name) ? `feed ${o.name}: ` : '';
     throw new FeedConfigError(`${who}${errs.join('; ')}`);
@@ -160,6 +164,7 @@ export function validateFeed(input: unknown): FeedConfig {
   if (o.column !== undefined) feed.column = o.column as number | string;
   if (o.header !== undefined) feed.header = o.header as boolean;
   if (o.delimiter !== undefined) feed.delimiter = o.delimiter as string;
+  if (o.description !== undefined) feed.description = o.description as string;
   return feed;
 }
 

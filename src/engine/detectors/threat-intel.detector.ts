@@ -113,7 +113,9 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
     if (ips) this.onPacket = (p, ctx) => this.packet(p, ctx);
     if (ips || index.hasDomains) this.onDns = (e, ctx) => this.dns(e, ctx);
     if (index.hasDomains) this.onTlsClientHello = (e, ctx) => this.tls(e, ctx);
-    if (index.hasDomains || index.hasUrls || ips) this.onHttpRequest = (e, ctx) => this.http(e, ctx);
+    // An address literal in Host is the packet's own destination (ip.dst already sees it): only
+    // names and URLs need the HTTP parser.
+    if (index.hasDomains || index.hasUrls) this.onHttpRequest = (e, ctx) => this.http(e, ctx);
   }
 
   snapshot(): ThreatIntelState {

@@ -65,6 +65,10 @@ const MAX_SHOWN = 80;
 /** Receives one indicator; returns null when accepted or the reason it was refused. */
 export type IndicatorSink = (kind: IndicatorKind, value: string) => string | null;
 
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 11 || c === 12 || c === 13 || c === 0xa0;
+}
+
 function kindOf(type: FeedType): IndicatorKind {
   return type === 'cidr' ? 'ip' : type;
 }
@@ -168,11 +172,15 @@ export function parseFeed(text: string, spec: FeedFormatSpec, sink: IndicatorSin
     if (spec.format === 'plain') {
       const c = trimmed[0];
       if (c === '#' || c === ';') continue;
-      const tokens = trimmed.split(/\s+/, 3);
-      let value = tokens[0];
-      if (type === 'domain' && tokens.length > 1 && /^(0\.0\.0\.0|127\.0\.0\.1|::1?)$/.test(value)) value = tokens[1];
+      let end = 0;
+      while (end < trimmed.length && !isSpace(trimmed.charCodeAt(end))) end++;
+      let value = end === trimmed.length ? trimmed : trimmed.slice(0, end);
+      if (type === 'domain' && end < trimmed.length && /^(0\.0\.0\.0|127\.0\.0\.1|::1?)$/.test(value))
+        value = trimmed.slice(end).trim().split(/\s+/, 1)[0];
       if (type !== 'url') {
-        const cut = value.search(/[#;]/);
+        const hash = value.indexOf('#');
+        const semi = value.indexOf(';');
+        const cut = hash < 0 ? semi : semi < 0 ? hash : Math.min(hash, semi);
         if (cut >= 0) value = value.slice(0, cut);
       }
       if (value === '') continue;

@@ -129,7 +129,7 @@ export class IndicatorIndexBuilder {
     const addr = slash < 0 ? s : s.slice(0, slash);
     const lenText = slash < 0 ? null : s.slice(slash + 1);
     if (lenText !== null && !/^\d{1,3}$/.test(lenText)) return 'bad prefix length';
-    const v4 = parseIPv4(addr);
+    const v4 = dottedQuad(addr);
     if (!Number.isNaN(v4)) {
       const len = lenText === null ? 32 : Number(lenText);
       if (len > 32) return 'IPv4 prefix length above 32';
@@ -248,6 +248,31 @@ export class IndicatorIndexBuilder {
       counts: { ipv4: count - cidr, ipv4Cidr: cidr, ipv6: v6Count, domain: this.domains.size, url: this.urls.size },
     });
   }
+}
+
+/** parseIPv4 without split or regex (a million of these make up most of a feed load). */
+function dottedQuad(s: string): number {
+  const n = s.length;
+  if (n < 7 || n > 15) return NaN;
+  let out = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0) return NaN;
+      out = out * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return NaN;
+    } else return NaN;
+  }
+  if (dots !== 3 || digits === 0) return NaN;
+  return out * 256 + part;
 }
 
 function maskV6(b: Uint8Array, len: number): void {

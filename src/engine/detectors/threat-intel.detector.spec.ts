@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { ETH, IPPROTO, TCPF, ethernet, ipv6, toRecord, udp } from '../../../test/support/frame-builder';
@@ -333,6 +334,64 @@ describe('threat-intel detector on real captures', () => {
     expect(
       a.findings.map((x) => [x.evidence.field, x.evidence.observed, x.src?.ip, x.dst?.ip, x.count, x.evidence.frames]),
     ).toEqual([['tls.sni', 'www.google.com', '10.20.0.14', '142.251.111.105', 1, [6]]]);
+  });
+
+  it("tls-subjectaltname with everything listed: chunked runs (JSON snapshots) give the whole run's findings", async () => {
+    const file = join(SHARED_PCAPS, 'public', 'tls__tls-subjectaltname__input.pcap');
+    const index = indexOf([
+      {
+        name: 'all4',
+        items: [
+          ['ip', '0.0.0.0/0'],
+          ['ip', '10.0.0.0/8'],
+        ],
+      },
+      { name: 'all6', items: [['ip', '::/0']] },
+      {
+        name: 'names',
+        items: [
+          ['domain', 'google.com'],
+          ['domain', 'google.fr'],
+          ['domain', 'bedreboligliv.dk'],
+        ],
+      },
+    ]);
+    const config = resolveConfig({ detectors: { 'threat-intel': { matchSpecialUseAddresses: true } } });
+    const recs: Array<{ data: Buffer; time: number }> = [];
+    const { CaptureParser } = await import('../capture/capture-parser');
+    const parser = new CaptureParser({
+      source: file,
+      onPacket: (r) =>
+        recs.push({ data: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)), time: r.tsSec + r.tsNsec / 1e9 }),
+    });
+    parser.write(readFileSync(file));
+    parser.end();
+    const make = () =>
+      new Pipeline({
+        captureId: 'san',
+        detectors: createDetectors(config, ['threat-intel'], { intel: index }),
+        config,
+      });
+    const whole = make();
+    recs.forEach((r, i) => whole.push(toRecord(r.data, { time: r.time, frame: i + 1 })));
+    whole.finish();
+    const expected = whole.findings();
+    expect(expected.length).toBeGreaterThan(50);
+    expect(new Set(expected.map((f) => f.evidence.field))).toEqual(
+      new Set(['ip.src', 'ip.dst', 'dns.query', 'dns.answer', 'tls.sni', 'http.host']),
+    );
+    let state: PipelineState | undefined;
+    let p = make();
+    for (let i = 0; i < recs.length; i++) {
+      if (i % 457 === 0) {
+        p = make();
+        if (state) p.restore(JSON.parse(JSON.stringify(state)) as PipelineState);
+      }
+      p.push(toRecord(recs[i].data, { time: recs[i].time, frame: i + 1 }));
+      if (i % 457 === 456) state = p.snapshot();
+    }
+    p.finish();
+    expect(p.findings()).toEqual(expected);
   });
 
   it.each(

@@ -27,7 +27,10 @@ import type { Detector, DetectorContext } from './detector';
  * feeds list and why the lookup itself is the signal.
  *
  * The detector keeps no state across packets (the finding store counts), so snapshot() is empty
- * and chunked runs match whole ones; a bounded cache of built reports is only a speed-up.
+ * and chunked runs match whole ones; a bounded cache of built reports is only a speed-up, and
+ * every field that can differ between packets of one finding (ports, the address inside a CIDR,
+ * the name under a listed domain) is set from the current packet, so a report rebuilt after
+ * restore() equals the cached one.
  */
 
 export type ThreatIntelState = Record<string, never>;
@@ -102,6 +105,8 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
   onHttpRequest?: (e: HttpRequestEvent, ctx: DetectorContext) => void;
 
   private readonly reports = new Map<string, FindingReport>();
+  /** IPv4 reports with the listed address they were last built for (a CIDR covers many). */
+  private readonly v4Reports = new Map<string, { r: FindingReport; listed: number }>();
   private readonly severityOfSet = new Map<readonly number[], Severity>();
 
   constructor(
@@ -124,6 +129,7 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
 
   restore(): void {
     this.reports.clear();
+    this.v4Reports.clear();
   }
 
   // ---- packets: the hot path ------------------------------------------------------------------
@@ -161,15 +167,14 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
   private v4Hits(id: number, field: 'ip.src' | 'ip.dst', p: DecodedPacket, s: number, d: number, ctx: DetectorContext) {
     const idx = this.index!;
     const other = field === 'ip.src' ? d : s;
+    const listed = field === 'ip.src' ? s : d;
     for (let i = id; i >= 0; i = idx.v4Parent(i)) {
       const key = `${field}|4:${i}|${other}`;
-      let r = this.reports.get(key);
-      if (r === undefined) {
-        // Everything in this report follows from the key (no ports: they vary per packet), so a
-        // cache restarted mid-capture or after restore() builds the very same report.
+      let c = this.v4Reports.get(key);
+      if (c === undefined) {
         const srcText = formatIPv4(s);
         const dstText = formatIPv4(d);
-        r = this.build(
+        const r = this.build(
           key,
           idx.v4Hit(i),
           field,
@@ -178,10 +183,21 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
           { ip: srcText },
           { ip: dstText },
         );
+        if (this.v4Reports.size >= MAX_CACHED_REPORTS) this.v4Reports.clear();
+        c = { r, listed };
+        this.v4Reports.set(key, c);
+      } else if (c.listed !== listed) {
+        // A CIDR covers many addresses: the finding shows the latest one (last wins, as the
+        // store merges), so a report built after restore() is the same as one carried along.
+        const text = formatIPv4(listed);
+        c.r.src = { ip: formatIPv4(s) };
+        c.r.dst = { ip: formatIPv4(d) };
+        c.r.details = { ...c.r.details, observed: text };
+        c.listed = listed;
       }
-      r.time = p.time;
-      r.frame = p.frame;
-      ctx.report(r);
+      c.r.time = p.time;
+      c.r.frame = p.frame;
+      ctx.report(c.r);
     }
   }
 
@@ -280,7 +296,11 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
   ): void {
     const key = `${field}|${h.kind}:${h.indicator}|${other}`;
     let r = this.reports.get(key);
-    if (r === undefined) r = this.build(key, h, field, observed, other, src, dst);
+    if (r === undefined) {
+      r = this.build(key, h, field, observed, other, src, dst);
+      if (this.reports.size >= MAX_CACHED_REPORTS) this.reports.clear();
+      this.reports.set(key, r);
+    }
     r.time = time;
     r.frame = frame;
     r.src = src;
@@ -331,8 +351,6 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
       dst: { ...dst },
       details: { indicator: ind, kind: h.kind, field, feeds, observed: shown(observed, 300) },
     };
-    if (this.reports.size >= MAX_CACHED_REPORTS) this.reports.clear();
-    this.reports.set(key, r);
     return r;
   }
 }

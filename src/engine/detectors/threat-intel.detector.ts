@@ -108,6 +108,10 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
   /** IPv4 reports with the listed address they were last built for (a CIDR covers many). */
   private readonly v4Reports = new Map<string, { r: FindingReport; listed: number }>();
   private readonly severityOfSet = new Map<readonly number[], Severity>();
+  private lastS = -1;
+  private lastD = -1;
+  private lastHs = -1;
+  private lastHd = -1;
 
   constructor(
     private readonly config: ThreatIntelConfig,
@@ -115,12 +119,12 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
   ) {
     if (index === undefined || index.size === 0) return;
     const ips = index.hasIPv4 || index.hasIPv6;
-    if (ips) this.onPacket = (p, ctx) => this.packet(p, ctx);
-    if (ips || index.hasDomains) this.onDns = (e, ctx) => this.dns(e, ctx);
-    if (index.hasDomains) this.onTlsClientHello = (e, ctx) => this.tls(e, ctx);
+    if (ips) this.onPacket = this.packet.bind(this);
+    if (ips || index.hasDomains) this.onDns = this.dns.bind(this);
+    if (index.hasDomains) this.onTlsClientHello = this.tls.bind(this);
     // An address literal in Host is the packet's own destination (ip.dst already sees it): only
     // names and URLs need the HTTP parser.
-    if (index.hasDomains || index.hasUrls) this.onHttpRequest = (e, ctx) => this.http(e, ctx);
+    if (index.hasDomains || index.hasUrls) this.onHttpRequest = this.http.bind(this);
   }
 
   snapshot(): ThreatIntelState {
@@ -140,8 +144,24 @@ export class ThreatIntelDetector implements Detector<ThreatIntelState> {
       if (!idx.hasIPv4) return;
       const s = p.src4 >>> 0;
       const d = p.dst4 >>> 0;
-      const hs = idx.lookupV4(s);
-      const hd = idx.lookupV4(d);
+      // Consecutive packets mostly belong to one conversation, either way round: reuse the last
+      // pair's lookups (a pure function of the addresses, so this is a cache, not state).
+      let hs: number;
+      let hd: number;
+      if (s === this.lastS && d === this.lastD) {
+        hs = this.lastHs;
+        hd = this.lastHd;
+      } else if (s === this.lastD && d === this.lastS) {
+        hs = this.lastHd;
+        hd = this.lastHs;
+      } else {
+        hs = idx.lookupV4(s);
+        hd = idx.lookupV4(d);
+        this.lastS = s;
+        this.lastD = d;
+        this.lastHs = hs;
+        this.lastHd = hd;
+      }
       if (hs < 0 && hd < 0) return;
       const special = this.config.matchSpecialUseAddresses;
       if (hs >= 0 && (special || !isSpecialUseIPv4(s))) this.v4Hits(hs, 'ip.src', p, s, d, ctx);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { EXIT, runAnalyze, UsageError } from './cli/analyze.command';
 import { DETECTORS } from './engine/detectors/registry';
+import { IntelUsageError, runIntelList, runIntelUpdate } from './cli/intel.command';
 
 /**
  * `netwarden` command line. `analyze` runs the engine in-process: no Redis, no PostgreSQL.
@@ -36,8 +37,30 @@ function program(): Command {
       '--network <name>',
       'with --baseline: the network/sensor the file describes (default: the file\'s, or "default")',
     )
+    .option('--intel <file>', 'threat-intelligence feeds file (JSON): match traffic against the cached feeds')
+    .option('--intel-cache <dir>', 'feed cache directory (default $NETWARDEN_DATA_DIR/intel-cache, ./data/intel-cache)')
     .action(async (files: string[], opts) => {
       process.exitCode = await runAnalyze(files, opts);
+    });
+
+  const intel = p.command('intel').description('threat-intelligence feeds: fetch into the cache, list');
+  intel
+    .command('update')
+    .description('fetch every enabled feed (conditional GET); a failed feed keeps its last good copy (exit 1)')
+    .requiredOption('--feeds <file>', 'feeds file (JSON, see config/intel-feeds.example.json)')
+    .option('--cache <dir>', 'cache directory (default $NETWARDEN_DATA_DIR/intel-cache, ./data/intel-cache)')
+    .option('--json', 'print the per-feed results as JSON')
+    .action(async (opts) => {
+      process.exitCode = await runIntelUpdate(opts);
+    });
+  intel
+    .command('list')
+    .description('list the configured feeds and the state of their cached copies')
+    .requiredOption('--feeds <file>', 'feeds file (JSON)')
+    .option('--cache <dir>', 'cache directory (default $NETWARDEN_DATA_DIR/intel-cache, ./data/intel-cache)')
+    .option('--json', 'print as JSON')
+    .action((opts) => {
+      process.exitCode = runIntelList(opts);
     });
 
   p.command('detectors')
@@ -57,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are "errors" to commander; they exit 0.
       return err.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof IntelUsageError) {
       process.stderr.write(`netwarden: ${err.message}\n`);
       return EXIT.BAD_INPUT;
     }

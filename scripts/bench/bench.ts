@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCorpus } from './bench-corpus';
+import { ensureBenchIntel } from './intel-indicators';
 import { ensureSpoofedFlood } from './spoofed-flood';
 
 /**
@@ -55,15 +56,25 @@ function warm(file: string): void {
   timed(['cat', file], true);
 }
 
-function node(mode: string, file: string): { packets: number; bytes: number; seconds: number; rssMb: number } {
+interface ModeOutput {
+  packets: number;
+  bytes: number;
+  intelLoadSeconds?: number;
+  intelRssMb?: number;
+  indicators?: number;
+  findings?: number;
+  intelFindings?: number;
+}
+
+function node(mode: string, file: string): ModeOutput & { seconds: number; rssMb: number } {
   warm(file);
   const script = join(__dirname, 'bench-mode.js');
   const t = timed([process.execPath, script, mode, file], false);
-  const r = JSON.parse(t.stdout.trim()) as { packets: number; bytes: number };
+  const r = JSON.parse(t.stdout.trim()) as ModeOutput;
   return { ...r, seconds: t.seconds, rssMb: t.rssMb };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (!existsSync('/usr/bin/time')) throw new Error('bench needs GNU time (apt-get install time)');
   process.stderr.write(`bench: corpus in ${cache} (built once, ~${(target / 1e9).toFixed(2)} GB)...\n`);
   const corpus = ensureCorpus(cache, shared, target);
@@ -118,6 +129,27 @@ function main(): void {
     scale: 1,
     ...node('pipeline', corpus.pcapng),
   }));
+  // Threat intel: 1 M indicators (generated once into .bench-cache/intel-1m/), loaded before the
+  // same full pipeline as the row above; the two rows are the with/without comparison.
+  const intel = await ensureBenchIntel(join(root, '.bench-cache', 'intel-1m'), corpus.slice);
+  process.env.BENCH_INTEL = intel.feedsFile;
+  let intelNote = '';
+  if (!skip.has('netwarden pipeline, all detectors + threat-intel, 1 M indicators')) {
+    const load = node('intel-load', intel.feedsFile);
+    add('netwarden pipeline, all detectors + threat-intel, 1 M indicators', () => {
+      const r = node('pipeline-intel', corpus.pcap);
+      const plain = rows.find((x) => x.name === 'netwarden pipeline, all detectors');
+      intelNote =
+        `threat-intel: ${load.indicators} indicators loaded in ${load.intelLoadSeconds!.toFixed(2)} s ` +
+        `(RSS ${load.intelRssMb!.toFixed(0)} MB after loading, peak ${load.rssMb.toFixed(0)} MB); ` +
+        `the pipeline row excludes that load; ${r.intelFindings} threat-intel findings` +
+        (plain
+          ? `; time with / without intel: ${((r.seconds - (r.intelLoadSeconds ?? 0)) / plain.seconds).toFixed(2)}`
+          : '');
+      // The index load is a start-up cost, not a per-packet one: it is taken out of the row.
+      return { file: corpus.pcap, scale: 1, ...r, seconds: r.seconds - (r.intelLoadSeconds ?? 0) };
+    });
+  }
   add('netwarden pipeline + every protocol parser', () => ({
     file: corpus.pcap,
     scale: 1,
@@ -129,8 +161,10 @@ function main(): void {
     [200_000, 20_000],
     [2_000_000, 200_000],
   ]) {
+    const name = `pipeline on a spoofed SYN flood, ${sources / 1000}k sources`;
+    if (skip.has(name)) continue; // don't build a flood capture nobody measures
     const flood = ensureSpoofedFlood(cache, syns, sources);
-    add(`pipeline on a spoofed SYN flood, ${sources / 1000}k sources`, () => ({
+    add(name, () => ({
       file: flood,
       scale: 1,
       ...node('pipeline', flood),
@@ -160,6 +194,10 @@ function main(): void {
     `file: ${corpus.pcap} (${(size / 1e9).toFixed(2)} GB, ${reader.packets} packets, mean ${(size / reader.packets).toFixed(0)} bytes/record); pcapng copy ${(ngSize / 1e9).toFixed(2)} GB\n`,
   );
   process.stdout.write(`${fmt(header)}\n${table.map(fmt).join('\n')}\n`);
+  if (intelNote) process.stdout.write(`${intelNote}\n`);
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -7,6 +7,7 @@ import { CliBaseline, type BaselineCliOptions } from './baseline-option';
 import { renderAnalysis } from './findings-table';
 import { ProgressBar } from './progress-bar';
 import { terminalSafe } from './terminal-text';
+import { loadIntelResources } from './intel.command';
 
 export interface AnalyzeCommandOptions extends BaselineCliOptions {
   json?: boolean;
@@ -16,6 +17,8 @@ export interface AnalyzeCommandOptions extends BaselineCliOptions {
   failOn?: string;
   config?: string;
   progress?: boolean;
+  intel?: string;
+  intelCache?: string;
 }
 
 /** Exit codes documented in the README. */
@@ -96,6 +99,8 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
 
   const baseline = await CliBaseline.open(o, detectors, config);
 
+  const intel = o.intel ? loadIntelResources(o.intel, o.intelCache) : {};
+
   const results: CaptureAnalysis[] = [];
   let badInput = false;
   let failed = false;
@@ -111,7 +116,7 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
         config,
         detectors,
         onProgress: bar ? (n) => bar.update(n) : undefined,
-        resources: baseline?.resources(),
+        resources: { ...intel, ...baseline?.resources() },
       });
       baseline?.captured();
     } catch (err) {

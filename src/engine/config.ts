@@ -469,6 +469,22 @@ export interface InsecureProtocolConfig {
   maxFindings: number;
 }
 
+export interface ThreatIntelConfig {
+  /**
+   * Also match private, loopback, link-local, CGNAT, multicast and reserved addresses (RFC 1918,
+   * 6598, 3927, 4193, 4291, 5771, 1112) against the feeds. Default false: broad lists such as FireHOL
+   * level1 deliberately include the bogon ranges (10.0.0.0/8, 192.168.0.0/16, 224.0.0.0/3 …) for
+   * edge firewalls, which would turn every LAN packet into a "blocklisted" hit. Turn it on for
+   * feeds of known-bad INTERNAL hosts.
+   */
+  matchSpecialUseAddresses: boolean;
+  /**
+   * DNS answer records examined per message (A/AAAA addresses, CNAME targets). Default 32: a
+   * CDN answer carries a few CNAMEs and up to ~16 addresses; a forged giant answer stays bounded.
+   */
+  maxDnsAnswers: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -506,6 +522,7 @@ export interface EngineConfig {
     'network-baseline': NetworkBaselineConfig;
     'cleartext-http': CleartextHttpConfig;
     'insecure-protocol': InsecureProtocolConfig;
+    'threat-intel': ThreatIntelConfig;
   };
 }
 
@@ -758,6 +775,10 @@ export const DEFAULT_CONFIG: EngineConfig = {
       idleTimeout: 300,
       maxConnections: 65536,
       maxFindings: 10000,
+    },
+    'threat-intel': {
+      matchSpecialUseAddresses: false,
+      maxDnsAnswers: 32,
     },
   },
 };

@@ -14,6 +14,7 @@ import { PlaintextCredentialsDetector } from './plaintext-credentials.detector';
 import { createNetworkBaselineDetector } from './network-baseline.detector';
 import { CleartextHttpDetector } from './cleartext-http.detector';
 import { InsecureProtocolDetector } from './insecure-protocol.detector';
+import { ThreatIntelDetector } from './threat-intel.detector';
 
 /**
  * Every detector the engine knows, as one array (ghostfolio's rules-as-plugins idea): the CLI,
@@ -104,6 +105,12 @@ export const DETECTORS: readonly DetectorDefinition[] = [
     description:
       'Cleartext or obsolete protocols by content: Telnet, FTP/POP3/IMAP/SMTP without a TLS upgrade, TFTP, rlogin/rsh/rexec, LDAP simple binds, SNMP v1/v2c, SMBv1, VNC without encryption, HTTP Basic; one finding per (client, server, protocol) with counts',
     create: (c) => new InsecureProtocolDetector(c.detectors['insecure-protocol']),
+  },
+  {
+    id: 'threat-intel',
+    description:
+      'Traffic touching threat-intelligence indicators (needs loaded feeds: analyze --intel): IPv4/IPv6 addresses and CIDRs, DNS query names and answers, TLS SNI, HTTP Host and URL; names the feed, the indicator and the field',
+    create: (c, r) => new ThreatIntelDetector(c.detectors['threat-intel'], r.intel),
   },
 ];
 

@@ -1,0 +1,87 @@
+/**
+ * The feed cache: per feed, the last good copy (`<name>.data`) and its metadata
+ * (`<name>.meta.json`: ETag, Last-Modified, when it was fetched, counts, the last error). Both are
+ * replaced by rename, so a crash mid-write leaves the previous good copy. Feed names are
+ * validated (a-z 0-9 . _ -, no leading dot), so they cannot leave the directory.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FeedLineError } from '../engine/intel/feed-format';
+
+export interface FeedMeta {
+  name: string;
+  /** The URL the cached copy came from (a changed URL gets no conditional request). */
+  source: string;
+  etag?: string;
+  lastModified?: string;
+  /** When the cached copy was downloaded (ISO-8601, wall clock: this is outside the engine). */
+  fetchedAt?: string;
+  /** When the feed was last checked (fetched, 304, or failed). */
+  checkedAt?: string;
+  /** Size and counts of the cached copy. */
+  bytes?: number;
+  indicators?: number;
+  bad?: number;
+  badSample?: FeedLineError[];
+  /** The outcome of the last check; an error leaves the copy and the counts above untouched. */
+  lastStatus?: 'updated' | 'not-modified' | 'error';
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export class FeedCache {
+  constructor(readonly dir: string) {}
+
+  private file(name: string, ext: 'data' | 'meta.json'): string {
+    if (!NAME.test(name)) throw new Error(`bad feed name for the cache: ${JSON.stringify(name).slice(0, 70)}`);
+    return join(this.dir, `${name}.${ext}`);
+  }
+
+  readMeta(name: string): FeedMeta | undefined {
+    try {
+      const m = JSON.parse(readFileSync(this.file(name, 'meta.json'), 'utf8')) as FeedMeta;
+      return m && typeof m === 'object' ? m : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  hasData(name: string): boolean {
+    return existsSync(this.file(name, 'data'));
+  }
+
+  readData(name: string): Buffer | undefined {
+    try {
+      return readFileSync(this.file(name, 'data'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  writeMeta(meta: FeedMeta): void {
+    this.atomic(this.file(meta.name, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  }
+
+  writeData(name: string, body: Buffer): void {
+    this.atomic(this.file(name, 'data'), body);
+  }
+
+  remove(name: string): void {
+    for (const ext of ['data', 'meta.json'] as const) {
+      try {
+        unlinkSync(this.file(name, ext));
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private atomic(file: string, content: string | Buffer): void {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  }
+}

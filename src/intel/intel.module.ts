@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { IntelController } from './intel.controller';
+import { IntelService } from './intel.service';
+
+/** Threat-intelligence feeds in the service: scheduled refresh, the current index, the feeds API. */
+@Module({
+  imports: [ScheduleModule.forRoot()],
+  controllers: [IntelController],
+  providers: [IntelService, ApiKeyGuard],
+  exports: [IntelService],
+})
+export class IntelModule {}

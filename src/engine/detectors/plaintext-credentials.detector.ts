@@ -13,7 +13,14 @@ import type {
   TelnetTextEvent,
 } from '../events';
 import type { Severity } from '../finding';
-import { decodeBase64, headerValue, parseAuthorization, targetPath, targetQuery } from '../protocols/http-content';
+import {
+  decodeBase64,
+  headerValue,
+  parseAuthorization,
+  servesPasswordForm,
+  targetPath,
+  targetQuery,
+} from '../protocols/http-content';
 import { formCredentials, imapStrings, saslPlain, saslXoauth2, type UserSecret } from './credential-parsing';
 import type { Detector, DetectorContext } from './detector';
 import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
@@ -28,8 +35,8 @@ import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
  *
  * One finding per (protocol, client IP, server IP:port, user name), counting attempts, with
  * whether the login succeeded when the reply tells (FTP 2xx/4xx-5xx, POP3 +OK/-ERR, IMAP tagged
- * OK/NO/BAD, SMTP 235/4xx-5xx, HTTP status, Telnet text after the password, SNMP response,
- * LDAP resultCode). Secrets are masked the moment they are read (secret-mask.ts): only the mask
+ * OK/NO/BAD, SMTP 235/4xx-5xx, HTTP status or a posted login form shown again in a 200 page,
+ * Telnet text after the password, SNMP response, LDAP resultCode). Secrets are masked the moment they are read (secret-mask.ts): only the mask
  * reaches state, snapshots and findings; Authorization values, cookies and bodies are never copied.
  *
  * Severity: `high` once a login with the exposed secret succeeded (a working credential is
@@ -55,6 +62,8 @@ interface Attempt {
   m?: string | number;
   /** HTTP: form login (judged by redirect/cookie) and the form's path. */
   form?: string;
+  /** HTTP: the form came in a request body (a 200 page asking for a password again means it failed). */
+  posted?: true;
 }
 
 interface Sasl {
@@ -679,7 +688,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
             user: f.user,
             method: `form ${e.method} ${path}${enc}`,
             masked: maskSecret(f.secret),
-            match: { form: path },
+            match: { form: path, posted: true },
           });
         }
       }
@@ -711,7 +720,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     while (s.wait.length > 0 && (s.wait[0].m as number) < answered) s.wait.shift();
     while (s.wait.length > 0 && s.wait[0].m === answered) {
       const a = s.wait.shift() as Attempt;
-      this.resolve(a, httpOutcome(a, e), e.frame, e.time, ctx);
+      this.resolve(a, httpOutcome(a, e, this.config.maxDecodedBody), e.frame, e.time, ctx);
     }
   }
 
@@ -768,18 +777,21 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
   }
 }
 
-/** HTTP reply → login outcome. */
-function httpOutcome(a: Attempt, e: HttpResponseEvent): boolean | null {
+/** HTTP reply → login outcome; `maxDecoded` bounds the inflating of a compressed page. */
+function httpOutcome(a: Attempt, e: HttpResponseEvent, maxDecoded: number): boolean | null {
   const st = e.status;
   if (st === 401 || st === 403 || st === 407) return false;
   if (a.form === undefined) return st >= 200 && st < 400 ? true : null;
   // A form login: a redirect elsewhere that sets a session cookie succeeded; a redirect back to
-  // the login form failed; a 200 page could be either (its body is not read).
+  // the login form failed; a posted form answered 200 with an HTML page that again holds a
+  // password input is the login form shown again (with its error): failed. Any other 200 page
+  // could be either (a landing page, a JSON API answer): unknown.
   if (st === 301 || st === 302 || st === 303 || st === 307 || st === 308) {
     const loc = headerValue(e.headers, 'location');
     if (loc !== undefined && targetPath(loc) === a.form) return false;
     if (loc !== undefined && /log-?in|sign-?in|auth/i.test(targetPath(loc))) return false;
     if (headerValue(e.headers, 'set-cookie') !== undefined) return true;
   }
+  if (st === 200 && a.posted === true && servesPasswordForm(e.headers, e.body, maxDecoded)) return false;
   return null;
 }

@@ -1,3 +1,4 @@
+import { randomBuffers } from '../../../test/support/random-bytes';
 import { decodeBase64, multipartFields, parseAuthorization, urlencodedFields } from '../protocols/http-content';
 import { formCredentials, imapStrings, saslPlain, saslXoauth2 } from './credential-parsing';
 
@@ -52,11 +53,7 @@ describe('credential parsing', () => {
   });
 
   it('never throws on arbitrary bytes', () => {
-    let seed = 12345;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-    for (let i = 0; i < 2000; i++) {
-      const len = Math.floor(rnd() * 200);
-      const buf = Buffer.from(Array.from({ length: len }, () => Math.floor(rnd() * 256)));
+    for (const buf of randomBuffers(2000, 200, 12345)) {
       const text = buf.toString('latin1');
       expect(() => {
         decodeBase64(text);

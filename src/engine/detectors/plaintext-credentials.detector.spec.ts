@@ -566,6 +566,21 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
   const req = (method: string, path: string, headers: string[], body = '') =>
     `${method} ${path} HTTP/1.1\r\nHost: app.test\r\n${headers.map((h) => h + '\r\n').join('')}` +
     `${body ? `Content-Length: ${Buffer.byteLength(body, 'latin1')}\r\n` : ''}\r\n${body}`;
+  /** One HTTP credential to S:80 with a single attempt, as brief() gives it. */
+  const http = (user: string, method: string, succeeded: boolean | null, secret: string, frames: number[]) => ({
+    type: 'plaintext-credential',
+    severity: succeeded === true ? 'high' : 'medium',
+    count: 1,
+    client: C.ip,
+    server: `${S.ip}:80`,
+    protocol: 'http',
+    user,
+    method,
+    succeeded,
+    secret,
+    attempts: succeeded === true ? attempts(1, 0, 0) : succeeded === false ? attempts(0, 1, 0) : attempts(0, 0, 1),
+    frames,
+  });
 
   it('multipart form login answered 302 + Set-Cookie → succeeded; urlencoded login answered 401 → failed; Basic 401 → failed', () => {
     const t = new Timeline();
@@ -591,20 +606,6 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
     const q3 = x.c(req('GET', '/admin', [`Authorization: Basic ${b64('mallory:Sup3rSecretBasic')}`]));
     const a3 = x.s('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\nContent-Length: 0\r\n\r\n');
     x.close();
-    const http = (user: string, method: string, succeeded: boolean, secret: string, frames: number[]) => ({
-      type: 'plaintext-credential',
-      severity: succeeded ? 'high' : 'medium',
-      count: 1,
-      client: C.ip,
-      server: `${S.ip}:80`,
-      protocol: 'http',
-      user,
-      method,
-      succeeded,
-      secret,
-      attempts: succeeded ? attempts(1, 0, 0) : attempts(0, 1, 0),
-      frames,
-    });
     expect(findings(t).map(brief)).toEqual([
       // the query string (it may hold tokens) is not part of the method
       http('kim@example.test', 'form POST /session (multipart)', true, 'M***************2 (17 chars)', [q1, a1]),
@@ -726,20 +727,6 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
     const q6 = x.c(req('GET', '/admin', [`Authorization: Basic ${b64('fay:FayBasic666')}`]));
     const a6 = x.s(page(['Content-Type: text/html'], loginPage));
     x.close();
-    const http = (user: string, method: string, succeeded: boolean | null, secret: string, frames: number[]) => ({
-      type: 'plaintext-credential',
-      severity: succeeded === true ? 'high' : 'medium',
-      count: 1,
-      client: C.ip,
-      server: `${S.ip}:80`,
-      protocol: 'http',
-      user,
-      method,
-      succeeded,
-      secret,
-      attempts: succeeded === true ? attempts(1, 0, 0) : succeeded === false ? attempts(0, 1, 0) : attempts(0, 0, 1),
-      frames,
-    });
     const f = findings(t);
     expect(f.map(brief)).toEqual([
       http('ann', 'form POST /login', false, maskSecret('AnnWrong1'), [q1, a1]),

@@ -1,4 +1,5 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { randomBuffers } from '../../../test/support/random-bytes';
 import type { HttpHeader } from '../events';
 import {
   authScheme,
@@ -251,11 +252,7 @@ describe('http-content: Authorization and HTML', () => {
 
 describe('http-content: hostile input', () => {
   it('never throws on arbitrary bytes', () => {
-    let seed = 777;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-    for (let i = 0; i < 2000; i++) {
-      const len = Math.floor(rnd() * 200);
-      const buf = Buffer.from(Array.from({ length: len }, () => Math.floor(rnd() * 256)));
+    for (const buf of randomBuffers(2000, 200, 777)) {
       const text = buf.toString('latin1');
       expect(() => {
         headerValue(hdrs([text, text]), text);

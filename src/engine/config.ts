@@ -265,6 +265,13 @@ export interface PlaintextCredentialsConfig {
   maxSecretsPerFinding: number;
   /** Longest Telnet line (user name / password typed at a prompt) followed; longer is cut. 256: far past any real login. */
   telnetMaxLine: number;
+  /**
+   * Most bytes a gzip/deflate/br response body prefix may inflate to when a posted login form
+   * answered 200 is read for a password input (the form shown again: the login failed). 256 KiB,
+   * as cleartext-http's maxDecodedBody: HTML compresses 4-10x, so it covers the parser's whole
+   * 64 KiB body prefix; a prefix that inflates past it is retried shorter, never held whole.
+   */
+  maxDecodedBody: number;
 }
 
 export interface NetworkBaselineConfig {
@@ -675,6 +682,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
       maxCredentials: 10000,
       maxSecretsPerFinding: 8,
       telnetMaxLine: 256,
+      maxDecodedBody: 256 * 1024,
     },
     'network-baseline': {
       learnPeriod: 7 * 24 * 3600,

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
-import { brotliDecompressSync, constants as zc, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { ConfigError, type CleartextHttpConfig } from '../config';
 import type {
   ConnectionInfo,
-  HttpHeader,
   HttpRequestEvent,
   HttpResponseEvent,
   TlsClientHelloEvent,
   TlsServerHelloEvent,
 } from '../events';
+import {
+  authScheme,
+  formFields,
+  headerValue,
+  servesPasswordForm,
+  targetPath,
+  targetQuery,
+  urlencodedFields,
+  type FormField,
+} from '../protocols/http-content';
 import type { Detector, DetectorContext } from './detector';
 
 /**
@@ -108,21 +116,12 @@ const MAX_PIPELINE = 64;
 const MAX_SENSITIVE_FRAMES = 10;
 const MAX_INDEX_KEYS = 8;
 const MAX_COOKIES = 64;
-const MAX_FIELDS = 256;
 const MAX_NAME = 64;
-const MAX_TAG = 1024;
-/** 12 halvings take a 64 KiB prefix down to 32 bytes. */
-const DECODE_TRIES = 12;
 
 /** Printable ASCII only, bounded: packet-derived text goes into findings as data, never as markup. */
 function shown(s: string, max: number): string {
   const clean = s.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
-
-function header(h: HttpHeader[], name: string): string | undefined {
-  for (let i = 0; i < h.length; i++) if (h[i].name.toLowerCase() === name) return h[i].value;
-  return undefined;
 }
 
 /** Host header → lowercase name without port, brackets or trailing dot. */
@@ -150,11 +149,7 @@ function isIpLiteral(name: string): boolean {
  * a hash of the whole path so long paths that share a prefix (OCSP requests) stay distinct.
  */
 function pathKey(target: string, max: number): string {
-  let t = target;
-  const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(t);
-  if (abs !== null) t = t.slice(abs[0].length) || '/';
-  const q = t.search(/[?#]/);
-  if (q >= 0) t = t.slice(0, q);
+  const t = targetPath(target);
   if (t.length <= max) return shown(t, max);
   return `${shown(t, max)}#${createHash('sha1').update(t, 'latin1').digest('base64url').slice(0, 12)}`;
 }
@@ -165,116 +160,11 @@ function pathShown(key: string): string {
   return h < 0 ? key : key.slice(0, h);
 }
 
-function queryOf(target: string): string {
-  const q = target.indexOf('?');
-  if (q < 0) return '';
-  const h = target.indexOf('#', q);
-  return h < 0 ? target.slice(q + 1) : target.slice(q + 1, h);
-}
-
-function decodeName(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
-}
-
-/**
- * Names of the fields of an application/x-www-form-urlencoded string that carry a non-empty
- * value (an empty password field exposes nothing). Values are only tested for emptiness.
- */
-function urlencodedNames(s: string): string[] {
+/** Names of the fields that carry a value (an empty password field exposes nothing); values are not kept. */
+function filledNames(fields: readonly FormField[]): string[] {
   const out: string[] = [];
-  let pos = 0;
-  while (pos < s.length && out.length < MAX_FIELDS) {
-    let amp = s.indexOf('&', pos);
-    if (amp < 0) amp = s.length;
-    const eq = s.indexOf('=', pos);
-    if (eq >= 0 && eq < amp && eq > pos && amp > eq + 1) out.push(decodeName(s.slice(pos, Math.min(eq, pos + 256))));
-    pos = amp + 1;
-  }
+  for (const f of fields) if (f.name !== '' && f.value !== '') out.push(f.name);
   return out;
-}
-
-/** Names of the non-empty fields of a multipart/form-data body prefix (RFC 7578 Content-Disposition name). */
-function multipartNames(s: string): string[] {
-  const out: string[] = [];
-  const re = /content-disposition:[ \t]*form-data[^\r\n]{0,512}?\bname="([^"\r\n]{0,256})"/gi;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null && out.length < MAX_FIELDS) {
-    // The part's value starts after the blank line ending its headers; empty when a boundary follows at once.
-    const blank = s.indexOf('\r\n\r\n', re.lastIndex);
-    if (blank >= 0 && blank - re.lastIndex <= MAX_TAG && s.startsWith('\r\n--', blank + 4)) continue;
-    out.push(m[1]);
-  }
-  return out;
-}
-
-/** Keys of a JSON body prefix whose value is a non-empty string (`"password":"…"`), at any depth. */
-function jsonNames(s: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"\\\r\n]{1,64})"\s*:\s*"[^"]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null && out.length < MAX_FIELDS) out.push(m[1]);
-  return out;
-}
-
-/**
- * Does this HTML hold an `<input type=password>`? One pass: each `<input` tag is read up to
- * its `>` or the next `<` (at most MAX_TAG characters), so the scanned spans never overlap.
- */
-export function hasPasswordInput(html: string): boolean {
-  const s = html.toLowerCase();
-  const n = s.length;
-  let i = s.indexOf('<input');
-  let gt = -1;
-  while (i >= 0) {
-    if (gt !== n && gt < i) {
-      gt = s.indexOf('>', i);
-      if (gt < 0) gt = n;
-    }
-    let lt = s.indexOf('<', i + 1);
-    if (lt < 0) lt = n;
-    const end = Math.min(gt, lt, i + MAX_TAG);
-    if (/\stype\s*=\s*["']?password\b/.test(s.slice(i + 6, end))) return true;
-    i = lt < n ? s.indexOf('<input', lt) : -1;
-  }
-  return false;
-}
-
-/** Registered HTTP authentication schemes (IANA registry) and common ones, lowercased. */
-const KNOWN_SCHEMES = new Set([
-  'basic',
-  'bearer',
-  'digest',
-  'negotiate',
-  'ntlm',
-  'hoba',
-  'mutual',
-  'scram-sha-1',
-  'scram-sha-256',
-  'vapid',
-  'concealed',
-  'dpop',
-  'gnap',
-  'privatetoken',
-  'aws4-hmac-sha256',
-  'oauth',
-  'token',
-]);
-
-/**
- * The scheme word of an Authorization value — never the credentials. A registered scheme is
- * named as sent; an unknown one only when it looks like a scheme word (letters, dashes) followed
- * by credentials, since a raw API key sent alone ("Authorization: sk_live_...") is itself the
- * secret. Anything else is 'unrecognised'.
- */
-export function authScheme(value: string): string {
-  const m = /^\s*(\S{1,32})(\s+\S)?/.exec(value);
-  if (m === null) return 'unrecognised';
-  if (KNOWN_SCHEMES.has(m[1].toLowerCase())) return m[1];
-  return m[2] !== undefined && /^[A-Za-z][A-Za-z-]{0,19}$/.test(m[1]) ? m[1] : 'unrecognised';
 }
 
 function push(list: string[], v: string, max: number): boolean {
@@ -385,7 +275,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
     if (h === undefined) return;
     let changed = false;
     if (e.status >= 300 && e.status < 400 && e.status !== 304) {
-      const loc = header(e.headers, 'location');
+      const loc = headerValue(e.headers, 'location');
       if (loc !== undefined && /^https:\/\//i.test(loc.trim())) {
         const target = normaliseHost(/^https:\/\/([^/?#]*)/i.exec(loc.trim())?.[1]);
         if (target === (h.name || h.ip)) {
@@ -475,74 +365,33 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
 
   private formFields(e: HttpRequestEvent): Array<[string, string[]]> {
     const out: Array<[string, string[]]> = [];
-    const q = queryOf(e.target);
-    if (q !== '') out.push(['query', urlencodedNames(q)]);
+    const q = targetQuery(e.target);
+    if (q !== '') out.push(['query', filledNames(urlencodedFields(q))]);
     if (e.body.length === 0) return out;
-    const ct = (header(e.headers, 'content-type') ?? '').toLowerCase();
-    const text = e.body.toString('latin1');
-    if (ct.startsWith('multipart/form-data')) out.push(['multipart', multipartNames(text)]);
-    else if (/^application\/([\w.+-]*\+)?json/.test(ct)) out.push(['json', jsonNames(text)]);
-    else if (ct.startsWith('application/x-www-form-urlencoded') || (ct === '' && /^[\w.%+[\]-]{1,64}=/.test(text)))
-      out.push(['urlencoded', urlencodedNames(text)]);
+    let ct = headerValue(e.headers, 'content-type') ?? '';
+    // No Content-Type and a body that starts like name=…: read as a urlencoded form.
+    if (ct === '' && /^[\w.%+[\]-]{1,64}=/.test(e.body.toString('latin1', 0, 65)))
+      ct = 'application/x-www-form-urlencoded';
+    const form = formFields(ct, e.body);
+    if (form !== null) out.push([form.encoding, filledNames(form.fields)]);
     return out;
   }
 
   /** Set-Cookie session names (Secure or not) and login forms; true when any was seen. */
   private responseIndicators(h: HostSummary, e: HttpResponseEvent, path: string): boolean {
     let any = false;
-    let html = false;
-    let encoding = '';
     for (const hd of e.headers) {
-      const n = hd.name.toLowerCase();
-      if (n === 'set-cookie') {
-        const attrs = hd.value.split(';', 32);
-        const eq = attrs[0].indexOf('=');
-        const cname = (eq < 0 ? '' : attrs[0].slice(0, eq)).trim();
-        if (cname === '' || !this.isSessionCookie(cname)) continue;
-        any = this.addInd(h, 'sessionCookiesSet', cname);
-        const secure = attrs.slice(1).some((a) => a.trim().toLowerCase() === 'secure');
-        if (!secure) this.addInd(h, 'sessionCookiesSetWithoutSecure', cname);
-      } else if (n === 'content-type') html = /html/i.test(hd.value);
-      else if (n === 'content-encoding') encoding = hd.value.trim().toLowerCase();
+      if (hd.name.length !== 10 || hd.name.toLowerCase() !== 'set-cookie') continue;
+      const attrs = hd.value.split(';', 32);
+      const eq = attrs[0].indexOf('=');
+      const cname = (eq < 0 ? '' : attrs[0].slice(0, eq)).trim();
+      if (cname === '' || !this.isSessionCookie(cname)) continue;
+      any = this.addInd(h, 'sessionCookiesSet', cname);
+      const secure = attrs.slice(1).some((a) => a.trim().toLowerCase() === 'secure');
+      if (!secure) this.addInd(h, 'sessionCookiesSetWithoutSecure', cname);
     }
-    if (html && e.body.length > 0) {
-      const body = this.decoded(e.body, encoding);
-      if (body !== null && hasPasswordInput(body.toString('latin1'))) {
-        any = this.addInd(h, 'loginForms', path);
-      }
-    }
+    if (servesPasswordForm(e.headers, e.body, this.config.maxDecodedBody)) any = this.addInd(h, 'loginForms', path);
     return any;
-  }
-
-  /** Body with its content coding removed, bounded by maxDecodedBody; null when not decodable. */
-  private decoded(body: Buffer, encoding: string): Buffer | null {
-    if (encoding === '' || encoding === 'identity') return body;
-    const max = this.config.maxDecodedBody;
-    let input = body;
-    // A prefix that inflates past the bound is retried at half the length (node's sync inflate
-    // keeps no partial output): a page's start is what counts. At most DECODE_TRIES inflations,
-    // each bounded by maxDecodedBody.
-    for (let tries = 0; tries < DECODE_TRIES && input.length > 0; tries++) {
-      try {
-        if (encoding === 'gzip' || encoding === 'x-gzip')
-          return gunzipSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: max });
-        if (encoding === 'deflate') {
-          try {
-            return inflateSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: max });
-          } catch (err) {
-            if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err;
-            return inflateRawSync(input, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: max });
-          }
-        }
-        if (encoding === 'br')
-          return brotliDecompressSync(input, { finishFlush: zc.BROTLI_OPERATION_FLUSH, maxOutputLength: max });
-        return null;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return null;
-        input = input.subarray(0, input.length >> 1);
-      }
-    }
-    return null;
   }
 
   private sensitiveFrame(h: HostSummary, frame: number): void {
@@ -556,7 +405,7 @@ export class CleartextHttpDetector implements Detector<CleartextHttpState> {
   private isPageContent(e: HttpResponseEvent): boolean {
     const types = this.stripTypes;
     if (types.length === 0) return true;
-    const ct = header(e.headers, 'content-type');
+    const ct = headerValue(e.headers, 'content-type');
     if (ct === undefined) return true;
     const v = ct.trim().toLowerCase();
     return types.some((t) => v.startsWith(t));

@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ldapBindResponse, ldapSimpleBind, snmpCommunity, snmpV3 } from '../../../test/support/ber-builder';
 import { toRecord } from '../../../test/support/frame-builder';
 import { SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
@@ -565,6 +566,21 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
   const req = (method: string, path: string, headers: string[], body = '') =>
     `${method} ${path} HTTP/1.1\r\nHost: app.test\r\n${headers.map((h) => h + '\r\n').join('')}` +
     `${body ? `Content-Length: ${Buffer.byteLength(body, 'latin1')}\r\n` : ''}\r\n${body}`;
+  /** One HTTP credential to S:80 with a single attempt, as brief() gives it. */
+  const http = (user: string, method: string, succeeded: boolean | null, secret: string, frames: number[]) => ({
+    type: 'plaintext-credential',
+    severity: succeeded === true ? 'high' : 'medium',
+    count: 1,
+    client: C.ip,
+    server: `${S.ip}:80`,
+    protocol: 'http',
+    user,
+    method,
+    succeeded,
+    secret,
+    attempts: succeeded === true ? attempts(1, 0, 0) : succeeded === false ? attempts(0, 1, 0) : attempts(0, 0, 1),
+    frames,
+  });
 
   it('multipart form login answered 302 + Set-Cookie → succeeded; urlencoded login answered 401 → failed; Basic 401 → failed', () => {
     const t = new Timeline();
@@ -590,20 +606,6 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
     const q3 = x.c(req('GET', '/admin', [`Authorization: Basic ${b64('mallory:Sup3rSecretBasic')}`]));
     const a3 = x.s('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\nContent-Length: 0\r\n\r\n');
     x.close();
-    const http = (user: string, method: string, succeeded: boolean, secret: string, frames: number[]) => ({
-      type: 'plaintext-credential',
-      severity: succeeded ? 'high' : 'medium',
-      count: 1,
-      client: C.ip,
-      server: `${S.ip}:80`,
-      protocol: 'http',
-      user,
-      method,
-      succeeded,
-      secret,
-      attempts: succeeded ? attempts(1, 0, 0) : attempts(0, 1, 0),
-      frames,
-    });
     expect(findings(t).map(brief)).toEqual([
       // the query string (it may hold tokens) is not part of the method
       http('kim@example.test', 'form POST /session (multipart)', true, 'M***************2 (17 chars)', [q1, a1]),
@@ -677,6 +679,66 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
       },
     ]);
     expect(JSON.stringify(f)).not.toContain('RootPassword1');
+  });
+
+  it('a posted form answered 200 with the login form again (plain, or gzip in chunks) → failed; other 200 pages, a URL-query login and Basic → as before', () => {
+    const t = new Timeline();
+    const x = new TcpSession(t, C, S, 40024, 80).open();
+    const form = (user: string, pw: string) =>
+      req('POST', '/login', ['Content-Type: application/x-www-form-urlencoded'], `username=${user}&password=${pw}`);
+    const page = (headers: string[], body: string | Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `HTTP/1.1 200 OK\r\n${headers.map((h) => h + '\r\n').join('')}Content-Length: ${body.length}\r\n\r\n`,
+        ),
+        Buffer.from(body),
+      ]);
+    const loginPage =
+      '<html><p class=error>Invalid user name or password</p><form method=post action=/login>' +
+      '<input name=username><input type="password" name="password"></form></html>';
+    // 1. The form shown again, uncompressed.
+    const q1 = x.c(form('ann', 'AnnWrong1'));
+    const a1 = x.s(page(['Content-Type: text/html; charset=utf-8'], loginPage));
+    // 2. The same, gzip-encoded and sent in two chunks: read through the content-coding decoder.
+    const gz = gzipSync(Buffer.from(loginPage));
+    const q2 = x.c(form('bea', 'BeaWrong22'));
+    const a2 = x.s(
+      Buffer.concat([
+        Buffer.from(
+          'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n',
+        ),
+        Buffer.from('10\r\n'),
+        gz.subarray(0, 16),
+        Buffer.from(`\r\n${(gz.length - 16).toString(16)}\r\n`),
+        gz.subarray(16),
+        Buffer.from('\r\n0\r\n\r\n'),
+      ]),
+    );
+    // 3. A 200 landing page without a password input: could be either.
+    const q3 = x.c(form('cy', 'CyRight333'));
+    x.s(page(['Content-Type: text/html'], '<html><h1>Welcome back</h1><a href=/logout>log out</a></html>'));
+    // 4. The login page's text as a non-HTML answer (an API echoing it): not a page shown.
+    const q4 = x.c(form('dee', 'DeeMaybe4'));
+    x.s(page(['Content-Type: application/json'], JSON.stringify({ html: loginPage })));
+    // 5. A password in a URL query answered with the login page: not a posted form, stays unknown.
+    const q5 = x.c(req('GET', '/login?username=eve&password=EveQuery55', []));
+    x.s(page(['Content-Type: text/html'], loginPage));
+    // 6. Basic answered 200 with a page holding a password input: Basic's 2xx is still success.
+    const q6 = x.c(req('GET', '/admin', [`Authorization: Basic ${b64('fay:FayBasic666')}`]));
+    const a6 = x.s(page(['Content-Type: text/html'], loginPage));
+    x.close();
+    const f = findings(t);
+    expect(f.map(brief)).toEqual([
+      http('ann', 'form POST /login', false, maskSecret('AnnWrong1'), [q1, a1]),
+      http('bea', 'form POST /login', false, maskSecret('BeaWrong22'), [q2, a2]),
+      http('cy', 'form POST /login', null, maskSecret('CyRight333'), [q3]),
+      http('dee', 'form POST /login', null, maskSecret('DeeMaybe4'), [q4]),
+      http('eve', 'URL query GET /login', null, maskSecret('EveQuery55'), [q5]),
+      http('fay', 'HTTP Basic', true, maskSecret('FayBasic666'), [q6, a6]),
+    ]);
+    const json = JSON.stringify(f);
+    for (const v of ['AnnWrong1', 'BeaWrong22', 'CyRight333', 'DeeMaybe4', 'EveQuery55', 'FayBasic666'])
+      expect(json).not.toContain(v);
   });
 
   it('a POST without a password field (search) or with an empty one (log4shell probe) is not a login', () => {

@@ -15,13 +15,13 @@ import type {
 import type { Severity } from '../finding';
 import {
   decodeBase64,
-  formCredentials,
-  imapStrings,
+  headerValue,
   parseAuthorization,
-  saslPlain,
-  saslXoauth2,
-  type UserSecret,
-} from './credential-parsing';
+  servesPasswordForm,
+  targetPath,
+  targetQuery,
+} from '../protocols/http-content';
+import { formCredentials, imapStrings, saslPlain, saslXoauth2, type UserSecret } from './credential-parsing';
 import type { Detector, DetectorContext } from './detector';
 import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
 
@@ -35,8 +35,8 @@ import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
  *
  * One finding per (protocol, client IP, server IP:port, user name), counting attempts, with
  * whether the login succeeded when the reply tells (FTP 2xx/4xx-5xx, POP3 +OK/-ERR, IMAP tagged
- * OK/NO/BAD, SMTP 235/4xx-5xx, HTTP status, Telnet text after the password, SNMP response,
- * LDAP resultCode). Secrets are masked the moment they are read (secret-mask.ts): only the mask
+ * OK/NO/BAD, SMTP 235/4xx-5xx, HTTP status or a posted login form shown again in a 200 page,
+ * Telnet text after the password, SNMP response, LDAP resultCode). Secrets are masked the moment they are read (secret-mask.ts): only the mask
  * reaches state, snapshots and findings; Authorization values, cookies and bodies are never copied.
  *
  * Severity: `high` once a login with the exposed secret succeeded (a working credential is
@@ -62,6 +62,8 @@ interface Attempt {
   m?: string | number;
   /** HTTP: form login (judged by redirect/cookie) and the form's path. */
   form?: string;
+  /** HTTP: the form came in a request body (a 200 page asking for a password again means it failed). */
+  posted?: true;
 }
 
 interface Sasl {
@@ -162,20 +164,6 @@ const TELNET_FAILED =
 /** "Last login:" banner, a welcome, or a shell prompt ending the text. */
 const TELNET_LAST_LOGIN = /last login:/i;
 const TELNET_SUCCEEDED = /welcome|[$#%>] ?$/i;
-
-function header(e: { headers: Array<{ name: string; value: string }> }, name: string): string | undefined {
-  for (const h of e.headers) if (h.name.toLowerCase() === name) return h.value;
-  return undefined;
-}
-
-/** Path of a request target or Location value, without query or fragment (they can hold secrets). */
-function pathOf(target: string): string {
-  let t = target;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(t);
-  if (scheme !== null) t = t.slice(scheme[0].length) || '/';
-  const q = t.search(/[?#]/);
-  return q < 0 ? t : t.slice(0, q);
-}
 
 export class PlaintextCredentialsDetector implements Detector<PlaintextCredentialsState> {
   readonly id = 'plaintext-credentials';
@@ -660,7 +648,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
 
   onHttpRequest(e: HttpRequestEvent, ctx: DetectorContext): void {
     let s = this.sessions.get(e.conn.id);
-    const found: Array<{ user: string; method: string; masked: string; form?: string }> = [];
+    const found: Array<{ user: string; method: string; masked: string; match?: Omit<Attempt, 'k' | 'm'> }> = [];
     for (const h of e.headers) {
       if (h.name.length !== 13 && h.name.length !== 19) continue; // cheap: only (Proxy-)Authorization
       const n = h.name.toLowerCase();
@@ -671,32 +659,36 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
       const scheme = a.kind === 'basic' ? 'Basic' : a.kind === 'bearer' ? 'Bearer' : shown(a.scheme, 32);
       found.push({ user: a.user, method: `HTTP ${proxy}${scheme}`, masked: maskSecret(a.secret) });
     }
-    const q = e.target.indexOf('?');
-    if (q >= 0 && this.queryPassword.test(e.target)) {
+    if (this.queryPassword.test(e.target)) {
       // A password in the URL also lands in server, proxy and browser logs.
       const f = formCredentials(
         'application/x-www-form-urlencoded',
-        Buffer.from(e.target.slice(q + 1), 'latin1'),
+        Buffer.from(targetQuery(e.target), 'latin1'),
         this.userFields,
         this.passwordFields,
       );
       if (f !== null) {
-        const path = shown(pathOf(e.target), MAX_PATH);
-        found.push({ user: f.user, method: `URL query ${e.method} ${path}`, masked: maskSecret(f.secret), form: path });
+        const path = shown(targetPath(e.target), MAX_PATH);
+        found.push({
+          user: f.user,
+          method: `URL query ${e.method} ${path}`,
+          masked: maskSecret(f.secret),
+          match: { form: path },
+        });
       }
     }
     if (e.bodyLength > 0 && e.body.length > 0 && (e.method === 'POST' || e.method === 'PUT' || e.method === 'PATCH')) {
-      const ct = header(e, 'content-type');
+      const ct = headerValue(e.headers, 'content-type');
       if (ct !== undefined) {
         const f = formCredentials(ct, e.body, this.userFields, this.passwordFields);
         if (f !== null) {
-          const path = shown(pathOf(e.target), MAX_PATH);
+          const path = shown(targetPath(e.target), MAX_PATH);
           const enc = f.encoding === 'urlencoded' ? '' : ` (${f.encoding})`;
           found.push({
             user: f.user,
             method: `form ${e.method} ${path}${enc}`,
             masked: maskSecret(f.secret),
-            form: path,
+            match: { form: path, posted: true },
           });
         }
       }
@@ -713,8 +705,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     s = this.connSession(e.conn, 'http', e.time);
     s.seq = (s.seq ?? 0) + 1;
     for (const f of found) {
-      const match: Omit<Attempt, 'k'> = { m: s.seq, ...(f.form !== undefined ? { form: f.form } : {}) };
-      this.attempt(s, f.user, f.method, f.masked, 'credential', e.frame, e.time, ctx, match);
+      this.attempt(s, f.user, f.method, f.masked, 'credential', e.frame, e.time, ctx, { m: s.seq, ...f.match });
     }
   }
 
@@ -729,7 +720,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     while (s.wait.length > 0 && (s.wait[0].m as number) < answered) s.wait.shift();
     while (s.wait.length > 0 && s.wait[0].m === answered) {
       const a = s.wait.shift() as Attempt;
-      this.resolve(a, httpOutcome(a, e), e.frame, e.time, ctx);
+      this.resolve(a, httpOutcome(a, e, this.config.maxDecodedBody), e.frame, e.time, ctx);
     }
   }
 
@@ -786,18 +777,21 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
   }
 }
 
-/** HTTP reply → login outcome. */
-function httpOutcome(a: Attempt, e: HttpResponseEvent): boolean | null {
+/** HTTP reply → login outcome; `maxDecoded` bounds the inflating of a compressed page. */
+function httpOutcome(a: Attempt, e: HttpResponseEvent, maxDecoded: number): boolean | null {
   const st = e.status;
   if (st === 401 || st === 403 || st === 407) return false;
   if (a.form === undefined) return st >= 200 && st < 400 ? true : null;
   // A form login: a redirect elsewhere that sets a session cookie succeeded; a redirect back to
-  // the login form failed; a 200 page could be either (its body is not read).
+  // the login form failed; a posted form answered 200 with an HTML page that again holds a
+  // password input is the login form shown again (with its error): failed. Any other 200 page
+  // could be either (a landing page, a JSON API answer): unknown.
   if (st === 301 || st === 302 || st === 303 || st === 307 || st === 308) {
-    const loc = header(e, 'location');
-    if (loc !== undefined && pathOf(loc) === a.form) return false;
-    if (loc !== undefined && /log-?in|sign-?in|auth/i.test(pathOf(loc))) return false;
-    if (header(e, 'set-cookie') !== undefined) return true;
+    const loc = headerValue(e.headers, 'location');
+    if (loc !== undefined && targetPath(loc) === a.form) return false;
+    if (loc !== undefined && /log-?in|sign-?in|auth/i.test(targetPath(loc))) return false;
+    if (headerValue(e.headers, 'set-cookie') !== undefined) return true;
   }
+  if (st === 200 && a.posted === true && servesPasswordForm(e.headers, e.body, maxDecoded)) return false;
   return null;
 }

@@ -510,9 +510,12 @@ export interface EngineConfig {
   reassembly: {
     /** Concurrent TCP streams tracked; the least recently active is evicted beyond this. */
     maxStreams: number;
-    /** Out-of-order bytes buffered per direction before the hole is declared lost. */
+    /**
+     * Out-of-order bytes buffered per direction before the hole is declared lost. Each buffered
+     * segment counts 128 bytes on top of its payload, so tiny segments cannot multiply the memory.
+     */
     maxBufferedPerDirection: number;
-    /** Out-of-order bytes buffered over all streams. */
+    /** Out-of-order bytes buffered over all streams (segments counted as above). */
     maxBufferedTotal: number;
     /** A stream idle this long (s, packet time) is closed. 300 s, Zeek's tcp_inactivity_timeout default. */
     idleTimeout: number;

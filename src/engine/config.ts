@@ -492,6 +492,35 @@ export interface ThreatIntelConfig {
   maxDnsAnswers: number;
 }
 
+/**
+ * Bounds of the protocol parsers. Each parser bounds its own buffers; `maxBufferedBytes` bounds
+ * them all together, so a capture with many connections each holding a partial body or
+ * handshake cannot grow memory to gigabytes (65536 connections × 512 KiB of TLS handshake).
+ */
+export interface ProtocolLimitsConfig {
+  /** Connections with parser state at once; the oldest is forgotten beyond it. 65536: as reassembly.maxStreams. */
+  maxConnections: number;
+  /** Longest line FTP/POP3/IMAP/SMTP keep. 8192: RFC 5321 allows 1000; IMAP lines run longer. */
+  maxLineLength: number;
+  /** HTTP head size in bytes and header count. 64 KiB / 100: above what servers accept (Apache 8 KiB lines, 100 fields). */
+  maxHeaderBytes: number;
+  maxHeaders: number;
+  /** Body bytes kept per HTTP message for inspection (the rest is counted). 64 KiB: login forms and JSON logins fit. */
+  maxBody: number;
+  /** TLS handshake bytes buffered per direction. 256 KiB: certificate chains can pass 64 KiB. */
+  maxHandshakeBytes: number;
+  /** Largest LDAP message decoded. 64 KiB: binds are small; search results are skipped. */
+  maxLdapMessage: number;
+  /**
+   * Bytes held by all parsers together (pending input, kept bodies, handshake fragments, sniffed
+   * bytes). Beyond it the least recently active connections holding bytes lose their parser
+   * (their partial message is reported as at a close) and the rest of them is ignored.
+   * 64 MiB: like reassembly.maxBufferedTotal; ordinary traffic holds a few MiB at most (a
+   * thousand connections mid-body), so only a hostile capture reaches it.
+   */
+  maxBufferedBytes: number;
+}
+
 export interface EngineConfig {
   decode: {
     /** IP fragment reassembly timeout (s, packet time). 30 s as Linux' ipfrag_time default. */
@@ -504,13 +533,18 @@ export interface EngineConfig {
   reassembly: {
     /** Concurrent TCP streams tracked; the least recently active is evicted beyond this. */
     maxStreams: number;
-    /** Out-of-order bytes buffered per direction before the hole is declared lost. */
+    /**
+     * Out-of-order bytes buffered per direction before the hole is declared lost. Each buffered
+     * segment counts 128 bytes on top of its payload, so tiny segments cannot multiply the memory.
+     */
     maxBufferedPerDirection: number;
-    /** Out-of-order bytes buffered over all streams. */
+    /** Out-of-order bytes buffered over all streams (segments counted as above). */
     maxBufferedTotal: number;
     /** A stream idle this long (s, packet time) is closed. 300 s, Zeek's tcp_inactivity_timeout default. */
     idleTimeout: number;
   };
+  /** Application protocol parsers (the dispatcher behind every protocol event). */
+  protocols: ProtocolLimitsConfig;
   /** Findings kept per capture; further new findings are counted and dropped (existing ones still update). */
   maxFindings: number;
   /** Evidence frame numbers kept per finding (the total is always counted). */
@@ -544,6 +578,16 @@ export const DEFAULT_CONFIG: EngineConfig = {
     maxBufferedPerDirection: 256 * 1024,
     maxBufferedTotal: 64 * 1024 * 1024,
     idleTimeout: 300,
+  },
+  protocols: {
+    maxConnections: 65536,
+    maxLineLength: 8192,
+    maxHeaderBytes: 64 * 1024,
+    maxHeaders: 100,
+    maxBody: 64 * 1024,
+    maxHandshakeBytes: 256 * 1024,
+    maxLdapMessage: 64 * 1024,
+    maxBufferedBytes: 64 * 1024 * 1024,
   },
   maxFindings: 10000,
   maxEvidenceFrames: 50,

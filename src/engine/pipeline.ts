@@ -5,7 +5,12 @@ import { PacketDecoder, type DecoderState } from './decode/packet.decoder';
 import type { Detector, DetectorContext } from './detectors/detector';
 import type { Finding, FindingReport } from './finding';
 import { FindingStore, type FindingStoreState } from './finding-store';
-import { ProtocolDispatcher, type DispatcherState, type ProtocolName } from './protocols/protocol-dispatcher';
+import {
+  ProtocolDispatcher,
+  type DispatcherState,
+  type DispatcherStats,
+  type ProtocolName,
+} from './protocols/protocol-dispatcher';
 import { TcpReassembler, type ReassemblerState } from './reassembly/tcp-reassembler';
 import type { StreamCloseEvent, StreamDataEvent, StreamGapEvent, StreamOverlapEvent } from './events';
 
@@ -176,6 +181,7 @@ export class Pipeline {
               onAppProtocol: fan('onAppProtocol'),
             },
             protocols,
+            this.config.protocols,
           )
         : null;
 
@@ -277,6 +283,16 @@ export class Pipeline {
 
   getStats(): PipelineStats {
     return { ...this.stats, linkTypes: [...this.stats.linkTypes], findingsDropped: this.store.dropped };
+  }
+
+  /**
+   * Protocol dispatcher counters (connections per protocol, evictions by the connection cap and
+   * the buffer budget) and the bytes its parsers hold now; null when no parser runs.
+   */
+  protocolStats(): (DispatcherStats & { bufferedBytes: number }) | null {
+    const d = this.dispatcher;
+    if (d === null) return null;
+    return { ...d.stats, connections: { ...d.stats.connections }, bufferedBytes: d.bufferedBytes };
   }
 
   /** Decoder counters (unknown link types, malformed, fragments). */

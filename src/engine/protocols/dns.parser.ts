@@ -33,6 +33,10 @@ export class DnsTcpParser implements StreamParser {
     return this.dead[0] && this.dead[1];
   }
 
+  bufferedBytes(): number {
+    return this.pending[0].length + this.pending[1].length;
+  }
+
   onData(e: StreamDataEvent): void {
     const i = e.dir === 'toServer' ? 0 : 1;
     if (this.dead[i]) return;

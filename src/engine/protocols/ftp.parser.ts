@@ -18,8 +18,7 @@ export class FtpParser extends LineProtocolParser {
     const x = this.restoreBase(state);
     if (x !== undefined) {
       this.authTlsPending = x.authTlsPending === true;
-      this.replies.code = typeof x.code === 'string' ? x.code : '';
-      this.replies.lines = Array.isArray(x.lines) ? (x.lines as string[]) : [];
+      this.replies.restore(x.code, x.lines);
     }
   }
 
@@ -38,6 +37,10 @@ export class FtpParser extends LineProtocolParser {
       this.authTlsPending = false;
       if (r[0] === '234') this.stopAll();
     }
+  }
+
+  protected override extraBytes(): number {
+    return this.replies.bytes;
   }
 
   protected extraState(): Record<string, unknown> {

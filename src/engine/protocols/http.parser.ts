@@ -57,6 +57,9 @@ interface DirState {
   parts: Buffer[];
   /** Bytes in `parts`; set to maxBody after a gap inside the body so no bytes past a hole are kept. */
   kept: number;
+  /** Bytes really in `parts` (kept may be raised past it by a gap) and in `msg`: for bufferedBytes(). */
+  held: number;
+  msgBytes: number;
 }
 
 export interface HttpState {
@@ -78,7 +81,25 @@ const MAX_METHODS = 64;
 const MAX_CHUNK_LINE = 1024;
 
 function newDir(): DirState {
-  return { mode: M.Head, pending: EMPTY, msg: null, remaining: 0, bodyLength: 0, parts: [], kept: 0 };
+  return {
+    mode: M.Head,
+    pending: EMPTY,
+    msg: null,
+    remaining: 0,
+    bodyLength: 0,
+    parts: [],
+    kept: 0,
+    held: 0,
+    msgBytes: 0,
+  };
+}
+
+/** What a parsed head holds (its strings), computed the same way after a restore. */
+function msgBytes(m: Message | null): number {
+  if (m === null) return 0;
+  let n = m.a.length + m.b.length + m.c.length;
+  for (let i = 0; i < m.headers.length; i++) n += m.headers[i].name.length + m.headers[i].value.length;
+  return n;
 }
 
 function joined(parts: Buffer[]): Buffer {
@@ -104,14 +125,17 @@ export class HttpParser implements StreamParser {
     if (state !== undefined) {
       for (let i = 0; i < 2; i++) {
         const s = state.d[i];
+        const body = fromB64(s.body);
         this.d[i] = {
           mode: s.mode,
           pending: fromB64(s.pending),
           msg: s.msg,
           remaining: s.remaining,
           bodyLength: s.bodyLength,
-          parts: [fromB64(s.body)],
+          parts: [body],
           kept: s.kept,
+          held: body.length,
+          msgBytes: msgBytes(s.msg),
         };
       }
       this.methods = state.methods.slice();
@@ -120,6 +144,12 @@ export class HttpParser implements StreamParser {
 
   get done(): boolean {
     return this.d[0].mode === M.Dead && this.d[1].mode === M.Dead;
+  }
+
+  bufferedBytes(): number {
+    const a = this.d[0];
+    const b = this.d[1];
+    return a.pending.length + a.held + a.msgBytes + b.pending.length + b.held + b.msgBytes;
   }
 
   onData(e: StreamDataEvent): void {
@@ -165,8 +195,7 @@ export class HttpParser implements StreamParser {
       const s = this.d[i];
       // A body cut by the end of the connection: report what was seen.
       if (s.msg !== null && s.mode !== M.Head && s.mode !== M.Dead) this.complete(i, s, e.frame, e.time);
-      s.mode = M.Dead;
-      s.pending = EMPTY;
+      this.kill(s);
     }
   }
 
@@ -189,8 +218,10 @@ export class HttpParser implements StreamParser {
     s.mode = M.Dead;
     s.pending = EMPTY;
     s.msg = null;
+    s.msgBytes = 0;
     s.parts = [];
     s.kept = 0;
+    s.held = 0;
   }
 
   /** One parsing step from `pos`; returns the new position (unchanged when more bytes are needed). */
@@ -264,6 +295,7 @@ export class HttpParser implements StreamParser {
     // A slice, not a copy: data events and the pending buffer are the parser's to keep.
     s.parts.push(buf.subarray(pos, pos + take));
     s.kept += take;
+    s.held += take;
   }
 
   private head(i: number, s: DirState, buf: Buffer, pos: number, e: StreamDataEvent): number {
@@ -312,8 +344,10 @@ export class HttpParser implements StreamParser {
       msg.headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() });
     }
     s.msg = msg;
+    s.msgBytes = msgBytes(msg);
     s.parts = [];
     s.kept = 0;
+    s.held = 0;
     s.bodyLength = 0;
     s.remaining = 0;
     const te = header(msg.headers, 'transfer-encoding');
@@ -346,6 +380,7 @@ export class HttpParser implements StreamParser {
     const msg = s.msg;
     s.mode = M.Head;
     s.msg = null;
+    s.msgBytes = 0;
     s.remaining = 0;
     if (msg === null) return;
     if (i === 0) {
@@ -380,6 +415,7 @@ export class HttpParser implements StreamParser {
     }
     s.parts = [];
     s.kept = 0;
+    s.held = 0;
     s.bodyLength = 0;
   }
 }

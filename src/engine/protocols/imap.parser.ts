@@ -62,7 +62,9 @@ export class ImapParser extends LineProtocolParser {
       // The line after a literal: the literal's bytes were kept when it was small.
       const kept = this.toServer.takeKept();
       if (this.pending.lits !== undefined && this.pending.cut !== true) this.pending.lits.push(kept.toString('utf8'));
-      this.pending.arg += line;
+      // Bounded like one line: a client chaining literals forever must not grow the argument forever.
+      if (this.pending.arg.length < this.toServer.maxLine)
+        this.pending.arg += line.slice(0, this.toServer.maxLine - this.pending.arg.length);
     } else {
       const sp1 = line.indexOf(' ');
       if (sp1 <= 0) return;
@@ -117,6 +119,14 @@ export class ImapParser extends LineProtocolParser {
       this.tlsTag = '';
       if (status === 'OK') this.stopAll();
     }
+  }
+
+  protected override extraBytes(): number {
+    const p = this.pending;
+    if (p === null) return 0;
+    let n = p.tag.length + p.command.length + p.arg.length;
+    if (p.lits !== undefined) for (const l of p.lits) n += l.length;
+    return n;
   }
 
   protected extraState(): Record<string, unknown> {

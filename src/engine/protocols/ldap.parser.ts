@@ -85,6 +85,10 @@ export class LdapParser implements StreamParser {
     return this.stopped;
   }
 
+  bufferedBytes(): number {
+    return this.pending[0].length + this.pending[1].length;
+  }
+
   onData(e: StreamDataEvent): void {
     if (this.stopped) return;
     const i = e.dir === 'toServer' ? 0 : 1;

@@ -29,7 +29,7 @@ export class LineSplitter {
   private data: Buffer = EMPTY;
   private pos = 0;
 
-  constructor(private readonly maxLine: number) {}
+  constructor(readonly maxLine: number) {}
 
   feed(data: Buffer): void {
     this.data = data;
@@ -110,6 +110,11 @@ export class LineSplitter {
     this.kept = EMPTY;
   }
 
+  /** Bytes held between data events (partial line, kept literal bytes). */
+  get held(): number {
+    return this.pending.length + this.kept.length;
+  }
+
   /** The kept bytes, and forget them. */
   takeKept(): Buffer {
     const k = this.kept;
@@ -176,6 +181,10 @@ export abstract class LineProtocolParser implements StreamParser {
 
   get done(): boolean {
     return this.stopped;
+  }
+
+  bufferedBytes(): number {
+    return this.toServer.held + this.toClient.held + this.extraBytes();
   }
 
   onData(e: StreamDataEvent): void {
@@ -250,6 +259,11 @@ export abstract class LineProtocolParser implements StreamParser {
     this.h.onLineReply(ev);
   }
 
+  /** Bytes the subclass holds (collected reply lines, a command waiting for its literals). */
+  protected extraBytes(): number {
+    return 0;
+  }
+
   protected afterGap(_dir: Direction): void {
     /* subclasses reset their per-direction modes */
   }
@@ -273,8 +287,23 @@ export function splitVerb(line: string): [string, string] {
 export class NumericReplyCollector {
   code = '';
   lines: string[] = [];
+  /** Characters in `lines` (kept up to date for the dispatcher's buffer budget). */
+  bytes = 0;
 
   constructor(private readonly maxLines = 200) {}
+
+  restore(code: unknown, lines: unknown): void {
+    this.code = typeof code === 'string' ? code : '';
+    this.lines = Array.isArray(lines) ? (lines as string[]) : [];
+    this.bytes = 0;
+    for (const l of this.lines) this.bytes += l.length;
+  }
+
+  private push(line: string): void {
+    if (this.lines.length >= this.maxLines) return;
+    this.lines.push(line);
+    this.bytes += line.length;
+  }
 
   add(line: string): [string, string] | null {
     const isCode = line.length >= 3 && line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57 && /^\d{3}/.test(line);
@@ -283,24 +312,26 @@ export class NumericReplyCollector {
       const code = line.slice(0, 3);
       if (line[3] === '-') {
         this.code = code;
-        this.lines = [line.slice(4)];
+        this.lines = [];
+        this.bytes = 0;
+        this.push(line.slice(4));
         return null;
       }
       return [code, line.length > 4 ? line.slice(4) : ''];
     }
     if (line.startsWith(this.code) && (line.length === 3 || line[3] === ' ')) {
-      if (this.lines.length < this.maxLines) this.lines.push(line.slice(4));
+      this.push(line.slice(4));
       const out: [string, string] = [this.code, this.lines.join('\n')];
-      this.code = '';
-      this.lines = [];
+      this.reset();
       return out;
     }
-    if (this.lines.length < this.maxLines) this.lines.push(line.startsWith(this.code + '-') ? line.slice(4) : line);
+    this.push(line.startsWith(this.code + '-') ? line.slice(4) : line);
     return null;
   }
 
   reset(): void {
     this.code = '';
     this.lines = [];
+    this.bytes = 0;
   }
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG, type ProtocolLimitsConfig } from '../config';
 import { dstIp, srcIp, srcMac } from '../decode/address';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import type {
@@ -51,31 +52,10 @@ export interface ProtocolHandlers
   onAppProtocol?(e: AppProtocolEvent): void;
 }
 
-export interface ProtocolOptions {
-  /** Connections with parser state at once; the oldest is dropped beyond it. */
-  maxConnections: number;
-  /** Longest line FTP/POP3/IMAP/SMTP keep (RFC 5321 allows 1000; IMAP lines run longer). */
-  maxLineLength: number;
-  /** HTTP head size and header count bounds. */
-  maxHeaderBytes: number;
-  maxHeaders: number;
-  /** Body bytes kept per HTTP message, requests and responses, for inspection (the rest is counted). */
-  maxBody: number;
-  /** TLS handshake bytes buffered per direction (certificate chains can pass 64 KiB). */
-  maxHandshakeBytes: number;
-  /** Largest LDAP message decoded (binds are small; bigger messages, e.g. search results, are skipped). */
-  maxLdapMessage: number;
-}
+/** The `protocols` section of the engine configuration (documented there with its defaults). */
+export type ProtocolOptions = ProtocolLimitsConfig;
 
-export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = {
-  maxConnections: 65536,
-  maxLineLength: 8192,
-  maxHeaderBytes: 64 * 1024,
-  maxHeaders: 100,
-  maxBody: 64 * 1024,
-  maxHandshakeBytes: 256 * 1024,
-  maxLdapMessage: 64 * 1024,
-};
+export const DEFAULT_PROTOCOL_OPTIONS: Readonly<ProtocolOptions> = DEFAULT_CONFIG.protocols;
 
 /** UDP ports where DNS is expected (DNS, mDNS, LLMNR). */
 const DNS_UDP_PORTS = new Set([53, 5353, 5355]);
@@ -90,11 +70,19 @@ function portsTag(c: ConnectionInfo): number {
   return ((c.client.port << 15) ^ c.server.port) & 0x3fffffff;
 }
 
+/** Bytes a connection's dispatcher entry holds: its parser's, or while sniffing the bytes seen so far. */
+function holds(entry: Entry): number {
+  const p = entry.parser;
+  return p !== null ? p.bufferedBytes() : entry.sniff[0].length + entry.sniff[1].length;
+}
+
 interface Entry {
   conn: ConnectionInfo;
   proto: ProtocolName | typeof NONE | null;
   sniff: [Buffer, Buffer];
   parser: StreamParser | null;
+  /** Bytes this connection held after its last event (parser + sniffing), counted in `bufferedTotal`. */
+  held: number;
 }
 
 export interface DispatcherState {
@@ -103,6 +91,11 @@ export interface DispatcherState {
   tftp?: TftpTrackerState;
   stats: DispatcherStats;
   conns: { conn: ConnectionInfo; proto: ProtocolName | typeof NONE | null; sniff: [string, string]; state: unknown }[];
+  /**
+   * Indexes into `conns` of the connections holding buffered bytes, least recently active first:
+   * the order the buffer budget evicts in (absent when none holds bytes).
+   */
+  holding?: number[];
 }
 
 export interface DispatcherStats {
@@ -112,6 +105,9 @@ export interface DispatcherStats {
   snmpUdp?: number;
   tftpUdp?: number;
   connections: Record<string, number>;
+  /** Parsers dropped to stay under maxBufferedBytes, and connections forgotten beyond maxConnections. */
+  budgetEvictions?: number;
+  connectionEvictions?: number;
 }
 
 export class ProtocolDispatcher implements StreamSink {
@@ -131,6 +127,12 @@ export class ProtocolDispatcher implements StreamSink {
   private readonly tftpOn: boolean;
   private readonly udpOn: boolean;
   private readonly tftp = new TftpTracker();
+  /** Sum of the entries' `held`: kept incrementally, never by a scan. */
+  private bufferedTotal = 0;
+  /** Entries with held > 0, least recently active first (a Set keeps insertion order). */
+  private readonly holding = new Set<Entry>();
+  /** The entry added to `holding` last: a run of events on one connection needs no reordering. */
+  private newest: Entry | null = null;
 
   constructor(
     private readonly handlers: ProtocolHandlers,
@@ -215,9 +217,22 @@ export class ProtocolDispatcher implements StreamSink {
     }
     if (entry.proto === NONE) return;
     if (entry.parser !== null) {
-      if (!entry.parser.done) entry.parser.onData(e);
+      if (!entry.parser.done) {
+        entry.parser.onData(e);
+        this.account(entry, e);
+      }
       return;
     }
+    this.sniffData(entry, e);
+    this.account(entry, e);
+  }
+
+  /** Bytes buffered by all parsers and sniffing buffers now (never above maxBufferedBytes after an event). */
+  get bufferedBytes(): number {
+    return this.bufferedTotal;
+  }
+
+  private sniffData(entry: Entry, e: StreamDataEvent): void {
     const i = e.dir === 'toServer' ? 0 : 1;
     const seen = appendBytes(entry.sniff[i], e.data);
     let r = sniff(e.dir, seen, e.conn);
@@ -243,12 +258,59 @@ export class ProtocolDispatcher implements StreamSink {
     if (!parser.done) parser.onData({ ...e, data: seen });
   }
 
+  /**
+   * After an event on `entry`: update the running total from what it holds now, move it to the
+   * most recently active end, and while over budget drop the least recently active holders.
+   */
+  private account(entry: Entry, at: { frame: number; time: number }): void {
+    const now = holds(entry);
+    const was = entry.held;
+    if (now === was && (now === 0 || this.newest === entry)) return;
+    entry.held = now;
+    this.bufferedTotal += now - was;
+    if (now === 0) {
+      this.holding.delete(entry);
+      if (this.newest === entry) this.newest = null;
+      return;
+    }
+    if (was > 0) this.holding.delete(entry);
+    this.holding.add(entry);
+    this.newest = entry;
+    if (this.bufferedTotal > this.opts.maxBufferedBytes) this.shed(at);
+  }
+
+  private shed(at: { frame: number; time: number }): void {
+    for (const victim of this.holding) {
+      if (this.bufferedTotal <= this.opts.maxBufferedBytes) break;
+      this.release(victim);
+      this.stats.budgetEvictions = (this.stats.budgetEvictions ?? 0) + 1;
+      // As the reassembler does with a stream it evicts: the parser reports what it has (a body
+      // cut short, a half handshake), then the rest of the connection is ignored. Not forgotten:
+      // its later bytes, from mid-stream, must not be sniffed as a new protocol.
+      const parser = victim.parser;
+      victim.parser = null;
+      victim.proto = NONE;
+      victim.sniff = [EMPTY, EMPTY];
+      if (parser !== null) parser.onClose({ conn: victim.conn, reason: 'evicted', frame: at.frame, time: at.time });
+    }
+  }
+
+  /** Take an entry's bytes out of the total. */
+  private release(entry: Entry): void {
+    if (entry.held === 0) return;
+    this.bufferedTotal -= entry.held;
+    entry.held = 0;
+    this.holding.delete(entry);
+    if (this.newest === entry) this.newest = null;
+  }
+
   onGap(e: StreamGapEvent): void {
     if (!this.tags.has(portsTag(e.conn))) return;
     const entry = this.conns.get(e.conn.id);
     if (entry === undefined) return;
     if (entry.parser !== null) entry.parser.onGap(e);
     else entry.sniff[e.dir === 'toServer' ? 0 : 1] = EMPTY;
+    if (entry.held > 0) this.account(entry, e);
   }
 
   onClose(e: StreamCloseEvent): void {
@@ -261,7 +323,9 @@ export class ProtocolDispatcher implements StreamSink {
 
   snapshot(): DispatcherState {
     const conns: DispatcherState['conns'] = [];
+    const index = new Map<Entry, number>();
     for (const x of this.conns.values()) {
+      if (x.held > 0) index.set(x, conns.length);
       conns.push({
         conn: x.conn,
         proto: x.proto,
@@ -273,6 +337,7 @@ export class ProtocolDispatcher implements StreamSink {
       v: 1,
       stats: { ...this.stats, connections: { ...this.stats.connections } },
       conns,
+      ...(this.holding.size > 0 ? { holding: [...this.holding].map((x) => index.get(x) as number) } : {}),
       ...(this.tftp.size > 0 ? { tftp: this.tftp.snapshot() } : {}),
     };
   }
@@ -282,11 +347,19 @@ export class ProtocolDispatcher implements StreamSink {
     this.tags.clear();
     this.lastConn = null;
     this.lastEntry = null;
+    this.bufferedTotal = 0;
+    this.holding.clear();
+    this.newest = null;
     this.stats.dnsUdp = s.stats.dnsUdp;
     this.stats.dnsMalformed = s.stats.dnsMalformed;
     this.tftp.restore(s.tftp);
     if (s.stats.snmpUdp !== undefined) this.stats.snmpUdp = s.stats.snmpUdp;
     if (s.stats.tftpUdp !== undefined) this.stats.tftpUdp = s.stats.tftpUdp;
+    if (s.stats.budgetEvictions !== undefined) this.stats.budgetEvictions = s.stats.budgetEvictions;
+    else delete this.stats.budgetEvictions;
+    if (s.stats.connectionEvictions !== undefined) this.stats.connectionEvictions = s.stats.connectionEvictions;
+    else delete this.stats.connectionEvictions;
+    const entries: Entry[] = [];
     this.stats.connections = { ...s.stats.connections };
     for (const c of s.conns) {
       const entry: Entry = {
@@ -294,11 +367,28 @@ export class ProtocolDispatcher implements StreamSink {
         proto: c.proto,
         sniff: [fromB64(c.sniff[0]), fromB64(c.sniff[1])],
         parser: null,
+        held: 0,
       };
       if (c.proto !== null && c.proto !== NONE) this.start(entry, c.proto, c.state);
-      if (this.conns.has(c.conn.id)) this.untag(this.conns.get(c.conn.id) as Entry);
+      const old = this.conns.get(c.conn.id);
+      if (old !== undefined) {
+        this.untag(old);
+        this.release(old);
+      }
       this.conns.set(c.conn.id, entry);
       this.tag(entry);
+      entries.push(entry);
+    }
+    // What each connection holds is a function of its state: recompute it, in the saved LRU order
+    // (states from before the budget have none: they hold in snapshot order).
+    for (const k of [...(s.holding ?? []), ...entries.keys()]) {
+      const entry = entries[k];
+      if (entry === undefined || entry.held > 0 || this.conns.get(entry.conn.id) !== entry) continue;
+      entry.held = holds(entry);
+      if (entry.held === 0) continue;
+      this.bufferedTotal += entry.held;
+      this.holding.add(entry);
+      this.newest = entry;
     }
   }
 
@@ -306,10 +396,11 @@ export class ProtocolDispatcher implements StreamSink {
     if (this.conns.size >= this.opts.maxConnections) {
       for (const [k, old] of this.conns) {
         this.drop(k, old);
+        this.stats.connectionEvictions = (this.stats.connectionEvictions ?? 0) + 1;
         break;
       }
     }
-    const entry: Entry = { conn, proto: null, sniff: [EMPTY, EMPTY], parser: null };
+    const entry: Entry = { conn, proto: null, sniff: [EMPTY, EMPTY], parser: null, held: 0 };
     this.conns.set(conn.id, entry);
     this.tag(entry);
     return entry;
@@ -318,6 +409,7 @@ export class ProtocolDispatcher implements StreamSink {
   private drop(id: string, entry: Entry): void {
     this.conns.delete(id);
     this.untag(entry);
+    this.release(entry);
     if (this.lastEntry === entry) {
       this.lastConn = null;
       this.lastEntry = null;

@@ -75,6 +75,10 @@ export class RemoteShellParser implements StreamParser {
     return this.stopped;
   }
 
+  bufferedBytes(): number {
+    return this.buf.length;
+  }
+
   onData(e: StreamDataEvent): void {
     if (this.stopped || e.dir !== 'toServer') return;
     const b = appendBytes(this.buf, e.data.subarray(0, MAX_HANDSHAKE - this.buf.length));

@@ -28,8 +28,7 @@ export class SmtpParser extends LineProtocolParser {
       this.dataMode = x.dataMode === true;
       this.tlsPending = x.tlsPending === true;
       this.sasl = x.sasl === true;
-      this.replies.code = typeof x.code === 'string' ? x.code : '';
-      this.replies.lines = Array.isArray(x.lines) ? (x.lines as string[]) : [];
+      this.replies.restore(x.code, x.lines);
     }
   }
 
@@ -71,6 +70,10 @@ export class SmtpParser extends LineProtocolParser {
 
   protected override afterGap(dir: Direction): void {
     if (dir === 'toServer') this.dataMode = false;
+  }
+
+  protected override extraBytes(): number {
+    return this.replies.bytes;
   }
 
   protected extraState(): Record<string, unknown> {

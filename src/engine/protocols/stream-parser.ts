@@ -11,6 +11,13 @@ export interface StreamParser {
   onClose(e: StreamCloseEvent): void;
   /** Nothing more will be parsed on this connection (encrypted, not this protocol, finished). */
   readonly done: boolean;
+  /**
+   * Bytes this parser holds between data events (pending input, kept bodies, handshake
+   * fragments, collected reply lines): what the dispatcher's global budget counts. Must be
+   * cheap (a few field reads: it runs after every data event) and a function of the parser's
+   * state only, so it is the same after snapshot/restore.
+   */
+  bufferedBytes(): number;
   snapshot(): unknown;
 }
 

@@ -83,6 +83,10 @@ export class TelnetParser implements StreamParser {
     /* nothing pending */
   }
 
+  bufferedBytes(): number {
+    return 0; // each data event is decoded whole: only the option state is kept
+  }
+
   snapshot(): TelnetState {
     return { st: [this.st[0], this.st[1]] };
   }

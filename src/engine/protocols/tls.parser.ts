@@ -69,6 +69,10 @@ export class TlsParser implements StreamParser {
     return this.stop[0] && this.stop[1];
   }
 
+  bufferedBytes(): number {
+    return this.rec[0].length + this.rec[1].length + this.hs[0].length + this.hs[1].length;
+  }
+
   onData(e: StreamDataEvent): void {
     const i = e.dir === 'toServer' ? 0 : 1;
     if (this.stop[i]) return;

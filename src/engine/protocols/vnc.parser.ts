@@ -89,6 +89,10 @@ export class VncParser implements StreamParser {
     return this.stopped;
   }
 
+  bufferedBytes(): number {
+    return this.client.length + this.server.length;
+  }
+
   onData(e: StreamDataEvent): void {
     if (this.stopped) return;
     this.frame = e.frame;

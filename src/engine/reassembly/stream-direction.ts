@@ -22,6 +22,14 @@ interface Segment {
   data: Buffer;
 }
 
+/**
+ * What a buffered segment costs beyond its bytes (its object, the Buffer object, the array slot),
+ * charged in `bufferedBytes` so the caps bound memory, not only payload: without it a peer sending
+ * 1-byte segments out of order made 256 K segments per direction (gigabytes in all, and a
+ * quadratic insert) under byte caps meant for full-size segments.
+ */
+export const SEGMENT_COST = 128;
+
 /** Shared by every direction with nothing buffered (most of them); replaced before any insert. */
 const NO_SEGS: Segment[] = [];
 
@@ -50,6 +58,7 @@ export class StreamDirection {
   /** Stream offset of the next byte expected in order. */
   nextOffset = 0;
   fin = false;
+  /** Out-of-order bytes held, each segment counted with SEGMENT_COST on top. */
   bufferedBytes = 0;
   private segs: Segment[] = NO_SEGS;
   /** Last delivered bytes, ending at nextOffset (histLen valid bytes at the end of hist). */
@@ -151,16 +160,16 @@ export class StreamDirection {
   private insertAt(i: number, off: number, src: Buffer, srcOff: number, len: number): void {
     if (this.segs === NO_SEGS) this.segs = [];
     this.segs.splice(i, 0, { off, data: copyOf(src, srcOff, len) });
-    this.bufferedBytes += len;
-    this.out.buffered(len);
+    this.bufferedBytes += len + SEGMENT_COST;
+    this.out.buffered(len + SEGMENT_COST);
   }
 
   private drain(): void {
     const segs = this.segs;
     while (segs.length > 0 && segs[0].off === this.nextOffset) {
       const s = segs.shift() as Segment;
-      this.bufferedBytes -= s.data.length;
-      this.out.buffered(-s.data.length);
+      this.bufferedBytes -= s.data.length + SEGMENT_COST;
+      this.out.buffered(-(s.data.length + SEGMENT_COST));
       this.deliver(s.data);
     }
   }
@@ -227,7 +236,7 @@ export class StreamDirection {
     for (const [off, b64] of s.segs) {
       const data = Buffer.from(b64, 'base64');
       this.segs.push({ off, data });
-      this.bufferedBytes += data.length;
+      this.bufferedBytes += data.length + SEGMENT_COST;
     }
     this.out.buffered(this.bufferedBytes);
     this.hist = null;

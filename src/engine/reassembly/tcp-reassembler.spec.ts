@@ -1,5 +1,6 @@
 import { DecodedPacket, TCP } from '../decode/decoded-packet';
 import type { ConnectionInfo, StreamCloseEvent, StreamDataEvent, StreamGapEvent, StreamOverlapEvent } from '../events';
+import { SEGMENT_COST } from './stream-direction';
 import { TcpReassembler, type ReassemblyOptions, type StreamSink } from './tcp-reassembler';
 
 /** One TCP segment between 10.0.0.1:40000 (A) and 10.0.0.2:80 (B), filled straight into the view. */
@@ -176,7 +177,8 @@ describe('TcpReassembler', () => {
         { fromA: true, seq: ISN_A + 21, flags: ACK, data: 'abcdefghij' },
         { fromA: true, seq: ISN_A + 41, flags: ACK, data: 'KLMNOPQRST' },
       ],
-      { maxBufferedPerDirection: 25 },
+      // Room for the first two 10-byte segments (each charged SEGMENT_COST too), not the third.
+      { maxBufferedPerDirection: 25 + 2 * SEGMENT_COST },
       false,
     );
     expect(events.slice(1)).toEqual([
@@ -184,6 +186,28 @@ describe('TcpReassembler', () => {
       { t: 'data', dir: 'toServer', off: 10, data: '0123456789', frame: 6 },
       { t: 'data', dir: 'toServer', off: 20, data: 'abcdefghij', frame: 6 },
     ]);
+  });
+
+  it('charges each buffered segment its bookkeeping: tiny out-of-order segments cannot pile up', () => {
+    // 5000 one-byte segments, each past a one-byte hole: under a byte-only cap all would be kept.
+    const segs: Seg[] = [...handshake];
+    for (let k = 0; k < 5000; k++) segs.push({ fromA: true, seq: ISN_A + 2 + 2 * k, flags: ACK, data: 'x' });
+    const { sink, events } = recorder();
+    const cap = 100 * (1 + SEGMENT_COST);
+    const r = new TcpReassembler(sink, { maxBufferedPerDirection: cap, maxBufferedTotal: 10 * cap });
+    const p = new DecodedPacket();
+    let most = 0;
+    segs.forEach((s, i) => {
+      r.onSegment(packet(p, s, i + 1));
+      expect(r.totalBuffered).toBeLessThanOrEqual(cap);
+      most = Math.max(most, r.totalBuffered);
+    });
+    // At most 100 segments held at once; each 101st skips the oldest hole and drains what follows it.
+    expect(most).toBe(cap);
+    r.flush(2000, segs.length);
+    expect(r.totalBuffered).toBe(0);
+    expect(dataOf(events, 'toServer')).toBe('x'.repeat(5000));
+    expect(events.filter((e) => e.t === 'gap')).toHaveLength(5000);
   });
 
   it('handles 32-bit sequence wrap-around', () => {

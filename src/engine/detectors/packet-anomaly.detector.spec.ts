@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ETH, IPPROTO, TCPF, ethernet, ipv4, tcp, toRecord, udp } from '../../../test/support/frame-builder';
@@ -116,8 +117,35 @@ describe('packet-anomaly detector', () => {
         detectors: ['packet-anomaly'],
       },
     );
-    expect(a.findings[0].src).toEqual({ ip: '2.2.2.2', mac: '05:04:03:02:01:00' });
+    // The MAC is the anomaly, so the finding is the IP's; the frames show which MACs it used.
+    expect(a.findings[0].src).toEqual({ ip: '2.2.2.2' });
     expect(a.findings[0].title).toBe('Invalid source address (multicast MAC)');
+  });
+
+  it('a sender whose multicast MAC changes every packet is one finding per IP, not one per frame', async () => {
+    // pop3-auth-01 randomises both MACs per packet; 17 of its 29 frames carry a group-bit source MAC.
+    const f = await findings(join(SHARED_PCAPS, 'public', 'pop3-auth-01__input.pcap'));
+    expect(f.map((x) => [x.type, x.src, x.detail])).toEqual([
+      ['invalid-source-address', '1.1.1.1', 'multicast MAC'],
+      ['invalid-source-address', '2.2.2.2', 'multicast MAC'],
+    ]);
+    const out = execFileSync(
+      'tshark',
+      [
+        '-r',
+        join(SHARED_PCAPS, 'public', 'pop3-auth-01__input.pcap'),
+        '-Y',
+        'eth.src.ig == 1',
+        '-T',
+        'fields',
+        '-e',
+        'frame.number',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const groupBitFrames = out.split('\n').filter(Boolean).map(Number);
+    expect(groupBitFrames).toHaveLength(17);
+    expect(f.flatMap((x) => x.frames).sort((a, b) => a - b)).toEqual(groupBitFrames);
   });
 
   it('a flood from many spoofed multicast sources stays one aggregate beyond the cap', () => {

@@ -210,9 +210,11 @@ export class PacketAnomalyDetector implements Detector<PacketAnomalyState> {
   private hit(kind: Kind, detail: string, p: DecodedPacket, ctx: DetectorContext): void {
     if (p.ipVersion === 4 && this.repeat(kind, detail, p, ctx)) return;
     const ip = srcIp(p);
-    const mac = srcMac(p);
     // The MAC is part of the identity: the same address from two stations is two findings, and a
     // finding's content is then a function of its key alone (which lets repeats reuse the report).
+    // Except when the MAC itself is the anomaly and an IP names the sender: tools that randomise a
+    // multicast source MAC per packet (public/pop3-auth-01) would otherwise make one finding per frame.
+    const mac = detail === 'multicast MAC' && ip !== undefined ? undefined : srcMac(p);
     const source = ip !== undefined ? (mac !== undefined ? `${ip} (${mac})` : ip) : (mac ?? 'unknown');
     let tracked = this.sources.get(kind);
     if (!tracked) {

@@ -8,7 +8,8 @@ import type {
   StreamGapEvent,
 } from '../events';
 import { BER, expectTlv, intValue, readTlv, stringValue, tlvSize } from './ber';
-import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
+import { MessageFramer, type FramerState } from './message-framer';
+import type { StreamParser } from './stream-parser';
 
 /**
  * LDAP over TCP (RFC 4511): frames each direction into LDAPMessage SEQUENCEs and decodes
@@ -33,10 +34,7 @@ export interface LdapHandlers {
   onLdapStartTls?(e: LdapStartTlsEvent): void;
 }
 
-export interface LdapState {
-  /** Per direction [toServer, toClient]: pending bytes (base64) and bytes still to skip. */
-  p: [string, string];
-  k: [number, number];
+export interface LdapState extends FramerState {
   done: boolean;
   startTlsId: number | null;
 }
@@ -62,8 +60,7 @@ export function looksLikeLdap(b: Buffer, toServer: boolean): boolean | null {
 }
 
 export class LdapParser implements StreamParser {
-  private pending: [Buffer, Buffer] = [EMPTY, EMPTY];
-  private skip: [number, number] = [0, 0];
+  private readonly framer: MessageFramer;
   private stopped = false;
   private startTlsId: number | null = null;
 
@@ -73,9 +70,8 @@ export class LdapParser implements StreamParser {
     private readonly maxMessage: number,
     state?: LdapState,
   ) {
+    this.framer = new MessageFramer(state);
     if (state !== undefined) {
-      this.pending = [fromB64(state.p[0]), fromB64(state.p[1])];
-      this.skip = [state.k[0], state.k[1]];
       this.stopped = state.done;
       this.startTlsId = state.startTlsId;
     }
@@ -86,20 +82,13 @@ export class LdapParser implements StreamParser {
   }
 
   bufferedBytes(): number {
-    return this.pending[0].length + this.pending[1].length;
+    return this.framer.bufferedBytes();
   }
 
   onData(e: StreamDataEvent): void {
     if (this.stopped) return;
-    const i = e.dir === 'toServer' ? 0 : 1;
-    let data = e.data;
-    if (this.skip[i] > 0) {
-      const n = Math.min(this.skip[i], data.length);
-      this.skip[i] -= n;
-      data = data.subarray(n);
-      if (data.length === 0) return;
-    }
-    const b = appendBytes(this.pending[i], data);
+    const b = this.framer.input(e.dir, e.data);
+    if (b === null) return;
     let off = 0;
     while (!this.stopped && off < b.length) {
       const size = tlvSize(b, off);
@@ -109,14 +98,8 @@ export class LdapParser implements StreamParser {
         return;
       }
       if (size > this.maxMessage) {
-        const have = b.length - off;
-        if (have >= size) {
-          off += size;
-          continue;
-        }
-        this.skip[i] = size - have;
-        off = b.length;
-        break;
+        off = this.framer.pass(e.dir, b, off, size);
+        continue;
       }
       if (b.length - off < size) break;
       this.message(b, off, off + size, e);
@@ -124,7 +107,7 @@ export class LdapParser implements StreamParser {
     }
     if (this.stopped) return;
     // Keep the incomplete tail (bounded by maxMessage through the check above).
-    this.pending[i] = off >= b.length ? EMPTY : Buffer.from(b.subarray(off));
+    this.framer.keep(e.dir, b, off);
   }
 
   onGap(e: StreamGapEvent): void {
@@ -139,8 +122,7 @@ export class LdapParser implements StreamParser {
 
   snapshot(): LdapState {
     return {
-      p: [b64(this.pending[0]), b64(this.pending[1])],
-      k: [this.skip[0], this.skip[1]],
+      ...this.framer.snapshot(),
       done: this.stopped,
       startTlsId: this.startTlsId,
     };
@@ -148,8 +130,7 @@ export class LdapParser implements StreamParser {
 
   private stop(): void {
     this.stopped = true;
-    this.pending = [EMPTY, EMPTY];
-    this.skip = [0, 0];
+    this.framer.clear();
   }
 
   private message(b: Buffer, start: number, end: number, e: StreamDataEvent): void {

@@ -6,7 +6,8 @@ import type {
   StreamDataEvent,
   StreamGapEvent,
 } from '../events';
-import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
+import { MessageFramer, type FramerState } from './message-framer';
+import type { StreamParser } from './stream-parser';
 
 /**
  * SMB over the NetBIOS session service (139, RFC 1002 §4.3) or direct TCP (445, MS-SMB2 §2.1):
@@ -26,10 +27,8 @@ export interface SmbHandlers {
   onSmbMessage?(e: SmbMessageEvent): void;
 }
 
-export interface SmbState {
-  /** Per direction: pending head bytes (base64), bytes of the current message still to skip. */
-  p: [string, string];
-  k: [number, number];
+/** The framer's pending bytes are at most a message head; the skip is the rest of the current message. */
+export interface SmbState extends FramerState {
   /** Bit per (dir, version) already reported: dir*3 + version-1. */
   seen: number;
   /** SMB1 dialects of the last negotiate request (to name the response's index). */
@@ -46,8 +45,7 @@ export function looksLikeSmb(b: Buffer): boolean | null {
 }
 
 export class SmbParser implements StreamParser {
-  private pending: [Buffer, Buffer] = [EMPTY, EMPTY];
-  private skip: [number, number] = [0, 0];
+  private readonly framer: MessageFramer;
   private seen = 0;
   private dialects: string[] = [];
   private stopped = false;
@@ -57,9 +55,8 @@ export class SmbParser implements StreamParser {
     private readonly h: SmbHandlers,
     state?: SmbState,
   ) {
+    this.framer = new MessageFramer(state);
     if (state !== undefined) {
-      this.pending = [fromB64(state.p[0]), fromB64(state.p[1])];
-      this.skip = [state.k[0], state.k[1]];
       this.seen = state.seen;
       this.dialects = Array.isArray(state.dialects) ? state.dialects.slice(0, MAX_DIALECTS) : [];
       this.stopped = state.done;
@@ -71,20 +68,13 @@ export class SmbParser implements StreamParser {
   }
 
   bufferedBytes(): number {
-    return this.pending[0].length + this.pending[1].length;
+    return this.framer.bufferedBytes();
   }
 
   onData(e: StreamDataEvent): void {
     if (this.stopped) return;
-    const i = e.dir === 'toServer' ? 0 : 1;
-    let data = e.data;
-    if (this.skip[i] > 0) {
-      const n = Math.min(this.skip[i], data.length);
-      this.skip[i] -= n;
-      data = data.subarray(n);
-      if (data.length === 0) return;
-    }
-    const b = appendBytes(this.pending[i], data);
+    const b = this.framer.input(e.dir, e.data);
+    if (b === null) return;
     let off = 0;
     while (off + 4 <= b.length) {
       const type = b[off];
@@ -94,19 +84,12 @@ export class SmbParser implements StreamParser {
         return;
       }
       const len = (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
-      const total = 4 + len;
-      const have = b.length - off;
       const head = Math.min(len, HEAD);
-      if (have < 4 + head) break; // wait for the head
+      if (b.length - off < 4 + head) break; // wait for the head
       if (type === 0x00 && len > 0) this.message(b.subarray(off + 4, off + 4 + head), e.dir, e);
-      if (have >= total) {
-        off += total;
-        continue;
-      }
-      this.skip[i] = total - have;
-      off = b.length;
+      off = this.framer.pass(e.dir, b, off, 4 + len);
     }
-    this.pending[i] = off >= b.length ? EMPTY : Buffer.from(b.subarray(off));
+    this.framer.keep(e.dir, b, off);
   }
 
   onGap(_e: StreamGapEvent): void {
@@ -120,8 +103,7 @@ export class SmbParser implements StreamParser {
 
   snapshot(): SmbState {
     return {
-      p: [b64(this.pending[0]), b64(this.pending[1])],
-      k: [this.skip[0], this.skip[1]],
+      ...this.framer.snapshot(),
       seen: this.seen,
       dialects: [...this.dialects],
       done: this.stopped,
@@ -130,8 +112,7 @@ export class SmbParser implements StreamParser {
 
   private stop(): void {
     this.stopped = true;
-    this.pending = [EMPTY, EMPTY];
-    this.skip = [0, 0];
+    this.framer.clear();
   }
 
   private message(m: Buffer, dir: Direction, e: StreamDataEvent): void {

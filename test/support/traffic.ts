@@ -113,8 +113,9 @@ export function run(t: Timeline, only?: string[], config: EngineConfig = resolve
 
 /**
  * A well-formed TCP conversation on a Timeline: handshake, data segments with correct
- * sequence/ack numbers (each acknowledged by the peer), FIN close. `c()`/`s()` return the data
- * frame's number, for evidence assertions.
+ * sequence/ack numbers (each acknowledged by the peer), FIN close, frames `gap` seconds apart
+ * from `at`. `c()`/`s()` return the data frame's number, for evidence assertions; `at` is then
+ * the packet time of the last frame (s after the timeline start).
  */
 export class TcpConversation {
   private cseq = 1000;

@@ -4,8 +4,7 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { SHARED_PCAPS, capturesIn, hasTool } from '../../../test/support/paths';
 import { toRecord } from '../../../test/support/frame-builder';
-import { TcpSession } from '../../../test/support/tcp-session';
-import { Timeline, host, run as runTimeline, type Host } from '../../../test/support/traffic';
+import { TcpConversation, Timeline, host, run as runTimeline, type Host } from '../../../test/support/traffic';
 import { analyzeCapture } from '../analyze-capture';
 import { CaptureParser } from '../capture/capture-parser';
 import type { PacketRecord } from '../capture/packet-record';
@@ -319,20 +318,20 @@ class Scene {
 
   /** One TLS handshake to server:443; returns the ClientHello and ServerHello frames. */
   tls(sni?: string, server = this.server): { ch: number; sh: number } {
-    const s = new TcpSession(this.t, this.client, server, this.port++, 443, this.at).open();
+    const s = new TcpConversation(this.t, this.client, server, this.port++, 443, this.at).open();
     const ch = s.c(clientHello(sni));
     const sh = s.s(serverHello());
     s.close();
-    this.at = s.time + 1;
+    this.at = s.at + 1;
     return { ch, sh };
   }
 
   /** One HTTP connection to server:80 with the given exchanges; returns [request, response] frames. */
   http(exchanges: Array<[string | Buffer, Buffer]>, server = this.server, port = 80): number[][] {
-    const s = new TcpSession(this.t, this.client, server, this.port++, port, this.at).open();
+    const s = new TcpConversation(this.t, this.client, server, this.port++, port, this.at).open();
     const frames = exchanges.map(([q, r]) => [s.c(q), s.s(r)]);
     s.close();
-    this.at = s.time + 1;
+    this.at = s.at + 1;
     return frames;
   }
 
@@ -441,11 +440,11 @@ describe('cleartext-http: possible SSL stripping (synthetic)', () => {
 
   it('TLS on a port that is not an HTTPS port does not count', () => {
     const s = new Scene();
-    const sess = new TcpSession(s.t, s.client, s.server, 39000, 993, 0).open();
+    const sess = new TcpConversation(s.t, s.client, s.server, 39000, 993, 0).open();
     sess.c(clientHello('shop.example'));
     sess.s(serverHello());
     sess.close();
-    s.at = sess.time + 1;
+    s.at = sess.at + 1;
     s.http([[get('/', 'shop.example'), response('200 OK', [HTML], PAGE)]]);
     expect(s.run().map((x) => x.type)).toEqual(['unencrypted-web']);
     // ...unless configured as one.
@@ -515,7 +514,7 @@ describe('cleartext-http: sensitive indicators (synthetic)', () => {
     const gz = gzipSync(Buffer.from(`${LOGIN}<p>${filler}`));
     const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
     const s = new Scene();
-    const sess = new TcpSession(s.t, s.client, s.server, 45000, 80, 0).open();
+    const sess = new TcpConversation(s.t, s.client, s.server, 45000, 80, 0).open();
     sess.c(get('/login', 'shop.example'));
     sess.s(
       Buffer.concat([
@@ -662,7 +661,7 @@ describe('cleartext-http: bounds and expiry (synthetic)', () => {
     const t = new Scene();
     for (let i = 0; i < 4; i++) {
       const c = host(`192.168.5.${20 + i}`, 0x20 + i);
-      const sess = new TcpSession(t.t, c, t.server, 41000 + i, 80, i).open();
+      const sess = new TcpConversation(t.t, c, t.server, 41000 + i, 80, i).open();
       sess.c(get('/', 'shop.example'));
       sess.s(response('200 OK', [HTML], PAGE));
       sess.close();

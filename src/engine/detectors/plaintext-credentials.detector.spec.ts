@@ -3,8 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { ldapBindResponse, ldapSimpleBind, snmpCommunity, snmpV3 } from '../../../test/support/ber-builder';
 import { toRecord } from '../../../test/support/frame-builder';
 import { SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
-import { TcpSession } from '../../../test/support/tcp-session';
-import { Timeline, host, run, udpFrame } from '../../../test/support/traffic';
+import { TcpConversation, Timeline, host, run, udpFrame } from '../../../test/support/traffic';
 import { analyzeCapture } from '../analyze-capture';
 import { resolveConfig } from '../config';
 import type { ConnectionInfo } from '../events';
@@ -255,7 +254,7 @@ function findings(t: Timeline): Finding[] {
 describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions', () => {
   it('FTP: a failed login (530) then a successful one (230) for the same user: one finding, two attempts', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40001, 21).open();
+    const x = new TcpConversation(t, C, S, 40001, 21).open();
     x.s('220 ready\r\n');
     x.c('USER dave\r\n');
     x.s('331 Password required\r\n');
@@ -287,7 +286,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('FTP: only failed logins → medium, succeeded false', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40002, 21).open();
+    const x = new TcpConversation(t, C, S, 40002, 21).open();
     x.s('220 ready\r\n');
     x.c('USER root\r\n');
     x.s('331 Password required\r\n');
@@ -308,7 +307,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('POP3 APOP: user name and an MD5 digest (not the password) → medium when accepted', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40003, 110).open();
+    const x = new TcpConversation(t, C, S, 40003, 110).open();
     x.s('+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n');
     const a = x.c('APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n');
     const r = x.s("+OK mrose's maildrop has 2 messages (320 octets)\r\n");
@@ -333,7 +332,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('POP3 AUTH PLAIN with the response on a continuation line, refused (-ERR)', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40004, 110).open();
+    const x = new TcpConversation(t, C, S, 40004, 110).open();
     x.s('+OK ready\r\n');
     x.c('AUTH PLAIN\r\n');
     x.s('+ \r\n');
@@ -360,14 +359,14 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('IMAP: LOGIN with quoted strings (escapes), AUTHENTICATE PLAIN with SASL-IR, AUTHENTICATE LOGIN by continuations', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40005, 143).open();
+    const x = new TcpConversation(t, C, S, 40005, 143).open();
     x.s('* OK IMAP4rev1 ready\r\n');
     const l1 = x.c('a1 LOGIN "frank" "pa\\"ss word1"\r\n');
     const r1 = x.s('a1 NO [AUTHENTICATIONFAILED] Invalid credentials\r\n');
     const l2 = x.c(`a2 AUTHENTICATE PLAIN ${b64('\0frank\0CorrectPass9')}\r\n`);
     const r2 = x.s('a2 OK Logged in\r\n');
     x.close();
-    const y = new TcpSession(t, C, S, 40006, 143, 5).open();
+    const y = new TcpConversation(t, C, S, 40006, 143, 5).open();
     y.s('* OK IMAP4rev1 ready\r\n');
     y.c('b1 AUTHENTICATE LOGIN\r\n');
     y.s(`+ ${b64('Username:')}\r\n`);
@@ -411,7 +410,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('IMAP LOGIN with literals (synchronising and LITERAL+): user name and password read from them', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40007, 143).open();
+    const x = new TcpConversation(t, C, S, 40007, 143).open();
     x.s('* OK ready\r\n');
     x.c('c1 LOGIN {5}\r\n');
     x.s('+ Ready for literal data\r\n');
@@ -460,7 +459,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('SMTP AUTH PLAIN with an initial response (235) and AUTH LOGIN by 334 continuations refused (535)', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40008, 25).open();
+    const x = new TcpConversation(t, C, S, 40008, 25).open();
     x.s('220 mail.example.test ESMTP Postfix\r\n');
     x.c('EHLO client\r\n');
     x.s('250-mail.example.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n');
@@ -469,7 +468,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     x.c('QUIT\r\n');
     x.s('221 Bye\r\n');
     x.close();
-    const y = new TcpSession(t, C, S, 40009, 587, 5).open();
+    const y = new TcpConversation(t, C, S, 40009, 587, 5).open();
     y.s('220 mail.example.test ESMTP\r\n');
     y.c('EHLO client\r\n');
     y.s('250 AUTH LOGIN\r\n');
@@ -514,7 +513,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('POP3 AUTH LOGIN by continuations and SMTP AUTH LOGIN with the user name as initial response', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40011, 110).open();
+    const x = new TcpConversation(t, C, S, 40011, 110).open();
     x.s('+OK ready\r\n');
     x.c('AUTH LOGIN\r\n');
     x.s(`+ ${b64('Username:')}\r\n`);
@@ -523,7 +522,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const a1 = x.c(`${b64('Kate-Pop3-Pw')}\r\n`);
     const r1 = x.s('+OK Logged in.\r\n');
     x.close();
-    const y = new TcpSession(t, C, S, 40012, 25, 5).open();
+    const y = new TcpConversation(t, C, S, 40012, 25, 5).open();
     y.s('220 mail ESMTP Postfix\r\n');
     y.c(`AUTH LOGIN ${b64('liam')}\r\n`);
     y.s(`334 ${b64('Password:')}\r\n`);
@@ -547,7 +546,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
 
   it('challenge-response SASL (CRAM-MD5) and a cancelled AUTH LOGIN expose no secret: nothing', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40010, 25).open();
+    const x = new TcpConversation(t, C, S, 40010, 25).open();
     x.s('220 mail ESMTP Postfix\r\n');
     x.c('AUTH CRAM-MD5\r\n');
     x.s(`334 ${b64('<1896.697170952@postoffice.example.net>')}\r\n`);
@@ -584,7 +583,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
 
   it('multipart form login answered 302 + Set-Cookie → succeeded; urlencoded login answered 401 → failed; Basic 401 → failed', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40020, 80).open();
+    const x = new TcpConversation(t, C, S, 40020, 80).open();
     const boundary = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
     const mp =
       `--${boundary}\r\nContent-Disposition: form-data; name="login[email]"\r\n\r\nkim@example.test\r\n` +
@@ -616,7 +615,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
 
   it('JSON login redirected back to the login page → failed; Digest and NTLM carry no password → nothing', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40021, 8080).open();
+    const x = new TcpConversation(t, C, S, 40021, 8080).open();
     const q = x.c(
       req(
         'POST',
@@ -655,7 +654,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
 
   it('a password in a URL query (it also lands in logs) is a credential; the query is not copied', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40023, 80).open();
+    const x = new TcpConversation(t, C, S, 40023, 80).open();
     const q = x.c(req('GET', '/cgi-bin/login.cgi?user=root&pass=RootPassword1&x=1', []));
     x.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     x.c(req('GET', '/search?q=pass&password_hint=', []));
@@ -683,7 +682,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
 
   it('a posted form answered 200 with the login form again (plain, or gzip in chunks) → failed; other 200 pages, a URL-query login and Basic → as before', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40024, 80).open();
+    const x = new TcpConversation(t, C, S, 40024, 80).open();
     const form = (user: string, pw: string) =>
       req('POST', '/login', ['Content-Type: application/x-www-form-urlencoded'], `username=${user}&password=${pw}`);
     const page = (headers: string[], body: string | Buffer) =>
@@ -743,7 +742,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
 
   it('a POST without a password field (search) or with an empty one (log4shell probe) is not a login', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40022, 80).open();
+    const x = new TcpConversation(t, C, S, 40022, 80).open();
     x.c(req('POST', '/search', ['Content-Type: application/x-www-form-urlencoded'], 'q=password+reset&user=me'));
     x.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     x.c(
@@ -763,7 +762,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
 describe('plaintext-credentials on synthesised Telnet logins', () => {
   it('character-at-a-time typing with server echo, backspace and CR NUL; a failed login then a successful one', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40030, 23).open();
+    const x = new TcpConversation(t, C, S, 40030, 23).open();
     x.s(Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfb, 0x01])); // DO TTYPE, WILL ECHO
     x.c(Buffer.from([0xff, 0xfb, 0x18, 0xff, 0xfd, 0x01]));
     x.s('\r\nUbuntu 22.04 LTS\r\nhost login: ');
@@ -813,7 +812,7 @@ describe('plaintext-credentials on synthesised Telnet logins', () => {
 
   it('a RHEL "Last failed login" banner before "Last login" is a success, not a failure', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40032, 23).open();
+    const x = new TcpConversation(t, C, S, 40032, 23).open();
     x.s('login: ');
     x.c('quinn\r\n');
     x.s('Password: ');
@@ -830,7 +829,7 @@ describe('plaintext-credentials on synthesised Telnet logins', () => {
 
   it('Telnet text that never shows a login prompt (a MUD, a router banner) is not followed', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40031, 23).open();
+    const x = new TcpConversation(t, C, S, 40031, 23).open();
     x.s('Welcome to the MUD\r\nWhat is your quest? ');
     x.c('to seek the grail\r\n');
     x.close();
@@ -991,7 +990,7 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
 
   it('LDAP simple bind: invalidCredentials (49) then success (0); the DN is the user', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40110, 389).open();
+    const x = new TcpConversation(t, C, S, 40110, 389).open();
     const b1 = x.c(ldapSimpleBind(1, 'uid=rita,ou=people,dc=example,dc=test', 'rita-typo'));
     const r1 = x.s(ldapBindResponse(1, 49));
     const b2 = x.c(ldapSimpleBind(2, 'uid=rita,ou=people,dc=example,dc=test', 'Rita-LDAP-2026'));
@@ -1021,7 +1020,7 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
 describe('plaintext-credentials state', () => {
   it('a Telnet password being typed is in the snapshot only as a mask summary; restored state gives the same finding', () => {
     const t = new Timeline();
-    const x = new TcpSession(t, C, S, 40040, 23).open();
+    const x = new TcpConversation(t, C, S, 40040, 23).open();
     x.s('login: ');
     x.c('pat\r\n');
     x.s('Password: ');

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { toRecord } from '../../../test/support/frame-builder';
 import { SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
-import { TcpSession } from '../../../test/support/tcp-session';
-import { Timeline, host } from '../../../test/support/traffic';
+import { TcpConversation, Timeline, host } from '../../../test/support/traffic';
 import { readCapture } from '../capture/read-capture';
 import { resolveConfig, type EngineConfig } from '../config';
 import type { Detector } from '../detectors/detector';
@@ -117,8 +116,8 @@ function runTimeline(t: Timeline, cfg: EngineConfig, chunked = false): Run {
  */
 function partialPosts(): { t: Timeline; frames: number[]; sports: number[] } {
   const t = new Timeline();
-  const sessions: TcpSession[] = [];
-  for (let k = 0; k < N; k++) sessions.push(new TcpSession(t, CLIENT, SERVER, 40000 + k, 80, k * 0.001).open());
+  const sessions: TcpConversation[] = [];
+  for (let k = 0; k < N; k++) sessions.push(new TcpConversation(t, CLIENT, SERVER, 40000 + k, 80, k * 0.001).open());
   const frames: number[] = [];
   sessions.forEach((s, k) => {
     frames.push(s.c(POST + 'a'.repeat(BODY)));
@@ -175,8 +174,8 @@ describe('protocol parser buffer budget (protocols.maxBufferedBytes)', () => {
 
   it('keeps many partial TLS handshakes under the budget', () => {
     const t = new Timeline();
-    const sessions: TcpSession[] = [];
-    for (let k = 0; k < N; k++) sessions.push(new TcpSession(t, CLIENT, SERVER, 41000 + k, 443, k * 0.001).open());
+    const sessions: TcpConversation[] = [];
+    for (let k = 0; k < N; k++) sessions.push(new TcpConversation(t, CLIENT, SERVER, 41000 + k, 443, k * 0.001).open());
     for (const s of sessions) s.c(partialClientHello());
     sessions.forEach((s) => s.close());
     const budget = 100000;

@@ -1,23 +1,12 @@
 import type { CaptureAnalysis } from '../engine/analyze-capture';
 import type { Finding, HostRef } from '../engine/finding';
 import { terminalSafe } from './terminal-text';
+import { textTable } from './text-table';
 
 function host(h?: HostRef): string {
   if (!h) return '';
   const addr = h.ip ?? h.mac ?? '';
   return h.port !== undefined ? (addr.includes(':') && h.ip ? `[${addr}]:${h.port}` : `${addr}:${h.port}`) : addr;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 function findingRow(f: Finding): string[] {
@@ -48,7 +37,7 @@ export function renderAnalysis(a: CaptureAnalysis): string {
       ...a.findings.map(findingRow),
     ];
     lines.push(
-      table(rows)
+      textTable(rows)
         .split('\n')
         .map((l) => `  ${l}`)
         .join('\n'),

@@ -4,6 +4,7 @@ import { FeedConfigError, loadFeedsFile, localFeedPath, type FeedConfig } from '
 import { defaultIntelCacheDir } from '../intel/intel-paths';
 import { loadIntel, updateFeed, type FeedUpdateResult } from '../intel/intel-feeds';
 import { terminalSafe } from './terminal-text';
+import { textTable } from './text-table';
 
 /**
  * `netwarden intel update|list` and the `analyze --intel` loader. Feeds come from a JSON feeds
@@ -28,18 +29,6 @@ function feedsFrom(file: string | undefined): FeedConfig[] {
   }
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 export async function runIntelUpdate(o: IntelCommandOptions): Promise<number> {
   const feeds = feedsFrom(o.feeds);
   const cache = new FeedCache(o.cache ?? defaultIntelCacheDir());
@@ -57,7 +46,7 @@ export async function runIntelUpdate(o: IntelCommandOptions): Promise<number> {
         r.fetchedAt ?? (r.status === 'local' ? 'local file' : '-'),
         r.error ? terminalSafe(r.error, 120) + (r.indicators > 0 ? ' (last good copy kept)' : '') : '',
       ]);
-    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(`${textTable(rows)}\n`);
     for (const r of results)
       for (const e of r.badSample.slice(0, 5))
         process.stderr.write(`netwarden: intel: ${r.name} line ${e.line}: ${e.reason}: ${terminalSafe(e.text, 80)}\n`);
@@ -117,7 +106,7 @@ export function runIntelList(o: IntelCommandOptions): number {
       l.fetchedAt ?? '-',
       terminalSafe(l.lastError ? `${l.source} (last error: ${l.lastError})` : l.source, 160),
     ]);
-  process.stdout.write(`${table(rows)}\n`);
+  process.stdout.write(`${textTable(rows)}\n`);
   return 0;
 }
 

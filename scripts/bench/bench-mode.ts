@@ -16,7 +16,8 @@ import { loadIntel } from '../../src/intel/intel-feeds';
  */
 type Mode = 'pcap-parser' | 'reader' | 'decode' | 'pipeline' | 'pipeline-all-parsers' | 'intel-load' | 'pipeline-intel';
 
-interface ModeResult {
+/** What bench-mode prints (JSON on stdout), read back by bench.ts. */
+export interface ModeResult {
   packets: number;
   bytes: number;
   intelLoadSeconds?: number;

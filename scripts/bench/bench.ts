@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCorpus } from './bench-corpus';
+import type { ModeResult } from './bench-mode';
 import { ensureBenchIntel } from './intel-indicators';
 import { ensureSpoofedFlood } from './spoofed-flood';
 
@@ -56,21 +57,11 @@ function warm(file: string): void {
   timed(['cat', file], true);
 }
 
-interface ModeOutput {
-  packets: number;
-  bytes: number;
-  intelLoadSeconds?: number;
-  intelRssMb?: number;
-  indicators?: number;
-  findings?: number;
-  intelFindings?: number;
-}
-
-function node(mode: string, file: string): ModeOutput & { seconds: number; rssMb: number } {
+function node(mode: string, file: string): ModeResult & { seconds: number; rssMb: number } {
   warm(file);
   const script = join(__dirname, 'bench-mode.js');
   const t = timed([process.execPath, script, mode, file], false);
-  const r = JSON.parse(t.stdout.trim()) as ModeOutput;
+  const r = JSON.parse(t.stdout.trim()) as ModeResult;
   return { ...r, seconds: t.seconds, rssMb: t.rssMb };
 }
 

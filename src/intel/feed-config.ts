@@ -9,6 +9,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEED_FORMATS, FEED_TYPES, type FeedFormat, type FeedType } from '../engine/intel/feed-format';
 import { isSeverity, type Severity } from '../engine/finding';
+import { shown } from '../engine/finding-text';
 
 export interface FeedConfig {
   /** Unique id: 1–64 of a-z 0-9 . _ - (starts with a letter or digit); names the cache files. */
@@ -70,10 +71,9 @@ const KNOWN_KEYS = new Set([
 
 export class FeedConfigError extends Error {}
 
-function shown(v: unknown): string {
-  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
+/** A feeds-file value in an error message. */
+function shownValue(v: unknown): string {
+  return shown(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)), 60);
 }
 
 /** Checks a URL: http, https or file only, with a host for http(s), no credentials. */
@@ -86,7 +86,7 @@ export function validateFeedUrl(raw: string): string | null {
   }
   if (u.protocol === 'file:') return null;
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    return `url scheme ${shown(u.protocol)} is not http, https or file`;
+    return `url scheme ${shownValue(u.protocol)} is not http, https or file`;
   if (u.hostname === '') return 'url has no host';
   if (u.username !== '' || u.password !== '') return 'url must not carry credentials';
   return null;
@@ -104,7 +104,7 @@ export function validateFeed(input: unknown): FeedConfig {
     throw new FeedConfigError('a feed must be a JSON object');
   const o = input as Record<string, unknown>;
   const errs: string[] = [];
-  for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) errs.push(`unknown field "${shown(k)}"`);
+  for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) errs.push(`unknown field "${shownValue(k)}"`);
   if (typeof o.name !== 'string' || !NAME.test(o.name))
     errs.push('name must be 1-64 characters of a-z 0-9 . _ - starting with a letter or digit');
   const hasUrl = o.url !== undefined;

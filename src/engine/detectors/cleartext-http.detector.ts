@@ -18,6 +18,7 @@ import {
   type FormField,
 } from '../protocols/http-content';
 import type { Detector, DetectorContext } from './detector';
+import { shown } from '../finding-text';
 
 /**
  * Unencrypted web (MITRE T1040, network sniffing, is what it exposes): plain HTTP summarised per
@@ -117,12 +118,6 @@ const MAX_SENSITIVE_FRAMES = 10;
 const MAX_INDEX_KEYS = 8;
 const MAX_COOKIES = 64;
 const MAX_NAME = 64;
-
-/** Printable ASCII only, bounded: packet-derived text goes into findings as data, never as markup. */
-function shown(s: string, max: number): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
 
 /** Host header → lowercase name without port, brackets or trailing dot. */
 export function normaliseHost(raw: string | undefined): string {

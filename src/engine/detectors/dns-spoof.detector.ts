@@ -2,6 +2,10 @@ import type { DnsSpoofConfig } from '../config';
 import { parseIPv4 } from '../decode/address';
 import type { DnsMessageEvent } from '../events';
 import type { Detector, DetectorContext } from './detector';
+import { shown } from '../finding-text';
+
+/** Longest packet text shown (names in titles and details). */
+const MAX_SHOWN = 100;
 
 /**
  * DNS spoofing (MITRE T1557; rebinding T1584.002). Responses are matched to their query by
@@ -87,11 +91,6 @@ function internalAddress(type: string, data: string): boolean {
   return false;
 }
 
-function shown(s: string, max = 100): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
-
 export class DnsSpoofDetector implements Detector<DnsSpoofState> {
   readonly id = 'dns-spoof';
   private pending = new Map<string, Pending>();
@@ -153,7 +152,7 @@ export class DnsSpoofDetector implements Detector<DnsSpoofState> {
         mitre: 'T1557',
         title: `DNS response from ${e.src.ip}, which was not asked (query to ${p.servers[0]})`,
         description:
-          `${e.dst.ip} asked ${p.servers.join(', ')} for ${shown(name)} ${type} (id ${e.id}) and got an answer from ${e.src.ip}. ` +
+          `${e.dst.ip} asked ${p.servers.join(', ')} for ${shown(name, MAX_SHOWN)} ${type} (id ${e.id}) and got an answer from ${e.src.ip}. ` +
           'A resolver answers from the address it was asked; an answer from elsewhere is a forgery attempt (or a broken multi-homed server).',
         time: e.time,
         frame: e.frame,
@@ -198,9 +197,9 @@ export class DnsSpoofDetector implements Detector<DnsSpoofState> {
         type: 'dns-spoofing',
         severity: 'high',
         mitre: 'T1557',
-        title: `DNS spoofing: differing answers for ${shown(name)} ${type} to ${e.dst.ip}`,
+        title: `DNS spoofing: differing answers for ${shown(name, MAX_SHOWN)} ${type} to ${e.dst.ip}`,
         description:
-          `${e.dst.ip} asked ${pend.servers[0]} for ${shown(name)} ${type} (id ${e.id}) and received ${pend.responses.length} responses ` +
+          `${e.dst.ip} asked ${pend.servers[0]} for ${shown(name, MAX_SHOWN)} ${type} (id ${e.id}) and received ${pend.responses.length} responses ` +
           `with different answers within ${cfg.raceWindow} s` +
           `${macs.length > 1 ? `, sent from different MACs (${macs.join(', ')})` : ''}: the race a forger runs against the real ` +
           'resolver. Whichever arrived first is what the client used.',
@@ -281,9 +280,9 @@ export class DnsSpoofDetector implements Detector<DnsSpoofState> {
         type: 'dns-rebinding',
         severity: 'medium',
         mitre: 'T1584.002',
-        title: `Public name ${shown(name)} answered with internal address ${a.data}`,
+        title: `Public name ${shown(name, MAX_SHOWN)} answered with internal address ${a.data}`,
         description:
-          `${shown(name)} (asked as ${shown(qname)}) resolved to ${a.data}, a private/loopback/link-local address. ` +
+          `${shown(name, MAX_SHOWN)} (asked as ${shown(qname, MAX_SHOWN)}) resolved to ${a.data}, a private/loopback/link-local address. ` +
           "DNS rebinding points a public name at internal hosts to get around the browser's same-origin policy; " +
           'split-horizon names that really are internal belong in rebindAllowedSuffixes.',
         time: e.time,

@@ -15,6 +15,10 @@ import type {
 } from '../events';
 import { isSeverity, type Severity } from '../finding';
 import type { Detector, DetectorContext } from './detector';
+import { shown } from '../finding-text';
+
+/** Longest packet text shown (users, dialects and versions kept in a finding). */
+const MAX_SHOWN = 64;
 
 /**
  * Insecure (cleartext or obsolete) application protocols in use (MITRE T1040 Network Sniffing,
@@ -141,11 +145,6 @@ export interface InsecureProtocolState {
   conns: Array<[string, Conn]>;
 }
 
-function clean(s: string, max = 64): string {
-  const c = s.replace(/[^\x20-\x7e]/g, '?');
-  return c.length > max ? `${c.slice(0, max)}…` : c;
-}
-
 function pushList(a: Agg, name: string, v: string): void {
   const l = (a.lists[name] ??= []);
   if (!l.includes(v) && l.length < LIST_MAX) l.push(v);
@@ -239,7 +238,7 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     this.expire(e.time, ctx);
     const c = this.conn(e.conn, e.protocol, e.time, ctx);
     const a = this.agg(c);
-    pushList(a, 'users', clean(e.user));
+    pushList(a, 'users', shown(e.user, MAX_SHOWN));
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
   }
 
@@ -253,9 +252,9 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     this.expire(e.time, ctx);
     const c = this.conn(e.conn, 'http-basic', e.time, ctx);
     const a = this.agg(c);
-    if (e.host !== undefined) pushList(a, 'hosts', clean(e.host, 100));
+    if (e.host !== undefined) pushList(a, 'hosts', shown(e.host, 100));
     // The path without its query string (which may carry tokens of its own).
-    pushList(a, 'paths', clean(e.target.split(/[?#]/)[0], 100));
+    pushList(a, 'paths', shown(e.target.split(/[?#]/)[0], 100));
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
     else this.message(a, e.frame, e.time, ctx);
   }
@@ -278,14 +277,15 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
   onSmbMessage(e: SmbMessageEvent, ctx: DetectorContext): void {
     this.expire(e.time, ctx);
     const c = this.conn(e.conn, 'smb', e.time, ctx);
-    if (e.version === 1 && e.dialects !== undefined) c.dialects = e.dialects.slice(0, LIST_MAX).map((d) => clean(d));
+    if (e.version === 1 && e.dialects !== undefined)
+      c.dialects = e.dialects.slice(0, LIST_MAX).map((d) => shown(d, MAX_SHOWN));
     // SMB1 in use: the server answers in SMB1, or the client goes on in SMB1 past negotiate.
     // A negotiate response choosing no dialect (0xffff) refuses the connection: nothing ran.
     const v1 = e.version === 1 && e.dialect !== 'none' && (e.dir === 'toClient' || e.command !== 0x72);
     if (!v1) return;
     const a = this.agg(c);
     for (const d of c.dialects ?? []) pushList(a, 'dialectsOffered', d);
-    if (e.dialect !== undefined) pushList(a, 'dialectChosen', clean(e.dialect));
+    if (e.dialect !== undefined) pushList(a, 'dialectChosen', shown(e.dialect, MAX_SHOWN));
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
     else this.message(a, e.frame, e.time, ctx, e.dialect !== undefined);
   }
@@ -299,7 +299,7 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     if (!a.flags.includes(flag)) a.flags.push(flag);
     pushList(a, 'securityTypesChosen', vncType(e.chosen));
     for (const t of e.offered.slice(0, LIST_MAX)) pushList(a, 'securityTypesOffered', vncType(t));
-    pushList(a, 'rfbVersions', clean(e.clientVersion ?? e.serverVersion));
+    pushList(a, 'rfbVersions', shown(e.clientVersion ?? e.serverVersion, MAX_SHOWN));
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
   }
 
@@ -327,7 +327,7 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     const op = r.op === 'read' ? 'reads' : 'writes';
     a.counters[op] = (a.counters[op] ?? 0) + 1;
     if (e.opcode === 'error') a.counters.errors = (a.counters.errors ?? 0) + 1;
-    pushList(a, 'files', clean(r.filename, 100));
+    pushList(a, 'files', shown(r.filename, 100));
     a.connections++;
     this.message(a, e.frame, e.time, ctx);
   }

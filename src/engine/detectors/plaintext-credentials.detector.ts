@@ -24,6 +24,7 @@ import {
 import { formCredentials, imapStrings, saslPlain, saslXoauth2, type UserSecret } from './credential-parsing';
 import type { Detector, DetectorContext } from './detector';
 import { maskFromParts, maskSecret, type PartialMask } from './secret-mask';
+import { shown } from '../finding-text';
 
 /**
  * Credentials sent in clear (MITRE T1040 Network Sniffing harvests them; T1552 Unsecured
@@ -136,12 +137,6 @@ const EMPTY_MASK = maskSecret('');
 const MAX_USER = 128;
 const MAX_PATH = 100;
 const TELNET_TAIL = 200;
-
-/** Text from a packet shown in a finding: printable ASCII, bounded. */
-function shown(s: string, max = MAX_USER): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
 
 const LINE_PROTOCOLS = new Set(['ftp', 'pop3', 'imap', 'smtp']);
 const PROTOCOL_NAMES: Record<CredProtocol, string> = {
@@ -261,7 +256,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     // An empty secret exposes nothing (an empty form field, Enter at a password prompt, an
     // exploit string in the user field of a log4shell probe): not a credential.
     if (masked === EMPTY_MASK) return;
-    const u = shown(user);
+    const u = shown(user, MAX_USER);
     const k = `${s.p}|${s.c.ip}|${s.s.ip}|${s.s.port}|${u}`;
     let c = this.creds.get(k);
     if (c === undefined) {
@@ -462,7 +457,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
     if (sasl.mech === 'PLAIN') cred = saslPlain(decoded);
     else if (sasl.mech === 'XOAUTH2') cred = saslXoauth2(decoded);
     else if (sasl.user === undefined) {
-      sasl.user = shown(decoded);
+      sasl.user = shown(decoded, MAX_USER);
       return;
     } else cred = { user: sasl.user, secret: decoded };
     delete s.sasl;

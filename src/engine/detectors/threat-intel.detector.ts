@@ -6,6 +6,7 @@ import { severityRank, type HostRef, type Severity, type FindingReport } from '.
 import type { IndicatorHit, IndicatorIndex, IndicatorKind } from '../intel/indicator-index';
 import { MAX_URL_LENGTH, parseIPv6, trafficName } from '../intel/indicator-text';
 import type { Detector, DetectorContext } from './detector';
+import { shown } from '../finding-text';
 
 /**
  * Threat intelligence: traffic touching an indicator from a loaded feed (the index comes in
@@ -88,11 +89,6 @@ export function isSpecialUseIPv6(b: Uint8Array | Buffer, off: number): boolean {
   if (w5 !== 0) return false;
   for (let i = 12; i < 15; i++) if (b[off + i] !== 0) return false;
   return b[off + 15] <= 1; // :: and ::1
-}
-
-function shown(s: string, max = 253): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 export class ThreatIntelDetector implements Detector<ThreatIntelState> {

@@ -9,6 +9,10 @@ import type {
 import type { FindingReport, Severity } from '../finding';
 import { ja3, ja3s, ja4 } from '../protocols/tls-fingerprint';
 import type { Detector, DetectorContext } from './detector';
+import { shown } from '../finding-text';
+
+/** Longest packet text shown (certificate names and issuers in titles). */
+const MAX_SHOWN = 80;
 
 /**
  * TLS server certificates (TLS <= 1.2: 1.3 encrypts them) and hello fingerprints.
@@ -83,12 +87,6 @@ function hostMatches(host: string, pattern: string): boolean {
 function commonName(subject: string): string | undefined {
   const m = /(?:^|, )CN=([^,]*)/.exec(subject);
   return m === null ? undefined : m[1];
-}
-
-/** Bounded, printable form of a packet-derived string for titles. */
-function shown(s: string, max = 80): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 export class TlsCertificateDetector implements Detector<TlsCertificateState> {
@@ -204,7 +202,7 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
       prev.changes++;
       const issuerChanged = prev.issuer !== leaf.issuer;
       const severity: Severity = leaf.selfSigned || issuerChanged ? 'high' : 'medium';
-      const name = shown(sni ?? server.ip);
+      const name = shown(sni ?? server.ip, MAX_SHOWN);
       ctx.report({
         ...base,
         key: `change|${key}`,
@@ -215,7 +213,7 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
         description:
           `${name} on port ${server.port} (${server.ip}) presented certificate ${leaf.sha256} where ${prev.certificates[prev.certificates.length - 1]} ` +
           `was seen before (frame ${prev.lastFrame})` +
-          `${issuerChanged ? `; the issuer changed from "${shown(prev.issuer)}" to "${shown(leaf.issuer)}"` : ''}` +
+          `${issuerChanged ? `; the issuer changed from "${shown(prev.issuer, MAX_SHOWN)}" to "${shown(leaf.issuer, MAX_SHOWN)}"` : ''}` +
           `${leaf.selfSigned ? '; the new certificate is self-signed' : ''}. A TLS-intercepting man in the middle ` +
           'presents its own certificate; a routine renewal also changes it (same issuer).',
         frames: [prev.lastFrame],
@@ -258,7 +256,7 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
     cert: Record<string, unknown>,
     ctx: DetectorContext,
   ): void {
-    const subject = shown(commonName(leaf.subject) ?? leaf.subject);
+    const subject = shown(commonName(leaf.subject) ?? leaf.subject, MAX_SHOWN);
     const report = (
       kind: string,
       type: string,
@@ -319,10 +317,10 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
           'tls-certificate-hostname-mismatch',
           'medium',
           'T1557',
-          `TLS certificate does not cover ${shown(sni)}`,
-          `The client asked for ${shown(sni)} (SNI) but the certificate names ${names
+          `TLS certificate does not cover ${shown(sni, MAX_SHOWN)}`,
+          `The client asked for ${shown(sni, MAX_SHOWN)} (SNI) but the certificate names ${names
             .slice(0, 5)
-            .map((n) => shown(n))
+            .map((n) => shown(n, MAX_SHOWN))
             .join(', ')}.`,
           { names: names.slice(0, 20).map((n) => shown(n, 100)) },
         );

@@ -15,6 +15,7 @@
  * line numbers. Pure: the text comes in, indicators go out through a callback (so a million-line
  * feed builds no intermediate array).
  */
+import { shown } from '../finding-text';
 import type { IndicatorKind } from './indicator-index';
 
 export type FeedFormat = 'plain' | 'csv' | 'zeek';
@@ -73,11 +74,6 @@ function kindOf(type: FeedType): IndicatorKind {
   return type === 'cidr' ? 'ip' : type;
 }
 
-export function shownText(s: string, max = MAX_SHOWN): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
-
 const ZEEK_TYPES: Record<string, IndicatorKind> = {
   'Intel::ADDR': 'ip',
   'Intel::SUBNET': 'ip',
@@ -129,7 +125,7 @@ export function parseFeed(text: string, spec: FeedFormatSpec, sink: IndicatorSin
   const report: FeedParseReport = { lines: 0, indicators: 0, bad: 0, skipped: 0, errors: [] };
   const bad = (line: number, reason: string, t: string) => {
     report.bad++;
-    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, reason, text: shownText(t) });
+    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, reason, text: shown(t, MAX_SHOWN) });
   };
   const take = (lineNo: number, kind: IndicatorKind, value: string, raw: string) => {
     const why = sink(kind, value);
@@ -194,7 +190,7 @@ export function parseFeed(text: string, spec: FeedFormatSpec, sink: IndicatorSin
           const want = spec.column.toLowerCase();
           const at = fields.findIndex((f) => f.trim().toLowerCase() === want);
           if (at < 0) {
-            report.fatal = `CSV header has no column "${shownText(spec.column, 40)}"`;
+            report.fatal = `CSV header has no column "${shown(spec.column, 40)}"`;
             return report;
           }
           column = at;
@@ -241,7 +237,7 @@ export function parseFeed(text: string, spec: FeedFormatSpec, sink: IndicatorSin
       const kind = ZEEK_TYPES[zt];
       if (kind === undefined) {
         if (/^Intel::[A-Z_]+$/.test(zt)) report.skipped++;
-        else bad(lineNo, `unknown indicator_type ${shownText(zt, 30)}`, line);
+        else bad(lineNo, `unknown indicator_type ${shown(zt, 30)}`, line);
         continue;
       }
       take(lineNo, kind, value, line);

@@ -69,3 +69,29 @@ export function sameAtEverySplit(c: ConnectionInfo, msgs: Msg[]): string {
   });
   return whole;
 }
+
+/**
+ * Hostile-input check: `count` pseudo-random messages (message i is `length(i)` bytes from a
+ * seeded LCG, so a failure replays, then `stamp` gives it a plausible start so it gets past
+ * sniffing into the parser) are each fed in both directions of conn(port); none may throw.
+ */
+export function expectRandomMessagesNotToThrow(
+  port: number,
+  seed: number,
+  count: number,
+  length: (i: number) => number,
+  stamp: (b: Buffer) => void,
+): void {
+  let x = seed;
+  const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+  for (let i = 0; i < count; i++) {
+    const b = Buffer.from(Array.from({ length: length(i) }, rnd));
+    stamp(b);
+    expect(() =>
+      feed(conn(port), [
+        ['toServer', b],
+        ['toClient', b],
+      ]),
+    ).not.toThrow();
+  }
+}

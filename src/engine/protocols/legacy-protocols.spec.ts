@@ -1,4 +1,11 @@
-import { brief, conn, feed, sameAtEverySplit, type Msg } from '../../../test/support/dispatch-feed';
+import {
+  brief,
+  conn,
+  expectRandomMessagesNotToThrow,
+  feed,
+  sameAtEverySplit,
+  type Msg,
+} from '../../../test/support/dispatch-feed';
 import {
   rexecHandshake,
   rfb33Type,
@@ -101,18 +108,13 @@ describe('SMB parser', () => {
     const m = smb1NegotiateRequest();
     for (let n = 1; n < m.length; n++) expect(() => feed(conn(445), [['toServer', m.subarray(0, n)]])).not.toThrow();
     expect(feed(conn(445), [['toServer', Buffer.from([0, 0, 0, 5, 0xff, 0x53, 0x4d, 0x42, 0x72])]])).toEqual([]);
-    let x = 3;
-    const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) & 0xff;
-    for (let i = 0; i < 300; i++) {
-      const b = Buffer.from(Array.from({ length: 8 + (i % 120) }, rnd));
-      b.set([0, 0, 0, b.length - 4, 0xff, 0x53, 0x4d, 0x42]);
-      expect(() =>
-        feed(conn(445), [
-          ['toServer', b],
-          ['toClient', b],
-        ]),
-      ).not.toThrow();
-    }
+    expectRandomMessagesNotToThrow(
+      445,
+      3,
+      300,
+      (i) => 8 + (i % 120),
+      (b) => b.set([0, 0, 0, b.length - 4, 0xff, 0x53, 0x4d, 0x42]),
+    );
   });
 });
 

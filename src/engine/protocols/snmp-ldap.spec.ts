@@ -19,7 +19,14 @@ import {
   tlv,
 } from '../../../test/support/ber-builder';
 import { hasTool } from '../../../test/support/paths';
-import { brief, conn, feed, sameAtEverySplit, type Msg } from '../../../test/support/dispatch-feed';
+import {
+  brief,
+  conn,
+  expectRandomMessagesNotToThrow,
+  feed,
+  sameAtEverySplit,
+  type Msg,
+} from '../../../test/support/dispatch-feed';
 import { TcpConversation, Timeline, host, timelinePcap, udpAt } from '../../../test/support/traffic';
 import { toRecord } from '../../../test/support/frame-builder';
 import { DecodedPacket } from '../decode/decoded-packet';
@@ -219,18 +226,13 @@ describe('LDAP parser through the dispatcher', () => {
     expect(
       feed(conn(389), [['toServer', Buffer.from([0x30, 0x80, 0x02, 0x01, 0x01, 0x60, 0x80, 0, 0, 0, 0])]]),
     ).toEqual([]);
-    let x = 7;
-    const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) & 0xff;
-    for (let i = 0; i < 500; i++) {
-      const b = Buffer.from(Array.from({ length: 2 + (i % 80) }, rnd));
-      b[0] = 0x30;
-      expect(() =>
-        feed(conn(389), [
-          ['toServer', b],
-          ['toClient', b],
-        ]),
-      ).not.toThrow();
-    }
+    expectRandomMessagesNotToThrow(
+      389,
+      7,
+      500,
+      (i) => 2 + (i % 80),
+      (b) => (b[0] = 0x30),
+    );
   });
 });
 

@@ -245,6 +245,14 @@ describe('plaintext-credentials on the public captures', () => {
 
 const C = host('10.9.0.10', 0x10);
 const S = host('10.9.0.20', 0x20);
+
+/** A credential finding of a session synthesised from C to S:port, as `brief` gives it. */
+const synthesised = (port: number, f: Omit<ReturnType<typeof brief>, 'type' | 'client' | 'server'>) => ({
+  type: 'plaintext-credential',
+  client: C.ip,
+  server: `${S.ip}:${port}`,
+  ...f,
+});
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 function findings(t: Timeline): Finding[] {
@@ -266,12 +274,9 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const r2 = x.s('230 Login successful.\r\n');
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(21, {
         severity: 'high',
         count: 2,
-        client: C.ip,
-        server: `${S.ip}:21`,
         protocol: 'ftp',
         user: 'dave',
         method: 'USER/PASS',
@@ -279,7 +284,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 's************d (14 chars)',
         attempts: attempts(1, 1, 0),
         frames: [p1, r1, p2, r2],
-      },
+      }),
     ]);
     expect(findings(t)[0].evidence.secrets).toEqual(['w***********d (13 chars)', 's************d (14 chars)']);
   });
@@ -313,12 +318,9 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const r = x.s("+OK mrose's maildrop has 2 messages (320 octets)\r\n");
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(110, {
         severity: 'medium',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:110`,
         protocol: 'pop3',
         user: 'mrose',
         method: 'APOP',
@@ -326,7 +328,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 'c******************************b (32 chars)',
         attempts: attempts(1, 0, 0),
         frames: [a, r],
-      },
+      }),
     ]);
   });
 
@@ -340,12 +342,9 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const r = x.s('-ERR [AUTH] Authentication failed.\r\n');
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(110, {
         severity: 'medium',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:110`,
         protocol: 'pop3',
         user: 'erin',
         method: 'AUTH PLAIN',
@@ -353,7 +352,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 'l************e (14 chars)',
         attempts: attempts(0, 1, 0),
         frames: [d, r],
-      },
+      }),
     ]);
   });
 
@@ -376,12 +375,9 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const r3 = y.s('b1 OK Logged in\r\n');
     y.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(143, {
         severity: 'high',
         count: 2,
-        client: C.ip,
-        server: `${S.ip}:143`,
         protocol: 'imap',
         user: 'frank',
         method: 'AUTHENTICATE PLAIN', // the method of the latest attempt
@@ -389,13 +385,10 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 'C**********9 (12 chars)',
         attempts: attempts(1, 1, 0),
         frames: [l1, r1, l2, r2],
-      },
-      {
-        type: 'plaintext-credential',
+      }),
+      synthesised(143, {
         severity: 'high',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:143`,
         protocol: 'imap',
         user: 'grace',
         method: 'AUTHENTICATE LOGIN',
@@ -403,7 +396,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 'G*************6 (15 chars)',
         attempts: attempts(1, 0, 0),
         frames: [l3, r3],
-      },
+      }),
     ]);
     expect(findings(t)[0].evidence.secrets).toEqual([maskSecret('pa"ss word1'), 'C**********9 (12 chars)']);
   });
@@ -425,12 +418,9 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const r3 = x.s('c3 NO LOGIN failed\r\n');
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(143, {
         severity: 'high',
         count: 2,
-        client: C.ip,
-        server: `${S.ip}:143`,
         protocol: 'imap',
         user: 'heidi',
         method: 'LOGIN',
@@ -438,13 +428,10 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 'L***********! (13 chars)',
         attempts: attempts(1, 1, 0),
         frames: [l1, r1, l2, r2],
-      },
-      {
-        type: 'plaintext-credential',
+      }),
+      synthesised(143, {
         severity: 'medium',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:143`,
         protocol: 'imap',
         user: null,
         method: 'LOGIN',
@@ -452,7 +439,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: '(literal, not read)',
         attempts: attempts(0, 1, 0),
         frames: [l3, r3],
-      },
+      }),
     ]);
     expect(findings(t)[0].evidence.secrets).toEqual(['L**********! (12 chars)', 'L***********! (13 chars)']);
   });
@@ -480,12 +467,9 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
     const r2 = y.s('535 5.7.8 Error: authentication failed\r\n');
     y.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(25, {
         severity: 'high',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:25`,
         protocol: 'smtp',
         user: 'ivan',
         method: 'AUTH PLAIN',
@@ -493,13 +477,10 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: 'M**********d (12 chars)',
         attempts: attempts(1, 0, 0),
         frames: [a1, r1],
-      },
-      {
-        type: 'plaintext-credential',
+      }),
+      synthesised(587, {
         severity: 'medium',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:587`,
         protocol: 'smtp',
         user: 'judy',
         method: 'AUTH LOGIN',
@@ -507,7 +488,7 @@ describe('plaintext-credentials on synthesised FTP, POP3, IMAP and SMTP sessions
         secret: '**** (4 chars)',
         attempts: attempts(0, 1, 0),
         frames: [a2, r2],
-      },
+      }),
     ]);
   });
 
@@ -635,12 +616,9 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
     x.s('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(8080, {
         severity: 'medium',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:8080`,
         protocol: 'http',
         user: 'nina',
         method: 'form POST /api/login (json)',
@@ -648,7 +626,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
         secret: 'J**********7 (12 chars)',
         attempts: attempts(0, 1, 0),
         frames: [q, a],
-      },
+      }),
     ]);
   });
 
@@ -662,12 +640,9 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
     x.close();
     const f = findings(t);
     expect(f.map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(80, {
         severity: 'medium',
         count: 1,
-        client: C.ip,
-        server: `${S.ip}:80`,
         protocol: 'http',
         user: 'root',
         method: 'URL query GET /cgi-bin/login.cgi',
@@ -675,7 +650,7 @@ describe('plaintext-credentials on synthesised HTTP logins', () => {
         secret: 'R***********1 (13 chars)',
         attempts: attempts(0, 0, 1),
         frames: [q],
-      },
+      }),
     ]);
     expect(JSON.stringify(f)).not.toContain('RootPassword1');
   });
@@ -792,12 +767,9 @@ describe('plaintext-credentials on synthesised Telnet logins', () => {
     x.c('whatever\r\n');
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(23, {
         severity: 'high',
         count: 2,
-        client: C.ip,
-        server: `${S.ip}:23`,
         protocol: 'telnet',
         user: 'olga',
         method: 'login prompt',
@@ -805,7 +777,7 @@ describe('plaintext-credentials on synthesised Telnet logins', () => {
         secret: maskSecret('Olga-Secret!'),
         attempts: attempts(1, 1, 0),
         frames: [p1, r1, p2, r2],
-      },
+      }),
     ]);
     expect(findings(t)[0].evidence.secrets).toEqual(['***** (5 chars)', 'O**********! (12 chars)']);
   });
@@ -970,12 +942,9 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
     const q2 = t.add(2, udpFrame(C, S, 40101, 161, snmpCommunity(0, 'public', 'get', 1002)));
     t.add(3, udpFrame(C, S, 40102, 161, snmpV3('usm-admin', 'get', 1003)));
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(161, {
         severity: 'high',
         count: 2,
-        client: C.ip,
-        server: `${S.ip}:161`,
         protocol: 'snmp',
         user: null,
         method: 'community (SNMPv1)',
@@ -983,7 +952,7 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
         secret: '****** (6 chars)',
         attempts: attempts(1, 0, 1),
         frames: [q1, r1, q2],
-      },
+      }),
     ]);
     expect(findings(t)[0].evidence.secrets).toEqual(['n*********! (11 chars)', '****** (6 chars)']);
   });
@@ -999,12 +968,9 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
     x.s(ldapBindResponse(3, 0));
     x.close();
     expect(findings(t).map(brief)).toEqual([
-      {
-        type: 'plaintext-credential',
+      synthesised(389, {
         severity: 'high',
         count: 2,
-        client: C.ip,
-        server: `${S.ip}:389`,
         protocol: 'ldap',
         user: 'uid=rita,ou=people,dc=example,dc=test',
         method: 'simple bind',
@@ -1012,7 +978,7 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
         secret: 'R************6 (14 chars)',
         attempts: attempts(1, 1, 0),
         frames: [b1, r1, b2, r2],
-      },
+      }),
     ]);
   });
 });

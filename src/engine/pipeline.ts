@@ -6,6 +6,7 @@ import type { Detector, DetectorContext } from './detectors/detector';
 import type { Finding, FindingReport } from './finding';
 import { FindingStore, type FindingStoreState } from './finding-store';
 import {
+  PROTOCOL_NAMES,
   ProtocolDispatcher,
   type DispatcherState,
   type DispatcherStats,
@@ -55,24 +56,6 @@ export interface PipelineState {
   detectors: Record<string, unknown>;
 }
 
-const ALL_PROTOCOLS: readonly ProtocolName[] = [
-  'dns',
-  'tls',
-  'http',
-  'ftp',
-  'pop3',
-  'imap',
-  'smtp',
-  'telnet',
-  'ldap',
-  'snmp',
-  'tftp',
-  'smb',
-  'vnc',
-  'rlogin',
-  'rsh',
-  'rexec',
-];
 /** Parsers that read UDP datagrams only (no TCP reassembly needed for them). */
 const UDP_ONLY: ReadonlySet<ProtocolName> = new Set(['snmp', 'tftp']);
 const EXPIRE_EVERY = 1; // s of packet time between reassembly expiry sweeps
@@ -139,7 +122,7 @@ export class Pipeline {
     this.packetSubscribers = having('onPacket');
 
     const protocols = new Set<ProtocolName>();
-    if (opts.protocols === 'all') ALL_PROTOCOLS.forEach((p) => protocols.add(p));
+    if (opts.protocols === 'all') PROTOCOL_NAMES.forEach((p) => protocols.add(p));
     else if (Array.isArray(opts.protocols)) opts.protocols.forEach((p) => protocols.add(p));
     else
       for (const [hook, list] of Object.entries(HOOK_PROTOCOLS) as Array<[Hook, ProtocolName[]]>) {

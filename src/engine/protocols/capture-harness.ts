@@ -2,30 +2,13 @@ import { readCapture } from '../capture/read-capture';
 import { DecodedPacket } from '../decode/decoded-packet';
 import { PacketDecoder } from '../decode/packet.decoder';
 import { TcpReassembler, type ReassemblyOptions } from '../reassembly/tcp-reassembler';
-import { ProtocolDispatcher, type ProtocolHandlers, type ProtocolName } from './protocol-dispatcher';
+import { PROTOCOL_NAMES, ProtocolDispatcher, type ProtocolHandlers, type ProtocolName } from './protocol-dispatcher';
 
 /**
  * Test/bench helper: read a capture, decode, reassemble and dispatch with every protocol
  * enabled, recording each parser event as [kind, event]. Not used by the pipeline.
  */
-export const ALL_PROTOCOLS: ReadonlySet<ProtocolName> = new Set([
-  'dns',
-  'tls',
-  'http',
-  'ftp',
-  'pop3',
-  'imap',
-  'smtp',
-  'telnet',
-  'ldap',
-  'snmp',
-  'tftp',
-  'smb',
-  'vnc',
-  'rlogin',
-  'rsh',
-  'rexec',
-]);
+export const ALL_PROTOCOLS: ReadonlySet<ProtocolName> = new Set(PROTOCOL_NAMES);
 
 export type RecordedEvent = [string, unknown];
 

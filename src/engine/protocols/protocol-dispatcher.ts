@@ -41,6 +41,26 @@ import { TlsParser, type TlsHandlers, type TlsState } from './tls.parser';
 
 export type ProtocolName = SniffedProtocol | 'snmp' | 'tftp';
 
+/** Every protocol a dispatcher can parse (the pipeline's `protocols: 'all'`). */
+export const PROTOCOL_NAMES: readonly ProtocolName[] = [
+  'dns',
+  'tls',
+  'http',
+  'ftp',
+  'pop3',
+  'imap',
+  'smtp',
+  'telnet',
+  'ldap',
+  'snmp',
+  'tftp',
+  'smb',
+  'vnc',
+  'rlogin',
+  'rsh',
+  'rexec',
+];
+
 export interface ProtocolHandlers
   extends TlsHandlers, HttpHandlers, LineHandlers, LdapHandlers, SmbHandlers, VncHandlers, RemoteShellHandlers {
   onDns?(e: DnsMessageEvent): void;

@@ -1,11 +1,4 @@
-import {
-  brief,
-  conn,
-  expectRandomMessagesNotToThrow,
-  feed,
-  sameAtEverySplit,
-  type Msg,
-} from '../../../test/support/dispatch-feed';
+import { brief, conn, feedRandomMessages, feed, sameAtEverySplit, type Msg } from '../../../test/support/dispatch-feed';
 import {
   rexecHandshake,
   rfb33Type,
@@ -108,13 +101,15 @@ describe('SMB parser', () => {
     const m = smb1NegotiateRequest();
     for (let n = 1; n < m.length; n++) expect(() => feed(conn(445), [['toServer', m.subarray(0, n)]])).not.toThrow();
     expect(feed(conn(445), [['toServer', Buffer.from([0, 0, 0, 5, 0xff, 0x53, 0x4d, 0x42, 0x72])]])).toEqual([]);
-    expectRandomMessagesNotToThrow(
-      445,
-      3,
-      300,
-      (i) => 8 + (i % 120),
-      (b) => b.set([0, 0, 0, b.length - 4, 0xff, 0x53, 0x4d, 0x42]),
-    );
+    expect(() =>
+      feedRandomMessages(
+        445,
+        3,
+        300,
+        (i) => 8 + (i % 120),
+        (b) => b.set([0, 0, 0, b.length - 4, 0xff, 0x53, 0x4d, 0x42]),
+      ),
+    ).not.toThrow();
   });
 });
 

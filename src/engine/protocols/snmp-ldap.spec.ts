@@ -19,14 +19,7 @@ import {
   tlv,
 } from '../../../test/support/ber-builder';
 import { hasTool } from '../../../test/support/paths';
-import {
-  brief,
-  conn,
-  expectRandomMessagesNotToThrow,
-  feed,
-  sameAtEverySplit,
-  type Msg,
-} from '../../../test/support/dispatch-feed';
+import { brief, conn, feedRandomMessages, feed, sameAtEverySplit, type Msg } from '../../../test/support/dispatch-feed';
 import { TcpConversation, Timeline, host, timelinePcap, udpAt } from '../../../test/support/traffic';
 import { toRecord } from '../../../test/support/frame-builder';
 import { DecodedPacket } from '../decode/decoded-packet';
@@ -226,13 +219,15 @@ describe('LDAP parser through the dispatcher', () => {
     expect(
       feed(conn(389), [['toServer', Buffer.from([0x30, 0x80, 0x02, 0x01, 0x01, 0x60, 0x80, 0, 0, 0, 0])]]),
     ).toEqual([]);
-    expectRandomMessagesNotToThrow(
-      389,
-      7,
-      500,
-      (i) => 2 + (i % 80),
-      (b) => (b[0] = 0x30),
-    );
+    expect(() =>
+      feedRandomMessages(
+        389,
+        7,
+        500,
+        (i) => 2 + (i % 80),
+        (b) => (b[0] = 0x30),
+      ),
+    ).not.toThrow();
   });
 });
 

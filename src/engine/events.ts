@@ -274,9 +274,18 @@ export interface LdapBindRequestEvent {
   password?: string;
   /** SASL mechanism name. */
   mechanism?: string;
+  /**
+   * SASL credentials as sent (RFC 4511 §4.2: raw octets, no base64), cut to 1024 bytes; absent when
+   * the request has none. A secret for PLAIN (RFC 4616: authzid NUL authcid NUL passwd) and for
+   * LOGIN's password step: decode and mask before reporting, never keep.
+   */
+  saslCredentials?: Buffer;
 }
 
-/** LDAP BindResponse: resultCode 0 = success, 49 = invalidCredentials, 14 = saslBindInProgress. */
+/**
+ * LDAP BindResponse: resultCode 0 = success, 49 = invalidCredentials, 14 = saslBindInProgress (a
+ * multi-step SASL exchange goes on with another BindRequest, under a new message id).
+ */
 export interface LdapBindResponseEvent {
   conn: ConnectionInfo;
   frame: number;

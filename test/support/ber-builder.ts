@@ -82,12 +82,26 @@ export function ldapSimpleBind(messageId: number, dn: string, password: string):
   return seq(int(messageId), tlv(0x60, int(3), octets(dn), tlv(0x80, password)));
 }
 
-export function ldapSaslBind(messageId: number, mechanism: string): Buffer {
-  return seq(int(messageId), tlv(0x60, int(3), octets(''), tlv(0xa3, octets(mechanism))));
+/** SASL bind; `credentials` (raw octets, RFC 4511 §4.2) is left out when undefined. */
+export function ldapSaslBind(messageId: number, mechanism: string, credentials?: string | Buffer): Buffer {
+  const creds = credentials === undefined ? [] : [octets(credentials)];
+  return seq(int(messageId), tlv(0x60, int(3), octets(''), tlv(0xa3, octets(mechanism), ...creds)));
 }
 
-export function ldapBindResponse(messageId: number, resultCode: number, diagnostic = ''): Buffer {
-  return seq(int(messageId), tlv(0x61, int(resultCode, 0x0a), octets(''), octets(diagnostic)));
+/** SASL PLAIN credentials (RFC 4616): authzid NUL authcid NUL passwd. */
+export function saslPlainMessage(authzid: string, authcid: string, password: string): Buffer {
+  return Buffer.from(`${authzid}\0${authcid}\0${password}`, 'utf8');
+}
+
+/** BindResponse; `serverSaslCreds` ([7], RFC 4511 §4.2.2) is left out when undefined. */
+export function ldapBindResponse(
+  messageId: number,
+  resultCode: number,
+  diagnostic = '',
+  serverSaslCreds?: string | Buffer,
+): Buffer {
+  const creds = serverSaslCreds === undefined ? [] : [tlv(0x87, serverSaslCreds)];
+  return seq(int(messageId), tlv(0x61, int(resultCode, 0x0a), octets(''), octets(diagnostic), ...creds));
 }
 
 export function ldapStartTlsRequest(messageId: number): Buffer {

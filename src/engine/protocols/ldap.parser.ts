@@ -14,7 +14,8 @@ import type { StreamParser } from './stream-parser';
 /**
  * LDAP over TCP (RFC 4511): frames each direction into LDAPMessage SEQUENCEs and decodes
  * BindRequest/BindResponse and the StartTLS extended operation; other operations are framed
- * and skipped. A message larger than `maxMessage` is skipped unread (search results can be
+ * and skipped. A SASL bind carries its mechanism and raw credentials (PLAIN/LOGIN put the
+ * password there in clear; detectors decode and mask). A message larger than `maxMessage` is skipped unread (search results can be
  * large; binds are small). After a StartTLS response with resultCode 0 the connection is TLS
  * and parsing stops. Bytes that are not a definite-length SEQUENCE stop parsing too.
  */
@@ -27,6 +28,8 @@ const OP_EXTENDED_REQUEST = 0x77;
 const OP_EXTENDED_RESPONSE = 0x78;
 /** Longest DN / diagnostic kept (bytes). */
 const MAX_TEXT = 1024;
+/** Longest SASL credentials kept (bytes): a PLAIN/LOGIN message is far shorter; GSSAPI/SPNEGO tokens are cut. */
+const MAX_SASL_CREDENTIALS = 1024;
 
 export interface LdapHandlers {
   onLdapBindRequest?(e: LdapBindRequestEvent): void;
@@ -189,8 +192,17 @@ export class LdapParser implements StreamParser {
       ev.password = stringValue(b, auth, MAX_TEXT);
     } else if (auth.tag === 0xa3) {
       ev.auth = 'sasl';
+      // SaslCredentials ::= SEQUENCE { mechanism LDAPString, credentials OCTET STRING OPTIONAL }
       const mech = expectTlv(b, auth.start, auth.end, BER.OCTET_STRING);
-      if (mech !== null) ev.mechanism = stringValue(b, mech, 64);
+      if (mech !== null) {
+        ev.mechanism = stringValue(b, mech, 64);
+        const cred = expectTlv(b, mech.end, auth.end, BER.OCTET_STRING);
+        // A copy: the framer's buffer is reused after this message.
+        if (cred !== null)
+          ev.saslCredentials = Buffer.from(
+            b.subarray(cred.start, Math.min(cred.end, cred.start + MAX_SASL_CREDENTIALS)),
+          );
+      }
     } else return;
     this.h.onLdapBindRequest?.(ev);
   }

@@ -13,6 +13,7 @@ import {
   ldapStartTlsResponse,
   ldapUnbind,
   octets,
+  saslPlainMessage,
   seq,
   snmpCommunity,
   snmpV3,
@@ -231,6 +232,85 @@ describe('LDAP parser through the dispatcher', () => {
   });
 });
 
+const PLAIN = saslPlainMessage('', 'jdoe', 'Pl@in-pw');
+const SASL_SESSION: Msg[] = [
+  ['toServer', ldapSaslBind(1, 'PLAIN', PLAIN)],
+  ['toClient', ldapBindResponse(1, 49, 'SASL(-13): authentication failure')],
+  ['toServer', ldapSaslBind(2, 'LOGIN')],
+  ['toClient', ldapBindResponse(2, 14, '', 'Username:')],
+  ['toServer', ldapSaslBind(3, 'LOGIN', 'jdoe')],
+  ['toClient', ldapBindResponse(3, 14, '', 'Password:')],
+  ['toServer', ldapSaslBind(4, 'LOGIN', 'L0gin-pw')],
+  ['toClient', ldapBindResponse(4, 0)],
+  ['toServer', ldapSaslBind(5, 'CRAM-MD5')],
+  ['toClient', ldapBindResponse(5, 14, '', '<1896.697170952@postoffice.example.net>')],
+];
+
+const sasl = (frame: number, messageId: number, mechanism: string, creds?: Buffer | string) => [
+  'ldapBindRequest',
+  {
+    frame,
+    messageId,
+    version: 3,
+    name: '',
+    auth: 'sasl',
+    mechanism,
+    ...(creds === undefined ? {} : { saslCredentials: Buffer.from(creds) }),
+  },
+];
+const bound = (frame: number, messageId: number, resultCode: number, diagnosticMessage = '') => [
+  'ldapBindResponse',
+  { frame, messageId, resultCode, diagnosticMessage },
+];
+const EXPECTED_SASL = [
+  sasl(1, 1, 'PLAIN', PLAIN),
+  bound(2, 1, 49, 'SASL(-13): authentication failure'),
+  sasl(3, 2, 'LOGIN'),
+  bound(4, 2, 14),
+  sasl(5, 3, 'LOGIN', 'jdoe'),
+  bound(6, 3, 14),
+  sasl(7, 4, 'LOGIN', 'L0gin-pw'),
+  bound(8, 4, 0),
+  sasl(9, 5, 'CRAM-MD5'),
+  bound(10, 5, 14),
+];
+
+describe('LDAP SASL binds', () => {
+  it('mechanism and raw credentials of each request; resultCode of each response (serverSaslCreds skipped)', () => {
+    expect(brief(feed(conn(389), SASL_SESSION))).toEqual(EXPECTED_SASL);
+  });
+
+  it('the same events whatever byte a message is cut at, with snapshot/restore in between', () => {
+    expect(JSON.parse(sameAtEverySplit(conn(389), SASL_SESSION))).toEqual(JSON.parse(JSON.stringify(EXPECTED_SASL)));
+  });
+
+  it('credentials are cut to 1024 bytes (a copy, not a view of the parser buffer); an empty one is kept', () => {
+    const big = ldapSaslBind(1, 'GSSAPI', Buffer.alloc(3000, 0x61));
+    const ev = brief(
+      feed(conn(389), [
+        ['toServer', big],
+        ['toServer', ldapSaslBind(2, 'PLAIN', '')],
+      ]),
+    );
+    big.fill(0x7a); // the bytes the parser was given change afterwards: the event must not
+    const c1 = ev[0][1].saslCredentials as Buffer;
+    expect(c1.equals(Buffer.alloc(1024, 0x61))).toBe(true);
+    expect(ev[1]).toEqual(sasl(2, 2, 'PLAIN', ''));
+  });
+
+  it('a SASL PLAIN bind after a successful StartTLS is inside TLS: not parsed', () => {
+    const ev = brief(
+      feed(conn(389), [
+        ['toServer', ldapStartTlsRequest(1)],
+        ['toClient', ldapStartTlsResponse(1, 0)],
+        ['toServer', ldapSaslBind(2, 'PLAIN', PLAIN)],
+        ['toClient', ldapBindResponse(2, 0)],
+      ]),
+    );
+    expect(ev.map((e) => e[0])).toEqual(['ldapStartTls', 'ldapStartTls']);
+  });
+});
+
 describe('SNMP, TFTP and LDAP in a synthesised capture agree with tshark', () => {
   const t = new Timeline();
   const mgr = host('10.9.0.5', 5);
@@ -248,6 +328,10 @@ describe('SNMP, TFTP and LDAP in a synthesised capture agree with tshark', () =>
   s.s(ldapBindResponse(1, 0));
   s.c(ldapSimpleBind(2, '', ''));
   s.s(ldapBindResponse(2, 0));
+  s.c(ldapSaslBind(3, 'PLAIN', saslPlainMessage('', 'jdoe', 'Pl@in-pw')));
+  s.s(ldapBindResponse(3, 49));
+  s.c(ldapSaslBind(4, 'CRAM-MD5'));
+  s.s(ldapBindResponse(4, 14, '', '<1896.697170952@postoffice.example.net>'));
   s.close();
 
   function ours(): RecordedEvent[] {
@@ -282,56 +366,69 @@ describe('SNMP, TFTP and LDAP in a synthesised capture agree with tshark', () =>
       ['ldapBindResponse', 12, 0, undefined],
       ['ldapBindRequest', 14, '', ''],
       ['ldapBindResponse', 16, 0, undefined],
+      ['ldapBindRequest', 18, '', undefined],
+      ['ldapBindResponse', 20, 49, undefined],
+      ['ldapBindRequest', 22, '', undefined],
+      ['ldapBindResponse', 24, 14, undefined],
     ]);
   });
 
-  (hasTool('tshark') ? it : it.skip)('tshark reads the same communities, users, PDUs and bind names', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nw-snmp-'));
-    const file = join(dir, 'snmp-ldap.pcap');
-    writeFileSync(file, timelinePcap(t));
-    const out = execFileSync(
-      'tshark',
-      [
-        '-r',
-        file,
-        '-d',
-        'udp.port==1161,snmp',
-        '-Y',
-        'snmp || ldap.bindRequest_element || ldap.bindResponse_element || tftp',
-        '-T',
-        'fields',
-        '-e',
-        'frame.number',
-        '-e',
-        'snmp.community',
-        '-e',
-        'snmp.msgUserName',
-        '-e',
-        'snmp.request_id',
-        '-e',
-        'ldap.name',
-        '-e',
-        'ldap.resultCode',
-        '-e',
-        'tftp.source_file',
-        '-E',
-        'separator=|',
-      ],
-      { encoding: 'utf8' },
-    );
-    const theirs = out.trim().split('\n');
-    const mine = ours().map(([k, e]) => {
-      const x = e as Record<string, unknown>;
-      return [
-        x.frame,
-        k === 'snmp' ? (x.community ?? '') : '',
-        k === 'snmp' ? (x.user ?? '') : '',
-        k === 'snmp' ? (x.requestId ?? '') : '',
-        k === 'ldapBindRequest' ? x.name : '',
-        k === 'ldapBindResponse' ? x.resultCode : '',
-        k === 'tftp' ? x.filename : '',
-      ].join('|');
-    });
-    expect(mine).toEqual(theirs);
-  });
+  (hasTool('tshark') ? it : it.skip)(
+    'tshark reads the same communities, users, PDUs, bind names and SASL credentials',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nw-snmp-'));
+      const file = join(dir, 'snmp-ldap.pcap');
+      writeFileSync(file, timelinePcap(t));
+      const out = execFileSync(
+        'tshark',
+        [
+          '-r',
+          file,
+          '-d',
+          'udp.port==1161,snmp',
+          '-Y',
+          'snmp || ldap.bindRequest_element || ldap.bindResponse_element || tftp',
+          '-T',
+          'fields',
+          '-e',
+          'frame.number',
+          '-e',
+          'snmp.community',
+          '-e',
+          'snmp.msgUserName',
+          '-e',
+          'snmp.request_id',
+          '-e',
+          'ldap.name',
+          '-e',
+          'ldap.resultCode',
+          '-e',
+          'ldap.mechanism',
+          '-e',
+          'ldap.credentials',
+          '-e',
+          'tftp.source_file',
+          '-E',
+          'separator=|',
+        ],
+        { encoding: 'utf8' },
+      );
+      const theirs = out.trim().split('\n');
+      const mine = ours().map(([k, e]) => {
+        const x = e as Record<string, unknown>;
+        return [
+          x.frame,
+          k === 'snmp' ? (x.community ?? '') : '',
+          k === 'snmp' ? (x.user ?? '') : '',
+          k === 'snmp' ? (x.requestId ?? '') : '',
+          k === 'ldapBindRequest' ? x.name : '',
+          k === 'ldapBindResponse' ? x.resultCode : '',
+          x.mechanism ?? '',
+          x.saslCredentials instanceof Buffer ? x.saslCredentials.toString('hex') : '',
+          k === 'tftp' ? x.filename : '',
+        ].join('|');
+      });
+      expect(mine).toEqual(theirs);
+    },
+  );
 });

@@ -1,6 +1,15 @@
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ldapBindResponse, ldapSimpleBind, snmpCommunity, snmpV3 } from '../../../test/support/ber-builder';
+import {
+  ldapBindResponse,
+  ldapSaslBind,
+  ldapSimpleBind,
+  ldapStartTlsRequest,
+  ldapStartTlsResponse,
+  saslPlainMessage,
+  snmpCommunity,
+  snmpV3,
+} from '../../../test/support/ber-builder';
 import { toRecord } from '../../../test/support/frame-builder';
 import { SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
 import { TcpConversation, Timeline, host, run, udpFrame } from '../../../test/support/traffic';
@@ -980,6 +989,160 @@ describe('plaintext-credentials on synthesised SNMP and LDAP captures (whole pip
         frames: [b1, r1, b2, r2],
       }),
     ]);
+  });
+});
+
+/** Every detector snapshot taken after each frame of `t`, as JSON, then the findings. */
+function snapshotsAndFindings(t: Timeline): { states: string; found: Finding[] } {
+  const config = resolveConfig();
+  const p = new Pipeline({ captureId: 'synthetic', detectors: createDetectors(config, [ID]), config });
+  const states: string[] = [];
+  t.frames.forEach((f, i) => {
+    p.push(toRecord(f.data, { time: f.time, frame: i + 1 }));
+    states.push(JSON.stringify(p.snapshot()));
+  });
+  p.finish();
+  return { states: states.join('\n'), found: p.findings() };
+}
+
+describe('plaintext-credentials on synthesised LDAP SASL binds (whole pipeline)', () => {
+  it('SASL PLAIN: invalidCredentials (49) then success (0); the authcid is the user, the secrets masked', () => {
+    const t = new Timeline();
+    const x = new TcpConversation(t, C, S, 40120, 389).open();
+    const b1 = x.c(ldapSaslBind(1, 'PLAIN', saslPlainMessage('', 'svc-backup', 'Backup-typo')));
+    const r1 = x.s(ldapBindResponse(1, 49, 'SASL(-13): authentication failure'));
+    const b2 = x.c(ldapSaslBind(2, 'PLAIN', saslPlainMessage('u:admin', 'svc-backup', 'Backup#2026!')));
+    const r2 = x.s(ldapBindResponse(2, 0));
+    x.close();
+    const { states, found } = snapshotsAndFindings(t);
+    expect(found.map(brief)).toEqual([
+      synthesised(389, {
+        severity: 'high',
+        count: 2,
+        protocol: 'ldap',
+        user: 'svc-backup',
+        method: 'SASL PLAIN',
+        succeeded: true,
+        secret: 'B**********! (12 chars)',
+        attempts: attempts(1, 1, 0),
+        frames: [b1, r1, b2, r2],
+      }),
+    ]);
+    expect(found[0].evidence.secrets).toEqual(['B*********o (11 chars)', 'B**********! (12 chars)']);
+    expect(found[0].title).toBe(
+      'Cleartext LDAP credentials for svc-backup from 10.9.0.10 to 10.9.0.20:389 (login succeeded)',
+    );
+    for (const clear of ['Backup-typo', 'Backup#2026!', 'p-typo', '#2026']) {
+      expect(JSON.stringify(found)).not.toContain(clear);
+      expect(states).not.toContain(clear);
+    }
+  });
+
+  it('SASL PLAIN refused only: medium, login failed', () => {
+    const t = new Timeline();
+    const x = new TcpConversation(t, C, S, 40121, 389).open();
+    const b1 = x.c(ldapSaslBind(1, 'PLAIN', saslPlainMessage('', 'mallory', 'guess1')));
+    const r1 = x.s(ldapBindResponse(1, 49));
+    x.close();
+    expect(findings(t).map(brief)).toEqual([
+      synthesised(389, {
+        severity: 'medium',
+        count: 1,
+        protocol: 'ldap',
+        user: 'mallory',
+        method: 'SASL PLAIN',
+        succeeded: false,
+        secret: '****** (6 chars)', // short secrets: no character shown,
+        attempts: attempts(0, 1, 0),
+        frames: [b1, r1],
+      }),
+    ]);
+  });
+
+  it('SASL LOGIN over three binds (14 Username:, 14 Password:, 0): one credential, user from the second bind', () => {
+    const t = new Timeline();
+    const x = new TcpConversation(t, C, S, 40122, 389).open();
+    x.c(ldapSaslBind(1, 'LOGIN'));
+    x.s(ldapBindResponse(1, 14, '', 'Username:'));
+    x.c(ldapSaslBind(2, 'LOGIN', 'carol'));
+    x.s(ldapBindResponse(2, 14, '', 'Password:'));
+    const b3 = x.c(ldapSaslBind(3, 'LOGIN', 'Carol-Login-9'));
+    const r3 = x.s(ldapBindResponse(3, 0));
+    x.close();
+    const { states, found } = snapshotsAndFindings(t);
+    expect(found.map(brief)).toEqual([
+      synthesised(389, {
+        severity: 'high',
+        count: 1,
+        protocol: 'ldap',
+        user: 'carol',
+        method: 'SASL LOGIN',
+        succeeded: true,
+        secret: 'C***********9 (13 chars)',
+        attempts: attempts(1, 0, 0),
+        frames: [b3, r3],
+      }),
+    ]);
+    expect(states).not.toContain('Carol-Login');
+  });
+
+  it('a LOGIN exchange refused at the user name step leaves no state: a later LOGIN bind starts afresh', () => {
+    const t = new Timeline();
+    const x = new TcpConversation(t, C, S, 40123, 389).open();
+    x.c(ldapSaslBind(1, 'LOGIN'));
+    x.s(ldapBindResponse(1, 14, '', 'Username:'));
+    x.c(ldapSaslBind(2, 'LOGIN', 'nobody'));
+    x.s(ldapBindResponse(2, 49)); // no such user: exchange over
+    x.c(ldapSaslBind(3, 'LOGIN', 'dave')); // user name sent at once (no empty first step)
+    x.s(ldapBindResponse(3, 14, '', 'Password:'));
+    const b4 = x.c(ldapSaslBind(4, 'LOGIN', 'Dave-pw-77'));
+    const r4 = x.s(ldapBindResponse(4, 49));
+    x.close();
+    expect(findings(t).map(brief)).toEqual([
+      synthesised(389, {
+        severity: 'medium',
+        count: 1,
+        protocol: 'ldap',
+        user: 'dave',
+        method: 'SASL LOGIN',
+        succeeded: false,
+        secret: 'D********7 (10 chars)',
+        attempts: attempts(0, 1, 0),
+        frames: [b4, r4],
+      }),
+    ]);
+  });
+
+  it('CRAM-MD5, DIGEST-MD5, GSSAPI, GSS-SPNEGO, EXTERNAL and SCRAM binds: nothing (the password never travels)', () => {
+    const t = new Timeline();
+    const x = new TcpConversation(t, C, S, 40124, 389).open();
+    x.c(ldapSaslBind(1, 'CRAM-MD5'));
+    x.s(ldapBindResponse(1, 14, '', '<1896.697170952@ldap.example.test>'));
+    x.c(ldapSaslBind(2, 'CRAM-MD5', 'tim b913a602c7eda7a495b4e6e7334d3890'));
+    x.s(ldapBindResponse(2, 0));
+    x.c(ldapSaslBind(3, 'DIGEST-MD5', 'username="tim",realm="x",response=d388dad90d4bbd760a152321f2143af7'));
+    x.s(ldapBindResponse(3, 49));
+    x.c(ldapSaslBind(4, 'GSSAPI', Buffer.from('6082012a06092a864886f712010202', 'hex')));
+    x.s(ldapBindResponse(4, 14));
+    x.c(ldapSaslBind(5, 'GSS-SPNEGO', Buffer.from('4e544c4d5353500001000000', 'hex')));
+    x.s(ldapBindResponse(5, 14));
+    x.c(ldapSaslBind(6, 'EXTERNAL'));
+    x.s(ldapBindResponse(6, 0));
+    x.c(ldapSaslBind(7, 'SCRAM-SHA-256', 'n,,n=tim,r=rOprNGfwEbeRWgbNEkqO'));
+    x.s(ldapBindResponse(7, 14));
+    x.close();
+    expect(findings(t)).toEqual([]);
+  });
+
+  it('SASL PLAIN after a successful StartTLS: inside TLS, nothing', () => {
+    const t = new Timeline();
+    const x = new TcpConversation(t, C, S, 40125, 389).open();
+    x.c(ldapStartTlsRequest(1));
+    x.s(ldapStartTlsResponse(1, 0));
+    x.c(ldapSaslBind(2, 'PLAIN', saslPlainMessage('', 'svc-backup', 'Backup#2026!'))); // TLS records in reality
+    x.s(ldapBindResponse(2, 0));
+    x.close();
+    expect(findings(t)).toEqual([]);
   });
 });
 

@@ -32,7 +32,7 @@ import { shown } from '../finding-text';
  * other replayable Authorization values (Bearer tokens, unknown schemes), HTTP POST login forms
  * (urlencoded, multipart, JSON), POP3 USER/PASS and APOP, IMAP LOGIN and AUTHENTICATE, POP3/SMTP
  * AUTH (PLAIN, LOGIN, XOAUTH2 — initial response or continuation lines), SNMP v1/v2c community
- * strings, LDAP simple binds, rexec.
+ * strings, LDAP simple binds and SASL PLAIN/LOGIN binds, rexec.
  *
  * One finding per (protocol, client IP, server IP:port, user name), counting attempts, with
  * whether the login succeeded when the reply tells (FTP 2xx/4xx-5xx, POP3 +OK/-ERR, IMAP tagged
@@ -744,12 +744,53 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
   }
 
   onLdapBindRequest(e: LdapBindRequestEvent, ctx: DetectorContext): void {
-    if (e.auth !== 'simple' || e.password === undefined || e.password === '') return; // anonymous / SASL
+    if (e.auth === 'sasl') {
+      this.ldapSasl(e, ctx);
+      return;
+    }
+    if (e.password === undefined || e.password === '') return; // anonymous / unauthenticated
     this.expire(e.time);
     const s = this.connSession(e.conn, 'ldap', e.time);
     this.attempt(s, e.name, 'simple bind', maskSecret(e.password), 'credential', e.frame, e.time, ctx, {
       m: e.messageId,
     });
+  }
+
+  /**
+   * SASL binds whose credentials hold the password in clear (LDAP carries them as raw octets):
+   * PLAIN in one bind (RFC 4616, the user is the authcid); LOGIN in several (draft-murchison-sasl-login:
+   * a bind with no credentials, the server's saslBindInProgress (14) asks "Username:", the next
+   * bind answers it, then "Password:" and the bind with the password — a client may skip the first
+   * step and send the user name at once). Other mechanisms never send the password; one ends an
+   * unfinished LOGIN exchange.
+   */
+  private ldapSasl(e: LdapBindRequestEvent, ctx: DetectorContext): void {
+    const mech = (e.mechanism ?? '').toUpperCase();
+    if (mech !== 'PLAIN' && mech !== 'LOGIN') {
+      const s = this.sessions.get(e.conn.id);
+      if (s !== undefined) delete s.sasl;
+      return;
+    }
+    this.expire(e.time);
+    const s = this.connSession(e.conn, 'ldap', e.time);
+    const creds = e.saslCredentials;
+    const match = { m: e.messageId };
+    if (mech === 'PLAIN') {
+      delete s.sasl;
+      const cred = creds === undefined ? null : saslPlain(creds.toString('utf8'));
+      if (cred === null) return;
+      this.attempt(s, cred.user, 'SASL PLAIN', maskSecret(cred.secret), 'credential', e.frame, e.time, ctx, match);
+      return;
+    }
+    const login = s.sasl?.mech === 'LOGIN' ? s.sasl : undefined;
+    if (creds === undefined || (creds.length === 0 && login === undefined)) s.sasl = { mech: 'LOGIN' };
+    else if (login === undefined || login.user === undefined)
+      s.sasl = { mech: 'LOGIN', user: shown(creds.toString('utf8'), MAX_USER) };
+    else {
+      delete s.sasl;
+      const masked = maskSecret(creds.toString('utf8'));
+      this.attempt(s, login.user, 'SASL LOGIN', masked, 'credential', e.frame, e.time, ctx, match);
+    }
   }
 
   /** rexec (512) sends user and password in clear; rlogin/rsh send no password (host trust). The reply is not in the event. */
@@ -763,6 +804,7 @@ export class PlaintextCredentialsDetector implements Detector<PlaintextCredentia
   onLdapBindResponse(e: LdapBindResponseEvent, ctx: DetectorContext): void {
     const s = this.sessions.get(e.conn.id);
     if (s === undefined || s.p !== 'ldap') return;
+    if (e.resultCode !== 14) delete s.sasl; // anything but saslBindInProgress ends a LOGIN exchange
     const i = s.wait.findIndex((a) => a.m === e.messageId);
     if (i < 0) return;
     const [a] = s.wait.splice(i, 1);

@@ -445,7 +445,10 @@ export interface InsecureProtocolSeverities {
   smtp: Severity;
   /** ...and high once an AUTH exchange went in clear. */
   smtpAuth: Severity;
-  /** Simple bind with a password: the DN's password in clear. */
+  /**
+   * Simple bind with a password, or a SASL PLAIN/LOGIN bind (the same password in clear, only
+   * framed differently — so one key): the password in clear.
+   */
   ldapSimple: Severity;
   /** Anonymous / unauthenticated bind (no password): only the directory traffic is exposed. */
   ldapAnonymous: Severity;

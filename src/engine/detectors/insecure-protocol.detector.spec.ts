@@ -1,9 +1,11 @@
 import { basename, join } from 'node:path';
 import {
   ldapBindResponse,
+  ldapSaslBind,
   ldapSimpleBind,
   ldapStartTlsRequest,
   ldapStartTlsResponse,
+  saslPlainMessage,
   snmpCommunity,
   snmpV3,
 } from '../../../test/support/ber-builder';
@@ -186,6 +188,69 @@ describe('insecure-protocol on synthesised sessions', () => {
     expect(f[0].evidence).toMatchObject({ simpleBinds: 1 });
     expect(f[1].title).toContain('anonymous');
     expect(JSON.stringify(f)).not.toContain('S3cret');
+  });
+
+  it('LDAP SASL: PLAIN and LOGIN in clear are high like a simple bind; other mechanisms and PLAIN after StartTLS silent', () => {
+    const t = new Timeline();
+    const a = new TcpConversation(t, client, server, 50011, 389, 1).open();
+    a.c(ldapSaslBind(1, 'PLAIN', saslPlainMessage('', 'svc', 'Pl41n-Secret')));
+    a.s(ldapBindResponse(1, 49));
+    a.c(ldapSaslBind(2, 'PLAIN', saslPlainMessage('', 'svc', 'Pl41n-Secret2')));
+    a.s(ldapBindResponse(2, 0));
+    a.close();
+    const l = host('10.50.0.14', 14);
+    const b = new TcpConversation(t, l, server, 50012, 389, 2).open();
+    b.c(ldapSaslBind(1, 'LOGIN'));
+    b.s(ldapBindResponse(1, 14, '', 'Username:'));
+    b.c(ldapSaslBind(2, 'LOGIN', 'svc'));
+    b.s(ldapBindResponse(2, 14, '', 'Password:'));
+    b.c(ldapSaslBind(3, 'LOGIN', 'L0gin-Secret'));
+    b.s(ldapBindResponse(3, 0));
+    b.close();
+    const other = host('10.50.0.15', 15);
+    const c = new TcpConversation(t, other, server, 50013, 389, 3).open();
+    for (const [i, m] of ['CRAM-MD5', 'DIGEST-MD5', 'GSSAPI', 'GSS-SPNEGO', 'EXTERNAL', 'SCRAM-SHA-1'].entries()) {
+      c.c(ldapSaslBind(i + 1, m, i === 4 ? undefined : 'opaque-token'));
+      c.s(ldapBindResponse(i + 1, 14));
+    }
+    c.close();
+    const tls = host('10.50.0.16', 16);
+    const d = new TcpConversation(t, tls, server, 50014, 389, 4).open();
+    d.c(ldapStartTlsRequest(1));
+    d.s(ldapStartTlsResponse(1, 0));
+    d.c(ldapSaslBind(2, 'PLAIN', saslPlainMessage('', 'svc', 'Pl41n-Secret'))); // TLS records in reality
+    d.close();
+    const f = findings(t);
+    expect(summary(f)).toEqual([
+      ['ldap', 'high', '10.50.0.10', '10.50.0.20:389', 1, 2],
+      ['ldap', 'high', '10.50.0.14', '10.50.0.20:389', 1, 3],
+    ]);
+    expect(f[0].title).toBe('LDAP SASL PLAIN bind in cleartext: 10.50.0.10 → 10.50.0.20:389');
+    expect(f[0].evidence).toEqual({
+      frames: expect.any(Array),
+      framesTotal: expect.any(Number),
+      protocol: 'ldap',
+      connections: 1,
+      messages: 2,
+      saslMechanisms: ['PLAIN'],
+      saslBinds: 2,
+    });
+    expect(f[1].title).toBe('LDAP SASL LOGIN bind in cleartext: 10.50.0.14 → 10.50.0.20:389');
+    expect(f[1].evidence).toMatchObject({ saslMechanisms: ['LOGIN'], saslBinds: 3 });
+    expect(JSON.stringify(f)).not.toMatch(/Secret|L0gin|Pl41n/);
+  });
+
+  it('LDAP: a simple and a SASL PLAIN bind from one client to one server: one finding naming both', () => {
+    const t = new Timeline();
+    const a = new TcpConversation(t, client, server, 50021, 389, 1).open();
+    a.c(ldapSimpleBind(1, '', ''));
+    a.c(ldapSimpleBind(2, 'cn=admin,dc=corp', 'S3cret!'));
+    a.c(ldapSaslBind(3, 'plain', saslPlainMessage('', 'svc', 'Pl41n-Secret')));
+    a.close();
+    const f = findings(t);
+    expect(summary(f)).toEqual([['ldap', 'high', '10.50.0.10', '10.50.0.20:389', 1, 3]]);
+    expect(f[0].title).toBe('LDAP simple and SASL PLAIN binds in cleartext: 10.50.0.10 → 10.50.0.20:389');
+    expect(f[0].evidence).toMatchObject({ anonymousBinds: 1, simpleBinds: 1, saslBinds: 1, saslMechanisms: ['PLAIN'] });
   });
 
   it('TFTP: an answered read is low; an unanswered request (closed port) is silent', () => {

@@ -30,7 +30,8 @@ const MAX_SHOWN = 64;
  * - FTP, POP3, IMAP, SMTP: a connection is insecure when a command other than the pre-upgrade
  *   ones (FEAT/EHLO/CAPA/CAPABILITY/NOOP…) goes by before a successful AUTH TLS / STARTTLS / STLS
  *   (234 / 220 / +OK / tagged OK), or when it ends (idle timeout or end of capture) without one.
- * - LDAP simple binds (anonymous / unauthenticated binds at a lower severity), SNMP v1/v2c
+ * - LDAP simple binds and SASL PLAIN/LOGIN binds (both send the password in clear; anonymous /
+ *   unauthenticated binds at a lower severity; other SASL mechanisms are silent), SNMP v1/v2c
  *   (not v3), SMBv1 (a server that answers in SMB1, or SMB1 commands past negotiate — an SMB1
  *   negotiate answered in SMB2 is the normal upgrade), VNC whose security type in use is None
  *   or VNC authentication (TLS/VeNCrypt wrappers are fine), HTTP `Authorization: Basic`.
@@ -85,7 +86,7 @@ const WHY: Record<Proto, string> = {
     'rlogin trusts the client address (.rhosts) or sends the password in clear, and the whole session is unencrypted.',
   rsh: 'rsh trusts the client address (.rhosts), which is spoofable, and sends commands and output in clear text.',
   rexec: 'rexec sends the user name and password in clear text, then the command and its output.',
-  ldap: 'An LDAP simple bind sends the DN and password in clear text unless the connection uses TLS (LDAPS or StartTLS).',
+  ldap: 'An LDAP simple bind, or a SASL PLAIN or LOGIN bind, sends the user and password in clear text unless the connection uses TLS (LDAPS or StartTLS).',
   snmp: 'SNMP v1/v2c authenticate with a community string sent in clear text; SNMPv3 (USM) authenticates and can encrypt.',
   smb: 'SMBv1 is deprecated: no encryption, weak signing, and the protocol behind wormable remote code execution (MS17-010).',
   vnc: 'The VNC session is not encrypted: security type None needs no password at all, VNC authentication is a DES challenge/response that can be cracked offline, and the screen and keystrokes travel in clear.',
@@ -113,7 +114,7 @@ interface Agg {
   connections: number;
   /** Client commands / requests / messages counted. */
   messages: number;
-  /** Severity-raising facts: 'auth' (SMTP AUTH), 'set' (SNMP), 'simple'/'anonymous' (LDAP), 'none'/'vncauth' (VNC). */
+  /** Severity-raising facts: 'auth' (SMTP AUTH), 'set' (SNMP), 'simple'/'sasl'/'anonymous' (LDAP), 'none'/'vncauth' (VNC). */
   flags: string[];
   lists: Record<string, string[]>;
   counters: Record<string, number>;
@@ -260,16 +261,33 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
   }
 
   onLdapBindRequest(e: LdapBindRequestEvent, ctx: DetectorContext): void {
-    if (e.auth !== 'simple') return;
+    let kind: 'simple' | 'anonymous' | 'sasl';
+    const mech = e.auth === 'sasl' ? (e.mechanism ?? '').toUpperCase() : '';
+    if (e.auth === 'sasl') {
+      // PLAIN (RFC 4616) and LOGIN carry the password itself; CRAM-MD5, DIGEST-MD5, SCRAM, GSSAPI,
+      // GSS-SPNEGO and EXTERNAL never send it.
+      if (mech !== 'PLAIN' && mech !== 'LOGIN') return;
+      kind = 'sasl';
+    } else {
+      // RFC 4513 §5.1: an empty password is an anonymous (empty DN) or unauthenticated bind.
+      kind = (e.password ?? '') === '' ? 'anonymous' : 'simple';
+    }
     this.expire(e.time, ctx);
     const c = this.conn(e.conn, 'ldap', e.time, ctx);
     const a = this.agg(c);
-    // RFC 4513 §5.1: an empty password is an anonymous (empty DN) or unauthenticated bind.
-    const kind = (e.password ?? '') === '' ? 'anonymous' : 'simple';
-    a.counters[kind === 'simple' ? 'simpleBinds' : 'anonymousBinds'] =
-      (a.counters[kind === 'simple' ? 'simpleBinds' : 'anonymousBinds'] ?? 0) + 1;
-    const raise = !a.flags.includes(kind);
-    if (raise) a.flags.push(kind);
+    // saslBinds counts bind requests: a LOGIN exchange takes two or three.
+    const counter = kind === 'simple' ? 'simpleBinds' : kind === 'sasl' ? 'saslBinds' : 'anonymousBinds';
+    a.counters[counter] = (a.counters[counter] ?? 0) + 1;
+    // A new kind or mechanism changes the title (and maybe the severity): reported at once.
+    let raise = false;
+    if (!a.flags.includes(kind)) {
+      a.flags.push(kind);
+      raise = true;
+    }
+    if (kind === 'sasl' && !(a.lists.saslMechanisms ?? []).includes(mech)) {
+      pushList(a, 'saslMechanisms', mech);
+      raise = true;
+    }
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
     else this.message(a, e.frame, e.time, ctx, raise);
   }
@@ -450,7 +468,7 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
       case 'smtp':
         return a.flags.includes('auth') ? s.smtpAuth : s.smtp;
       case 'ldap':
-        return a.flags.includes('simple') ? s.ldapSimple : s.ldapAnonymous;
+        return a.flags.includes('simple') || a.flags.includes('sasl') ? s.ldapSimple : s.ldapAnonymous;
       case 'snmp':
         return a.flags.includes('set') ? s.snmpSet : s.snmp;
       case 'vnc':
@@ -470,7 +488,7 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
     const udp = a.proto === 'snmp' || a.proto === 'tftp';
     const unit = udp ? (a.proto === 'snmp' ? 'message' : 'request') : 'connection';
     let label = LABEL[a.proto];
-    if (a.proto === 'ldap' && !a.flags.includes('simple')) label = 'LDAP anonymous bind in cleartext';
+    if (a.proto === 'ldap') label = ldapLabel(a);
     if (a.proto === 'vnc' && a.flags.includes('none')) label = 'VNC without authentication or encryption';
     const mitre = a.proto === 'smb' ? 'T1210' : a.proto === 'vnc' && a.flags.includes('none') ? 'T1021.005' : 'T1040';
     const details: Record<string, unknown> = {
@@ -495,6 +513,15 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
       details,
     });
   }
+}
+
+/** "LDAP simple bind", "LDAP SASL PLAIN bind", "LDAP simple and SASL LOGIN binds", or anonymous. */
+function ldapLabel(a: Agg): string {
+  const kinds: string[] = [];
+  if (a.flags.includes('simple')) kinds.push('simple');
+  if (a.flags.includes('sasl')) kinds.push(`SASL ${(a.lists.saslMechanisms ?? []).join('/')}`);
+  if (kinds.length === 0) return 'LDAP anonymous bind in cleartext';
+  return `LDAP ${kinds.join(' and ')} bind${kinds.length > 1 ? 's' : ''} in cleartext`;
 }
 
 function isLine(p: Proto): boolean {

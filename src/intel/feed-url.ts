@@ -88,7 +88,8 @@ export function redactUrl(url: string): string {
   let auth = authority;
   if (at >= 0) {
     const info = authority.slice(0, at);
-    const safe = info.split(':').every((p) => p === '' || onlyRefs(p));
+    // Only references (user and/or password) is safe to show; a literal user name is hidden too.
+    const safe = /^:?$/.test(safeDecode(info).replace(/\$\{env:[A-Za-z0-9_]*\}/g, ''));
     auth = `${safe ? info : REDACTED}@${authority.slice(at + 1)}`;
   }
   return `${scheme}${auth}${path}${query ? `?${redactParams(query.slice(1))}` : ''}${fragment ? `#${redactParams(fragment.slice(1))}` : ''}`;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaptureAnalysis } from '../src/engine/analyze-capture';
@@ -20,12 +20,12 @@ import type { CliResult } from './support/run-cli';
  * first), against feeds served by a local HTTP server. The CLI runs asynchronously here: a
  * synchronous spawn would block the very server it fetches from.
  */
-function cli(args: string[]): Promise<CliResult> {
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(ROOT, 'bin', 'netwarden.js'), ...args],
-      { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ status, stdout, stderr });
@@ -110,6 +110,69 @@ describe('netwarden intel + analyze --intel', () => {
     const a = await cli(['analyze', '--json', '--intel', feedsFile, '--intel-cache', cache, pcap]);
     const doc = JSON.parse(a.stdout) as CaptureAnalysis;
     expect(doc.findings.filter((f) => f.evidence.indicator === BAD_IP.ip)).toHaveLength(2);
+  });
+
+  it('feed secrets (userinfo, ?apikey, ${env:…} header) are sent but never printed nor cached in clear', async () => {
+    const SECRETS = /S3cr3t|Pa55w0rd|T0kenValue/;
+    const host = server.url.slice('http://'.length);
+    const file = join(dir, 'secret-feeds.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        feeds: [
+          { name: 'paid', url: `http://reader:Pa55w0rd@${host}/paid.txt?apikey=S3cr3t`, type: 'ip' },
+          {
+            name: 'envfeed',
+            url: `${server.url}/env.txt`,
+            type: 'ip',
+            headers: { Authorization: 'Bearer ${env:NETWARDEN_FEED_TOKEN}' },
+          },
+        ],
+      }),
+    );
+    server.routes.set('/paid.txt', { body: IP_LIST });
+    server.routes.set('/env.txt', { body: IP_LIST });
+    const env = { NETWARDEN_FEED_TOKEN: 'T0kenValue' };
+    const up = await cli(['intel', 'update', '--feeds', file, '--cache', cache], env);
+    expect(up.status).toBe(0);
+    expect(up.stdout).toMatch(/paid\s+updated\s+4/);
+    expect(up.stdout + up.stderr).not.toMatch(SECRETS);
+    expect(server.received.slice(-2)).toEqual([
+      {
+        target: '/paid.txt?apikey=S3cr3t',
+        authorization: `Basic ${Buffer.from('reader:Pa55w0rd').toString('base64')}`,
+      },
+      { target: '/env.txt', authorization: 'Bearer T0kenValue' },
+    ]);
+    for (const n of ['paid', 'envfeed'])
+      expect(readFileSync(join(cache, `${n}.meta.json`), 'utf8')).not.toMatch(SECRETS);
+
+    server.routes.set('/paid.txt', { status: 401, statusText: 'apikey S3cr3t unknown' });
+    const failed = await cli(['intel', 'update', '--feeds', file, '--cache', cache]); // and no NETWARDEN_FEED_TOKEN
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(
+      /paid\s+error\s+4\s+0\s+\S+\s+HTTP 401 apikey \*\*\* unknown \(last good copy kept\)/,
+    );
+    expect(failed.stdout).toMatch(
+      /envfeed\s+error\s+4\s+0\s+\S+\s+environment variable NETWARDEN_FEED_TOKEN is not set; not fetched \(last good copy kept\)/,
+    );
+    expect(failed.stdout + failed.stderr).not.toMatch(SECRETS);
+    for (const args of [['--json'], []]) {
+      const list = await cli(['intel', 'list', '--feeds', file, '--cache', cache, ...args]);
+      expect(list.status).toBe(0);
+      expect(list.stdout + list.stderr).not.toMatch(SECRETS);
+    }
+    const json = JSON.parse(
+      (await cli(['intel', 'list', '--feeds', file, '--cache', cache, '--json'])).stdout,
+    ) as Array<Record<string, unknown>>;
+    expect(json.map((f) => [f.source, f.headers, f.lastError])).toEqual([
+      [`http://***@${host}/paid.txt?apikey=***`, undefined, 'HTTP 401 apikey *** unknown'],
+      [
+        `${server.url}/env.txt`,
+        { Authorization: 'Bearer ${env:NETWARDEN_FEED_TOKEN}' },
+        'environment variable NETWARDEN_FEED_TOKEN is not set; not fetched',
+      ],
+    ]);
   });
 
   it('a bad feeds file is a usage error (exit 2, one line)', async () => {

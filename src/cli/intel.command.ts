@@ -1,6 +1,7 @@
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { FeedCache } from '../intel/feed-cache';
 import { FeedConfigError, loadFeedsFile, localFeedPath, type FeedConfig } from '../intel/feed-config';
+import { redactUrl, shownHeaders } from '../intel/feed-url';
 import { defaultIntelCacheDir } from '../intel/intel-paths';
 import { loadIntel, updateFeed, type FeedUpdateResult } from '../intel/intel-feeds';
 import { terminalSafe } from './terminal-text';
@@ -63,7 +64,8 @@ export function runIntelList(o: IntelCommandOptions): number {
     return {
       name: f.name,
       enabled: f.enabled,
-      source: local ?? f.url!,
+      source: local ?? redactUrl(f.url!),
+      ...(f.headers ? { headers: shownHeaders(f.headers) } : {}),
       type: f.type,
       format: f.format,
       severity: f.severity,

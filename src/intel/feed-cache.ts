@@ -7,10 +7,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedLineError } from '../engine/intel/feed-format';
+import { redactText, redactUrl } from './feed-url';
 
 export interface FeedMeta {
   name: string;
-  /** The URL the cached copy came from (a changed URL gets no conditional request). */
+  /** The URL the cached copy came from, redacted (redactUrl); a changed URL gets no conditional request. */
   source: string;
   etag?: string;
   lastModified?: string;
@@ -42,7 +43,11 @@ export class FeedCache {
   readMeta(name: string): FeedMeta | undefined {
     try {
       const m = JSON.parse(readFileSync(this.file(name, 'meta.json'), 'utf8')) as FeedMeta;
-      return m && typeof m === 'object' ? m : undefined;
+      if (!m || typeof m !== 'object') return undefined;
+      // Files written before URLs were redacted may still hold a secret: never hand it on.
+      if (typeof m.source === 'string') m.source = redactUrl(m.source);
+      if (typeof m.lastError === 'string') m.lastError = redactText(m.lastError);
+      return m;
     } catch {
       return undefined;
     }
@@ -61,6 +66,7 @@ export class FeedCache {
   }
 
   writeMeta(meta: FeedMeta): void {
+    meta = { ...meta, source: redactUrl(meta.source) };
     this.atomic(this.file(meta.name, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   }
 

@@ -10,12 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { FEED_FORMATS, FEED_TYPES, type FeedFormat, type FeedType } from '../engine/intel/feed-format';
 import { isSeverity, type Severity } from '../engine/finding';
 import { shown } from '../engine/finding-text';
+import { envRefProblem, redactText, redactUrl, REDACTED, shownHeaderValue, shownHeaders } from './feed-url';
 
 export interface FeedConfig {
   /** Unique id: 1–64 of a-z 0-9 . _ - (starts with a letter or digit); names the cache files. */
   name: string;
-  /** Where to fetch it: http:// or https:// (conditional GET, cached), or file:// (read directly). */
+  /**
+   * Where to fetch it: http:// or https:// (conditional GET, cached), or file:// (read directly).
+   * May hold userinfo (sent as Basic auth) and `${env:NETWARDEN_FEED_…}` references (resolved at
+   * fetch time, percent-encoded); shown everywhere through redactUrl (feed-url.ts).
+   */
   url?: string;
+  /** Extra request headers (http(s) only); values may hold `${env:NETWARDEN_FEED_…}` references. Shown as `***` unless only references. */
+  headers?: Record<string, string>;
   /** A local file instead of a URL (relative paths are relative to the feeds file). Read directly, never cached. */
   path?: string;
   /** Indicator type of every entry: ip (addresses and CIDRs, IPv4/IPv6; `cidr` is an alias), domain, url. Zeek files name it per line. */
@@ -55,6 +62,7 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const KNOWN_KEYS = new Set([
   'name',
   'url',
+  'headers',
   'path',
   'type',
   'format',
@@ -76,11 +84,25 @@ function shownValue(v: unknown): string {
   return shown(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)), 60);
 }
 
-/** Checks a URL: http, https or file only, with a host for http(s), no credentials. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+/** Set by the fetcher (or by HTTP itself): a feed cannot override them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'if-none-match',
+  'if-modified-since',
+]);
+
+/** Checks a URL: http, https or file only, with a host for http(s); `${env:…}` references well formed. */
 export function validateFeedUrl(raw: string): string | null {
+  const refs = envRefProblem(raw);
+  if (refs) return `url: ${refs}`;
   let u: URL;
   try {
-    u = new URL(raw);
+    // A reference stands for a value, here a harmless one.
+    u = new URL(raw.replace(/\$\{env:[A-Za-z0-9_]*\}/g, 'x'));
   } catch {
     return 'url is not a valid URL';
   }
@@ -88,7 +110,22 @@ export function validateFeedUrl(raw: string): string | null {
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     return `url scheme ${shownValue(u.protocol)} is not http, https or file`;
   if (u.hostname === '') return 'url has no host';
-  if (u.username !== '' || u.password !== '') return 'url must not carry credentials';
+  return null;
+}
+
+function headersProblem(h: unknown, isHttp: boolean): string | null {
+  if (h === null || typeof h !== 'object' || Array.isArray(h)) return 'headers must be an object of name: value';
+  if (!isHttp) return 'headers apply to http and https urls only';
+  const entries = Object.entries(h as Record<string, unknown>);
+  if (entries.length > 20) return 'headers: at most 20';
+  for (const [k, v] of entries) {
+    if (!HEADER_NAME.test(k)) return `headers: ${shownValue(k)} is not a header name`;
+    if (RESERVED_HEADERS.has(k.toLowerCase())) return `headers: ${k} is set by netwarden`;
+    if (typeof v !== 'string' || v.length > 4096 || /[\r\n\0]/.test(v))
+      return `headers: the value of ${k} must be one line of at most 4096 characters`;
+    const refs = envRefProblem(v);
+    if (refs) return `headers: ${k}: ${refs}`;
+  }
   return null;
 }
 
@@ -116,6 +153,10 @@ export function validateFeed(input: unknown): FeedConfig {
       const why = validateFeedUrl(o.url);
       if (why) errs.push(why);
     }
+  }
+  if (o.headers !== undefined) {
+    const why = headersProblem(o.headers, typeof o.url === 'string' && /^https?:/i.test(o.url));
+    if (why) errs.push(why);
   }
   if (hasPath && (typeof o.path !== 'string' || o.path === '' || o.path.includes('\0') || o.path.length > 4096))
     errs.push('path must be a non-empty string');
@@ -160,6 +201,7 @@ export function validateFeed(input: unknown): FeedConfig {
     timeoutSeconds: (o.timeoutSeconds as number | undefined) ?? FEED_DEFAULTS.timeoutSeconds,
   };
   if (hasUrl) feed.url = o.url as string;
+  if (o.headers !== undefined) feed.headers = { ...(o.headers as Record<string, string>) };
   if (hasPath) feed.path = o.path as string;
   if (o.column !== undefined) feed.column = o.column as number | string;
   if (o.header !== undefined) feed.header = o.header as boolean;
@@ -199,7 +241,8 @@ export function loadFeedsFile(file: string): FeedConfig[] {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new FeedConfigError(`feeds file ${file} is not valid JSON: ${(err as Error).message}`);
+    // The parser may quote the text, which may hold a feed's secret.
+    throw new FeedConfigError(`feeds file ${file} is not valid JSON: ${redactText((err as Error).message)}`);
   }
   try {
     return validateFeeds(doc);
@@ -224,4 +267,41 @@ export function localFeedPath(feed: FeedConfig, feedsFile?: string): string | nu
   }
   if (feed.url !== undefined && feed.url.startsWith('file:')) return fileURLToPath(feed.url);
   return null;
+}
+
+/** A feed as shown (CLI, API): url redacted, header values `***` unless only `${env:…}` references. */
+export function publicFeed(feed: FeedConfig): FeedConfig {
+  const out = { ...feed };
+  if (out.url !== undefined) out.url = redactUrl(out.url);
+  if (out.headers !== undefined) out.headers = shownHeaders(out.headers);
+  return out;
+}
+
+/**
+ * A feed sent back by an API client that read it redacted: a url or header value equal to the
+ * stored one as shown is the stored one (unchanged); any other `***` is refused — a redacted
+ * secret cannot round-trip. Throws FeedConfigError.
+ */
+export function restoreRedacted(feed: FeedConfig, stored: FeedConfig | undefined): FeedConfig {
+  const out = { ...feed };
+  const why =
+    'is redacted (***): secrets cannot round-trip through the API; send the real value or a ${env:NETWARDEN_FEED_NAME} reference';
+  if (out.url?.includes(REDACTED)) {
+    if (stored?.url !== undefined && redactUrl(stored.url) === out.url) out.url = stored.url;
+    else throw new FeedConfigError(`feed ${feed.name}: url ${why}`);
+  }
+  if (out.headers !== undefined) {
+    const old = Object.entries(stored?.headers ?? {});
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(out.headers)) {
+      if (!v.includes(REDACTED)) headers[k] = v;
+      else {
+        const same = old.find(([ok, ov]) => ok.toLowerCase() === k.toLowerCase() && shownHeaderValue(ov) === v);
+        if (!same) throw new FeedConfigError(`feed ${feed.name}: header ${k} ${why}`);
+        headers[k] = same[1];
+      }
+    }
+    out.headers = headers;
+  }
+  return out;
 }

@@ -16,8 +16,20 @@ export interface FetchOptions {
   timeoutMs: number;
 }
 
-export async function fetchFeed(url: string, o: FetchOptions): Promise<FetchOutcome> {
-  const headers: Record<string, string> = { 'user-agent': 'netwarden-intel', accept: 'text/plain, text/csv, */*' };
+/**
+ * `url` must carry no userinfo and `extraHeaders` are the feed's resolved headers (see
+ * resolveFeedRequest). Error messages may quote the URL or a header: the caller redacts them.
+ */
+export async function fetchFeed(
+  url: string,
+  o: FetchOptions,
+  extraHeaders: Record<string, string> = {},
+): Promise<FetchOutcome> {
+  const headers: Record<string, string> = {
+    'user-agent': 'netwarden-intel',
+    accept: 'text/plain, text/csv, */*',
+    ...extraHeaders,
+  };
   if (o.etag) headers['if-none-match'] = o.etag;
   if (o.lastModified) headers['if-modified-since'] = o.lastModified;
   const signal = AbortSignal.timeout(o.timeoutMs);
@@ -33,7 +45,7 @@ export async function fetchFeed(url: string, o: FetchOptions): Promise<FetchOutc
   }
   if (res.status !== 200) {
     await res.body?.cancel().catch(() => undefined);
-    throw new FeedFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText.slice(0, 60)}` : ''}`);
+    throw new FeedFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > o.maxBytes) {
@@ -74,5 +86,6 @@ function describe(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `timed out after ${timeoutMs / 1000} s`;
   const cause = e?.cause?.code ?? e?.cause?.message;
-  return `${(e?.message ?? String(err)).slice(0, 120)}${cause ? ` (${String(cause).slice(0, 80)})` : ''}`;
+  // Not cut here: the caller redacts first (a cut could split a secret it would otherwise find), then cuts.
+  return `${e?.message ?? String(err)}${cause ? ` (${String(cause)})` : ''}`;
 }

@@ -268,3 +268,69 @@ describe('threat-intel feeds from a local HTTP server', () => {
     expect(load.index.counts.ipv4).toBe(1);
   });
 });
+
+/** Feeds with secrets in the URL or from the environment: sent to the server, shown nowhere. */
+describe('feed secrets are sent, never shown', () => {
+  let server: FeedServer;
+  let cache: FeedCache;
+  const SECRETS = /S3cr3t|Pa55w0rd|T0kenValue/;
+  const basic = `Basic ${Buffer.from('reader:Pa55w0rd').toString('base64')}`;
+
+  beforeAll(async () => {
+    server = await startFeedServer();
+    cache = new FeedCache(join(mkdtempSync(join(tmpdir(), 'netwarden-intel-secret-')), 'cache'));
+  });
+  afterAll(() => server.close());
+
+  const metaText = (name: string) => readFileSync(join(cache.dir, `${name}.meta.json`), 'utf8');
+
+  it('userinfo + ?apikey: fetched with Basic auth and the key; meta.json and errors redacted', async () => {
+    const host = server.url.slice('http://'.length);
+    const [feed] = validateFeeds([
+      { name: 'paid', url: `http://reader:Pa55w0rd@${host}/paid.txt?apikey=S3cr3t&list=drop`, type: 'ip' },
+    ]);
+    server.routes.set('/paid.txt', { body: IP_LIST, etag: '"p1"' });
+    const r = await updateFeed(feed, cache);
+    expect(r).toMatchObject({ status: 'updated', indicators: 4 });
+    expect(server.received.at(-1)).toEqual({ target: '/paid.txt?apikey=S3cr3t&list=drop', authorization: basic });
+    expect(cache.readMeta('paid')!.source).toBe(`http://***@${host}/paid.txt?apikey=***&list=drop`);
+    expect(metaText('paid')).not.toMatch(SECRETS);
+
+    // A server that quotes the key in its reason phrase: the error says *** instead.
+    server.routes.set('/paid.txt', { status: 403, statusText: 'apikey S3cr3t revoked for reader:Pa55w0rd' });
+    const e = await updateFeed(feed, cache);
+    expect(e).toMatchObject({ status: 'error', indicators: 4, error: 'HTTP 403 apikey *** revoked for ***:***' });
+    expect(metaText('paid')).not.toMatch(SECRETS);
+    expect(cache.readMeta('paid')).toMatchObject({ lastError: 'HTTP 403 apikey *** revoked for ***:***' });
+  });
+
+  it('a header from ${env:…} is sent, never stored; a missing variable is a per-feed error keeping the copy', async () => {
+    const [feed] = validateFeeds([
+      {
+        name: 'envfeed',
+        url: `${server.url}/env.txt`,
+        type: 'ip',
+        headers: { Authorization: 'Bearer ${env:NETWARDEN_FEED_TOKEN}', 'Auth-Key': '${env:NETWARDEN_FEED_TOKEN}' },
+      },
+    ]);
+    server.routes.set('/env.txt', { body: IP_LIST, etag: '"e1"' });
+    const ok = await updateFeed(feed, cache, { env: { NETWARDEN_FEED_TOKEN: 'T0kenValue' } });
+    expect(ok).toMatchObject({ status: 'updated', indicators: 4 });
+    expect(server.received.at(-1)).toEqual({
+      target: '/env.txt',
+      authorization: 'Bearer T0kenValue',
+      authKey: 'T0kenValue',
+    });
+    expect(metaText('envfeed')).not.toMatch(SECRETS);
+
+    const before = server.received.length;
+    const missing = await updateFeed(feed, cache, { env: {} });
+    expect(missing).toMatchObject({
+      status: 'error',
+      indicators: 4,
+      error: 'environment variable NETWARDEN_FEED_TOKEN is not set; not fetched',
+    });
+    expect(server.received.length).toBe(before);
+    expect(cache.readData('envfeed')!.toString()).toBe(IP_LIST);
+  });
+});

@@ -11,6 +11,7 @@ import type { FeedConfig } from './feed-config';
 import { localFeedPath } from './feed-config';
 import type { FeedCache, FeedMeta } from './feed-cache';
 import { FeedFetchError, fetchFeed } from './feed-fetcher';
+import { FeedSecretError, redactText, redactUrl, resolveFeedRequest } from './feed-url';
 
 export type FeedOutcome = 'updated' | 'not-modified' | 'local' | 'error' | 'disabled';
 
@@ -60,7 +61,7 @@ function errnoText(err: unknown): string {
 export async function updateFeed(
   feed: FeedConfig,
   cache: FeedCache,
-  opts: { feedsFile?: string; now?: () => Date } = {},
+  opts: { feedsFile?: string; now?: () => Date; env?: NodeJS.ProcessEnv } = {},
 ): Promise<FeedUpdateResult> {
   const now = (opts.now ?? (() => new Date()))().toISOString();
   const base = { name: feed.name, indicators: 0, bad: 0, badSample: [] as FeedLineError[] };
@@ -75,10 +76,12 @@ export async function updateFeed(
       return { ...base, status: 'error', error: errnoText(err) };
     }
   }
-  const url = feed.url!;
+  // Only the redacted URL (with its ${env:…} references unresolved) is ever stored or shown.
+  const source = redactUrl(feed.url!);
   const prev = cache.readMeta(feed.name);
   const haveCopy = prev !== undefined && cache.hasData(feed.name);
-  const same = haveCopy && prev.source === url;
+  const same = haveCopy && prev.source === source;
+  let secrets: string[] = [];
   const kept = (): Omit<FeedUpdateResult, 'status' | 'error'> => ({
     ...base,
     indicators: haveCopy ? (prev.indicators ?? 0) : 0,
@@ -86,9 +89,11 @@ export async function updateFeed(
     badSample: haveCopy ? (prev.badSample ?? []) : [],
     ...(haveCopy && prev.fetchedAt ? { fetchedAt: prev.fetchedAt } : {}),
   });
-  const fail = (error: string): FeedUpdateResult => {
+  const fail = (raw: string): FeedUpdateResult => {
+    const error = redactText(raw, secrets).slice(0, 300);
     const meta: FeedMeta = {
-      ...(prev ?? { name: feed.name, source: url }),
+      ...(prev ?? { name: feed.name }),
+      source: prev?.source ?? source,
       checkedAt: now,
       lastStatus: 'error',
       lastError: error,
@@ -99,14 +104,21 @@ export async function updateFeed(
   };
   let outcome;
   try {
-    outcome = await fetchFeed(url, {
-      etag: same ? prev.etag : undefined,
-      lastModified: same ? prev.lastModified : undefined,
-      maxBytes: feed.maxBytes,
-      timeoutMs: feed.timeoutSeconds * 1000,
-    });
+    const req = resolveFeedRequest(feed.url!, feed.headers, opts.env);
+    secrets = req.secrets;
+    outcome = await fetchFeed(
+      req.url,
+      {
+        etag: same ? prev.etag : undefined,
+        lastModified: same ? prev.lastModified : undefined,
+        maxBytes: feed.maxBytes,
+        timeoutMs: feed.timeoutSeconds * 1000,
+      },
+      req.headers,
+    );
   } catch (err) {
-    return fail(err instanceof FeedFetchError ? err.message : String(err).slice(0, 160));
+    if (err instanceof FeedSecretError) return fail(`${err.message}; not fetched`);
+    return fail(err instanceof FeedFetchError ? err.message : String(err));
   }
   if (outcome.kind === 'not-modified') {
     if (!haveCopy) return fail('HTTP 304 but no cached copy');
@@ -123,7 +135,7 @@ export async function updateFeed(
   cache.writeData(feed.name, outcome.body);
   const meta: FeedMeta = {
     name: feed.name,
-    source: url,
+    source,
     ...(outcome.etag ? { etag: outcome.etag } : {}),
     ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
     fetchedAt: now,

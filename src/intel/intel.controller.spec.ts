@@ -147,6 +147,63 @@ describe('intel feeds API', () => {
     expect(app.get(SchedulerRegistry).getIntervals()).toEqual(['intel-feed:test-ips']);
   });
 
+  it('a feed with secrets: fetched with them, GET/POST answers and errors redacted, *** round-trips only unchanged', async () => {
+    const host = server.url.slice('http://'.length);
+    const url = `http://reader:Pa55w0rd@${host}/paid.txt?apikey=S3cr3t`;
+    const shownUrl = `http://***@${host}/paid.txt?apikey=***`;
+    server.routes.set('/paid.txt', { body: IP_LIST, etag: '"p1"' });
+    process.env.NETWARDEN_FEED_TOKEN = 'T0kenValue';
+    try {
+      const headers = { 'Auth-Key': '${env:NETWARDEN_FEED_TOKEN}', 'X-Literal': 'Literal5ecret' };
+      const add = await call('POST', '/intel/feeds', { body: { name: 'paid', url, type: 'ip', headers } });
+      const addText = await add.text();
+      expect(add.status).toBe(201);
+      expect(addText).not.toMatch(/S3cr3t|Pa55w0rd|T0kenValue|Literal5ecret/);
+      expect(server.received.at(-1)).toEqual({
+        target: '/paid.txt?apikey=S3cr3t',
+        authorization: `Basic ${Buffer.from('reader:Pa55w0rd').toString('base64')}`,
+        authKey: 'T0kenValue',
+      });
+      const listText = await (await call('GET', '/intel/feeds')).text();
+      expect(listText).not.toMatch(/S3cr3t|Pa55w0rd|T0kenValue|Literal5ecret/);
+      const paid = (
+        JSON.parse(listText) as { feeds: Array<{ feed: Record<string, unknown>; cache: { source: string } }> }
+      ).feeds[1];
+      expect(paid.feed).toMatchObject({
+        url: shownUrl,
+        headers: { 'Auth-Key': '${env:NETWARDEN_FEED_TOKEN}', 'X-Literal': '***' },
+      });
+      expect(paid.cache.source).toBe(shownUrl);
+
+      // The server fails quoting the key: the refresh answer says ***.
+      server.routes.set('/paid.txt', { status: 401, statusText: 'bad apikey S3cr3t' });
+      const bad = await call('POST', '/intel/feeds/paid/refresh');
+      const badText = await bad.text();
+      expect(badText).not.toMatch(/S3cr3t|Pa55w0rd|T0kenValue|Literal5ecret/);
+      expect((JSON.parse(badText) as { result: { error: string } }).result.error).toBe('HTTP 401 bad apikey ***');
+
+      // Sending back what GET showed (severity changed) keeps the stored secrets.
+      server.routes.set('/paid.txt', { body: IP_LIST, etag: '"p2"' });
+      const again = await call('POST', '/intel/feeds', { body: { ...paid.feed, severity: 'low' } });
+      expect(again.status).toBe(200);
+      const stored = JSON.parse(readFileSync(join(dataDir, 'intel-feeds.json'), 'utf8')) as {
+        feeds: Array<{ name: string; url: string; headers: unknown; severity: string }>;
+      };
+      expect(stored.feeds.find((f) => f.name === 'paid')).toMatchObject({ url, headers, severity: 'low' });
+      expect(server.received.at(-1)).toMatchObject({ target: '/paid.txt?apikey=S3cr3t', authKey: 'T0kenValue' });
+
+      // A *** that is not the stored value as shown cannot be a secret: 400.
+      const other = await call('POST', '/intel/feeds', { body: { ...paid.feed, url: `${shownUrl}&v=2` } });
+      expect(other.status).toBe(400);
+      expect(((await other.json()) as { message: string }).message).toMatch(
+        /^feed paid: url is redacted \(\*\*\*\): secrets cannot round-trip/,
+      );
+      expect((await call('DELETE', '/intel/feeds/paid')).status).toBe(200);
+    } finally {
+      delete process.env.NETWARDEN_FEED_TOKEN;
+    }
+  });
+
   it('deletes a feed: gone from the list, the file, the schedule, the cache and the index', async () => {
     const r = await call('DELETE', '/intel/feeds/test-ips');
     expect(r.status).toBe(200);

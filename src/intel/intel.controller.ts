@@ -12,7 +12,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { FeedConfigError, validateFeed } from './feed-config';
+import { FeedConfigError, restoreRedacted, validateFeed } from './feed-config';
 import { IntelService, type FeedStatus } from './intel.service';
 import type { FeedUpdateResult } from './intel-feeds';
 
@@ -32,6 +32,9 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  * DELETE /intel/feeds/:name · POST /intel/feeds/:name/refresh.
  * Feeds added here must be http(s) URLs: a local path or file:// URL would let an API caller make
  * the server read its own files; local feeds belong in the feeds file.
+ * Answers show feeds redacted (publicFeed). A POSTed url or header value holding `***` is kept as
+ * stored when it equals the stored value as shown (a client sending back what it read), otherwise
+ * refused (400): a redacted secret cannot round-trip.
  */
 @Controller('intel/feeds')
 @UseGuards(ApiKeyGuard)
@@ -50,7 +53,7 @@ export class IntelController {
   ): Promise<{ feed: FeedStatus; result: Result }> {
     let feed;
     try {
-      feed = validateFeed(body);
+      feed = restoreRedacted(validateFeed(body), this.intel.config((body as { name?: unknown }).name as string));
     } catch (err) {
       if (err instanceof FeedConfigError) throw new BadRequestException(err.message);
       throw err;

@@ -5,11 +5,13 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { IndicatorIndexBuilder, type IndexCounts, type IndicatorIndex } from '../engine/intel/indicator-index';
 import { FeedCache, type FeedMeta } from './feed-cache';
-import { loadFeedsFile, localFeedPath, saveFeedsFile, type FeedConfig } from './feed-config';
+import { loadFeedsFile, localFeedPath, publicFeed, saveFeedsFile, type FeedConfig } from './feed-config';
+import { redactText, redactUrl } from './feed-url';
 import { loadIntel, updateFeed, type FeedUpdateResult, type LoadedFeed } from './intel-feeds';
 import { defaultIntelCacheDir, serviceFeedsFile } from './intel-paths';
 
 export interface FeedStatus {
+  /** The configuration as shown: url redacted, header values `***` (see publicFeed). */
   feed: FeedConfig;
   /** What the current index holds from this feed. */
   loaded?: Omit<LoadedFeed, 'name'>;
@@ -23,17 +25,6 @@ function omit<T extends object, K extends keyof T>(o: T, keys: K[]): Omit<T, K> 
   const out = { ...o };
   for (const k of keys) delete out[k];
   return out;
-}
-
-/** A URL for logs: no query string or credentials (feed URLs may carry access tokens). */
-function safeUrl(url: string | undefined): string {
-  if (!url) return '-';
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid url)';
-  }
 }
 
 /**
@@ -93,10 +84,15 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
     return this.feeds.map((feed) => this.status(feed.name)!);
   }
 
+  /** The stored configuration, secrets included: for restoreRedacted only, never for an answer. */
+  config(name: string): FeedConfig | undefined {
+    return this.feeds.find((f) => f.name === name);
+  }
+
   status(name: string): FeedStatus | undefined {
     const feed = this.feeds.find((f) => f.name === name);
     if (feed === undefined) return undefined;
-    const out: FeedStatus = { feed };
+    const out: FeedStatus = { feed: publicFeed(feed) };
     const l = this.loaded.get(name);
     if (l) out.loaded = omit(l, ['name']);
     const meta = localFeedPath(feed, this.feedsFile) === null ? this.cache.readMeta(name) : undefined;
@@ -144,7 +140,8 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
     const p = updateFeed(feed, this.cache, { feedsFile: this.feedsFile })
       .then((r) => {
         this.lastRefresh.set(name, r);
-        if (r.status === 'error') this.log.warn(`feed ${name} (${safeUrl(feed.url)}): ${r.error}; last good copy kept`);
+        if (r.status === 'error')
+          this.log.warn(`feed ${name} (${redactUrl(feed.url ?? '-')}): ${r.error}; last good copy kept`);
         // Only the current configuration counts: the feed may have been removed meanwhile.
         if (this.feeds.includes(feed) && (forceRebuild || r.status === 'updated' || r.status === 'local'))
           this.rebuild();
@@ -159,7 +156,7 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
     const load = loadIntel(this.feeds, this.cache, this.feedsFile);
     this.index = load.index;
     this.loaded = new Map(load.feeds.map((f) => [f.name, f]));
-    for (const w of load.warnings) this.log.warn(w.replace(/https?:\/\/\S+/g, (u) => safeUrl(u)));
+    for (const w of load.warnings) this.log.warn(redactText(w));
   }
 
   private persist(feeds: FeedConfig[]): void {
@@ -174,7 +171,7 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
   private schedule(feed: FeedConfig): void {
     if (!feed.enabled) return;
     const handle = setInterval(() => {
-      this.refresh(feed.name).catch((err: unknown) => this.log.error(`feed ${feed.name}: ${String(err)}`));
+      this.refresh(feed.name).catch((err: unknown) => this.log.error(`feed ${feed.name}: ${redactText(String(err))}`));
     }, feed.refreshMinutes * 60_000);
     handle.unref();
     this.scheduler.addInterval(this.intervalName(feed.name), handle);

@@ -118,14 +118,17 @@ export interface FeedServer {
   url: string;
   /** Requests seen, with their conditional headers. */
   requests: Array<{ path: string; ifNoneMatch?: string; ifModifiedSince?: string }>;
-  /** What each path answers: a body (200 with an ETag), a status, or a handler. */
-  routes: Map<string, { status?: number; body?: string; etag?: string; delayMs?: number }>;
+  /** Every request's full target (query included) and Authorization-like headers, for the secret tests. */
+  received: Array<{ target: string; authorization?: string; authKey?: string }>;
+  /** What each path answers: a body (200 with an ETag), a status (with a reason phrase), or a delay. */
+  routes: Map<string, { status?: number; statusText?: string; body?: string; etag?: string; delayMs?: number }>;
   close(): Promise<void>;
 }
 
 /** An HTTP server on 127.0.0.1 (random port) serving feeds; answers 304 when the ETag matches. */
 export async function startFeedServer(): Promise<FeedServer> {
   const requests: FeedServer['requests'] = [];
+  const received: FeedServer['received'] = [];
   const routes: FeedServer['routes'] = new Map();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -134,6 +137,11 @@ export async function startFeedServer(): Promise<FeedServer> {
       ...(req.headers['if-none-match'] ? { ifNoneMatch: String(req.headers['if-none-match']) } : {}),
       ...(req.headers['if-modified-since'] ? { ifModifiedSince: String(req.headers['if-modified-since']) } : {}),
     });
+    received.push({
+      target: req.url ?? '/',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      ...(req.headers['auth-key'] ? { authKey: String(req.headers['auth-key']) } : {}),
+    });
     const r = routes.get(path);
     const answer = () => {
       if (!r) {
@@ -141,7 +149,7 @@ export async function startFeedServer(): Promise<FeedServer> {
         return;
       }
       if (r.status && r.status !== 200) {
-        res.writeHead(r.status).end('server error');
+        res.writeHead(r.status, r.statusText).end('server error');
         return;
       }
       if (r.etag && req.headers['if-none-match'] === r.etag) {
@@ -163,6 +171,7 @@ export async function startFeedServer(): Promise<FeedServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    received,
     routes,
     close: () =>
       new Promise<void>((resolve) => {

@@ -333,4 +333,40 @@ describe('feed secrets are sent, never shown', () => {
     expect(server.received.length).toBe(before);
     expect(cache.readData('envfeed')!.toString()).toBe(IP_LIST);
   });
+
+  it("redirects: the feed's own headers follow a same-origin redirect, never one to another origin", async () => {
+    const other = await startFeedServer();
+    try {
+      const [feed] = validateFeeds([
+        {
+          name: 'redirected',
+          url: `${server.url}/moved.txt`,
+          type: 'ip',
+          headers: { 'Auth-Key': '${env:NETWARDEN_FEED_TOKEN}' },
+        },
+      ]);
+      const env = { env: { NETWARDEN_FEED_TOKEN: 'T0kenValue' } };
+      server.routes.set('/moved.txt', { status: 302, location: '/here.txt' });
+      server.routes.set('/here.txt', { body: IP_LIST });
+      expect(await updateFeed(feed, cache, env)).toMatchObject({ status: 'updated', indicators: 4 });
+      expect(server.received.slice(-2)).toEqual([
+        { target: '/moved.txt', authKey: 'T0kenValue' },
+        { target: '/here.txt', authKey: 'T0kenValue' },
+      ]);
+
+      server.routes.set('/moved.txt', { status: 301, location: `${other.url}/elsewhere.txt` });
+      other.routes.set('/elsewhere.txt', { body: IP_LIST });
+      expect(await updateFeed(feed, cache, env)).toMatchObject({ status: 'updated', indicators: 4 });
+      expect(server.received.at(-1)).toEqual({ target: '/moved.txt', authKey: 'T0kenValue' });
+      expect(other.received).toEqual([{ target: '/elsewhere.txt' }]);
+
+      server.routes.set('/moved.txt', { status: 302, location: 'file:///etc/passwd' });
+      expect(await updateFeed(feed, cache, env)).toMatchObject({
+        status: 'error',
+        error: 'redirect to a file: URL refused',
+      });
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -121,7 +121,10 @@ export interface FeedServer {
   /** Every request's full target (query included) and Authorization-like headers, for the secret tests. */
   received: Array<{ target: string; authorization?: string; authKey?: string }>;
   /** What each path answers: a body (200 with an ETag), a status (with a reason phrase), or a delay. */
-  routes: Map<string, { status?: number; statusText?: string; body?: string; etag?: string; delayMs?: number }>;
+  routes: Map<
+    string,
+    { status?: number; statusText?: string; body?: string; etag?: string; delayMs?: number; location?: string }
+  >;
   close(): Promise<void>;
 }
 
@@ -149,7 +152,7 @@ export async function startFeedServer(): Promise<FeedServer> {
         return;
       }
       if (r.status && r.status !== 200) {
-        res.writeHead(r.status, r.statusText).end('server error');
+        res.writeHead(r.status, r.statusText, r.location ? { location: r.location } : {}).end('server error');
         return;
       }
       if (r.etag && req.headers['if-none-match'] === r.etag) {

@@ -16,6 +16,7 @@ import type {
 import { isSeverity, type Severity } from '../finding';
 import type { Detector, DetectorContext } from './detector';
 import { shown } from '../finding-text';
+import { headerValue, splitAuthorization, targetPath } from '../protocols/http-content';
 
 /** Longest packet text shown (users, dialects and versions kept in a finding). */
 const MAX_SHOWN = 64;
@@ -244,18 +245,14 @@ export class InsecureProtocolDetector implements Detector<InsecureProtocolState>
   }
 
   onHttpRequest(e: HttpRequestEvent, ctx: DetectorContext): void {
-    let basic = false;
-    for (const h of e.headers) {
-      if (h.name.length === 13 && h.name.toLowerCase() === 'authorization' && /^\s*basic\b/i.test(h.value))
-        basic = true;
-    }
-    if (!basic) return;
+    const auth = headerValue(e.headers, 'authorization');
+    if (auth === undefined || splitAuthorization(auth)?.scheme.toLowerCase() !== 'basic') return;
     this.expire(e.time, ctx);
     const c = this.conn(e.conn, 'http-basic', e.time, ctx);
     const a = this.agg(c);
     if (e.host !== undefined) pushList(a, 'hosts', shown(e.host, 100));
     // The path without its query string (which may carry tokens of its own).
-    pushList(a, 'paths', shown(e.target.split(/[?#]/)[0], 100));
+    pushList(a, 'paths', shown(targetPath(e.target), 100));
     if (!c.counted) this.judged(c, a, e.frame, e.time, ctx, 1);
     else this.message(a, e.frame, e.time, ctx);
   }

@@ -8,6 +8,7 @@ import type {
   StreamGapEvent,
 } from '../events';
 import { appendBytes, b64, EMPTY, fromB64, type StreamParser } from './stream-parser';
+import { headerValue } from './http-content';
 
 /**
  * HTTP/1.x (RFC 9112) both directions: pipelined messages, Content-Length and chunked bodies,
@@ -104,11 +105,6 @@ function msgBytes(m: Message | null): number {
 
 function joined(parts: Buffer[]): Buffer {
   return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0] : Buffer.concat(parts);
-}
-
-function header(h: HttpHeader[], name: string): string | undefined {
-  for (let i = 0; i < h.length; i++) if (h[i].name.toLowerCase() === name) return h[i].value;
-  return undefined;
 }
 
 export class HttpParser implements StreamParser {
@@ -350,8 +346,8 @@ export class HttpParser implements StreamParser {
     s.held = 0;
     s.bodyLength = 0;
     s.remaining = 0;
-    const te = header(msg.headers, 'transfer-encoding');
-    const cl = header(msg.headers, 'content-length');
+    const te = headerValue(msg.headers, 'transfer-encoding');
+    const cl = headerValue(msg.headers, 'content-length');
     const chunked = te !== undefined && /chunked\s*$/i.test(te);
     const len = cl !== undefined && /^\d{1,15}$/.test(cl) ? Number(cl) : -1;
     let noBody = false;
@@ -396,7 +392,7 @@ export class HttpParser implements StreamParser {
           body: joined(s.parts),
           bodyLength: s.bodyLength,
         };
-        const host = header(msg.headers, 'host');
+        const host = headerValue(msg.headers, 'host');
         if (host !== undefined) ev.host = host;
         this.h.onHttpRequest(ev);
       }

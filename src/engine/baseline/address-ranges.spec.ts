@@ -1,7 +1,13 @@
 import { ip6 } from '../../../test/support/frame-builder';
 import { ConfigError } from '../config';
-import { parseIPv4 } from '../decode/address';
-import { AddressRanges, parseIPv6Groups } from './address-ranges';
+import { parseIPv4, parseIPv6 } from '../decode/address';
+import { AddressRanges } from './address-ranges';
+
+/** The eight 16-bit groups of an IPv6 text address, or null (parseIPv6 gives its 16 bytes). */
+function parseIPv6Groups(s: string): number[] | null {
+  const b = parseIPv6(s);
+  return b === null ? null : Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
+}
 
 describe('AddressRanges', () => {
   const r = new AddressRanges([

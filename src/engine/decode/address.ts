@@ -39,6 +39,59 @@ export function parseIPv4(s: string): number {
   return n;
 }
 
+/**
+ * Parses IPv6 text (RFC 4291 §2.2, with an optional dotted IPv4 tail and zone-less) into 16
+ * bytes; null when the text is not an IPv6 address.
+ */
+export function parseIPv6(text: string): Uint8Array | null {
+  if (text.length < 2 || text.length > 45) return null;
+  let s = text;
+  const out = new Uint8Array(16);
+  let tail: number[] = [];
+  const lastColon = s.lastIndexOf(':');
+  if (lastColon < 0) return null;
+  if (s.indexOf('.', lastColon) > 0) {
+    const v4 = parseIPv4(s.slice(lastColon + 1));
+    if (Number.isNaN(v4)) return null;
+    tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
+    s = s.slice(0, lastColon + 1) + '0';
+    // "::1.2.3.4" → "::0" + tail; the placeholder group is replaced below.
+  }
+  const dbl = s.indexOf('::');
+  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return null;
+  const parseGroups = (part: string): number[] | null => {
+    if (part === '') return [];
+    const gs = part.split(':');
+    const out2: number[] = [];
+    for (const g of gs) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out2.push(parseInt(g, 16));
+    }
+    return out2;
+  };
+  let groups: number[];
+  if (dbl >= 0) {
+    const head = parseGroups(s.slice(0, dbl));
+    const rest = parseGroups(s.slice(dbl + 2));
+    if (head === null || rest === null) return null;
+    if (tail.length) rest.pop();
+    const fill = 8 - head.length - rest.length - tail.length;
+    if (fill < 1) return null;
+    groups = [...head, ...new Array<number>(fill).fill(0), ...rest, ...tail];
+  } else {
+    const all = parseGroups(s);
+    if (all === null) return null;
+    if (tail.length) all.pop();
+    groups = [...all, ...tail];
+  }
+  if (groups.length !== 8) return null;
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = groups[i] >>> 8;
+    out[2 * i + 1] = groups[i] & 0xff;
+  }
+  return out;
+}
+
 export function formatIPv6(buf: Buffer, off: number): string {
   const g = [0, 0, 0, 0, 0, 0, 0, 0];
   for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];

@@ -1,10 +1,10 @@
 import type { ThreatIntelConfig } from '../config';
 import type { DecodedPacket } from '../decode/decoded-packet';
-import { formatIPv4, formatIPv6, parseIPv4 } from '../decode/address';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../decode/address';
 import type { DnsMessageEvent, HttpRequestEvent, TlsClientHelloEvent } from '../events';
 import { severityRank, type HostRef, type Severity, type FindingReport } from '../finding';
 import type { IndicatorHit, IndicatorIndex, IndicatorKind } from '../intel/indicator-index';
-import { MAX_URL_LENGTH, parseIPv6, trafficName } from '../intel/indicator-text';
+import { MAX_URL_LENGTH, trafficName } from '../intel/indicator-text';
 import type { Detector, DetectorContext } from './detector';
 import { shown } from '../finding-text';
 

@@ -1,6 +1,7 @@
 import { parseIPv4 } from '../decode/address';
 import { IndicatorIndexBuilder, type IndicatorHit, type IndicatorIndex, type IndicatorKind } from './indicator-index';
-import { normalizeDomain, normalizeUrl, parseIPv6 } from './indicator-text';
+import { parseIPv6 } from '../decode/address';
+import { normalizeDomain, normalizeUrl } from './indicator-text';
 
 function build(entries: Array<[feed: string, kind: IndicatorKind, value: string]>): {
   index: IndicatorIndex;

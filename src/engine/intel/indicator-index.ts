@@ -17,7 +17,8 @@
  */
 import { formatIPv4, formatIPv6, parseIPv4 } from '../decode/address';
 import type { Severity } from '../finding';
-import { hostPort, normalizeDomain, normalizeUrl, parseIPv6 } from './indicator-text';
+import { parseIPv6 } from '../decode/address';
+import { hostPort, normalizeDomain, normalizeUrl } from './indicator-text';
 
 export type IndicatorKind = 'ip' | 'domain' | 'url';
 

@@ -3,65 +3,11 @@
  * normalise what a feed lists) and the detector (which normalises what the traffic shows), so
  * both sides meet on one spelling. Pure functions: no I/O, nothing thrown on bad input.
  */
-import { parseIPv4 } from '../decode/address';
 
 /** Longest domain name (RFC 1035 §2.3.4: 255 octets on the wire, 253 characters as text). */
 export const MAX_DOMAIN_LENGTH = 253;
 /** URLs longer than this are not indicators we index (and request targets are cut before lookup). */
 export const MAX_URL_LENGTH = 2048;
-
-/**
- * Parses IPv6 text (RFC 4291 §2.2, with an optional dotted IPv4 tail and zone-less) into 16
- * bytes; null when the text is not an IPv6 address.
- */
-export function parseIPv6(text: string): Uint8Array | null {
-  if (text.length < 2 || text.length > 45) return null;
-  let s = text;
-  const out = new Uint8Array(16);
-  let tail: number[] = [];
-  const lastColon = s.lastIndexOf(':');
-  if (lastColon < 0) return null;
-  if (s.indexOf('.', lastColon) > 0) {
-    const v4 = parseIPv4(s.slice(lastColon + 1));
-    if (Number.isNaN(v4)) return null;
-    tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
-    s = s.slice(0, lastColon + 1) + '0';
-    // "::1.2.3.4" → "::0" + tail; the placeholder group is replaced below.
-  }
-  const dbl = s.indexOf('::');
-  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return null;
-  const parseGroups = (part: string): number[] | null => {
-    if (part === '') return [];
-    const gs = part.split(':');
-    const out2: number[] = [];
-    for (const g of gs) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out2.push(parseInt(g, 16));
-    }
-    return out2;
-  };
-  let groups: number[];
-  if (dbl >= 0) {
-    const head = parseGroups(s.slice(0, dbl));
-    const rest = parseGroups(s.slice(dbl + 2));
-    if (head === null || rest === null) return null;
-    if (tail.length) rest.pop();
-    const fill = 8 - head.length - rest.length - tail.length;
-    if (fill < 1) return null;
-    groups = [...head, ...new Array<number>(fill).fill(0), ...rest, ...tail];
-  } else {
-    const all = parseGroups(s);
-    if (all === null) return null;
-    if (tail.length) all.pop();
-    groups = [...all, ...tail];
-  }
-  if (groups.length !== 8) return null;
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = groups[i] >>> 8;
-    out[2 * i + 1] = groups[i] & 0xff;
-  }
-  return out;
-}
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 

@@ -4,7 +4,7 @@ import { readCapture } from '../../src/engine/capture/read-capture';
 import { DecodedPacket } from '../../src/engine/decode/decoded-packet';
 import { PacketDecoder } from '../../src/engine/decode/packet.decoder';
 import { formatIPv4 } from '../../src/engine/decode/address';
-import { isSpecialUseIPv4 } from '../../src/engine/detectors/threat-intel.detector';
+import { isSpecialUseIPv4 } from '../../src/engine/decode/address-class';
 
 /**
  * One million threat-intel indicators for the bench, generated deterministically (a fixed LCG)

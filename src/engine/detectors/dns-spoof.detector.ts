@@ -1,5 +1,6 @@
 import type { DnsSpoofConfig } from '../config';
-import { parseIPv4 } from '../decode/address';
+import { parseIPv4, parseIPv6 } from '../decode/address';
+import { isInternalIPv4, isInternalIPv6 } from '../decode/address-class';
 import type { DnsMessageEvent } from '../events';
 import type { Detector, DetectorContext } from './detector';
 import { shown } from '../finding-text';
@@ -62,31 +63,15 @@ function signature(e: DnsMessageEvent): string {
   return `${e.rcode}|${parts.join(',')}`;
 }
 
-/** Private, loopback, link-local or unspecified (RFC 1918, 6598, 3927, 4193, 4291). */
+/** An A/AAAA answer naming a private, loopback, link-local or unspecified address (RFC 1918, 6598, 3927, 4193, 4291). */
 function internalAddress(type: string, data: string): boolean {
   if (type === 'A') {
     const a = parseIPv4(data);
-    if (Number.isNaN(a)) return false;
-    const hi = a >>> 24;
-    return (
-      hi === 0 ||
-      hi === 10 ||
-      hi === 127 ||
-      (hi === 172 && ((a >>> 16) & 0xf0) === 16) ||
-      a >>> 16 === 0xc0a8 ||
-      a >>> 16 === 0xa9fe ||
-      a >>> 22 === 0x191
-    );
+    return !Number.isNaN(a) && isInternalIPv4(a);
   }
   if (type === 'AAAA') {
-    const d = data.toLowerCase();
-    return (
-      d === '::' ||
-      d === '::1' ||
-      /^f[cd][0-9a-f]{0,2}:/.test(d) ||
-      /^fe[89ab][0-9a-f]?:/.test(d) ||
-      (d.startsWith('::ffff:') && internalAddress('A', d.slice(7)))
-    );
+    const b = parseIPv6(data);
+    return b !== null && isInternalIPv6(b, 0);
   }
   return false;
 }

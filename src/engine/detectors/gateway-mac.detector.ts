@@ -1,4 +1,5 @@
 import type { GatewayMacConfig } from '../config';
+import { isSpecialUseIPv4 } from '../decode/address-class';
 import { formatIPv4, parseIPv4 } from '../decode/address';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { isStationMac, macAt, macHasPrefix, macText } from '../decode/mac';
@@ -50,10 +51,9 @@ function isPrivate(a: number): boolean {
   return hi === 10 || (hi === 172 && ((a >>> 16) & 0xf0) === 16) || a >>> 16 === 0xc0a8 || a >>> 22 === 0x191; // 100.64/10
 }
 
+/** Routable public unicast: not private, loopback, link-local, multicast or reserved. */
 function isPublic(a: number): boolean {
-  const hi = a >>> 24;
-  if (hi === 0 || hi === 127 || hi >= 224 || a >>> 16 === 0xa9fe) return false; // 0/8, loopback, multicast+, link-local
-  return !isPrivate(a);
+  return !isSpecialUseIPv4(a >>> 0);
 }
 
 export class GatewayMacDetector implements Detector<GatewayMacState> {

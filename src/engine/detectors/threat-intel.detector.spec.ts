@@ -11,7 +11,8 @@ import type { Finding } from '../finding';
 import { IndicatorIndexBuilder, type IndicatorIndex, type IndicatorKind } from '../intel/indicator-index';
 import { Pipeline, type PipelineState } from '../pipeline';
 import { createDetectors } from './registry';
-import { ThreatIntelDetector, isSpecialUseIPv4, isSpecialUseIPv6 } from './threat-intel.detector';
+import { isSpecialUseIPv4, isSpecialUseIPv6 } from '../decode/address-class';
+import { ThreatIntelDetector } from './threat-intel.detector';
 
 function indexOf(
   feeds: Array<{

@@ -1,6 +1,7 @@
 import type { ThreatIntelConfig } from '../config';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../decode/address';
+import { isSpecialUseIPv4, isSpecialUseIPv6 } from '../decode/address-class';
 import type { DnsMessageEvent, HttpRequestEvent, TlsClientHelloEvent } from '../events';
 import { severityRank, type HostRef, type Severity, type FindingReport } from '../finding';
 import type { IndicatorHit, IndicatorIndex, IndicatorKind } from '../intel/indicator-index';
@@ -55,41 +56,6 @@ const FIELD_TEXT: Record<IntelField, string> = {
 };
 /** Reports kept ready-built; beyond this the cache starts over (it only saves string building). */
 const MAX_CACHED_REPORTS = 4096;
-
-/**
- * IPv4 special-use ranges (see ThreatIntelConfig.matchSpecialUseAddresses), by first octet:
- * 1 = the whole /8 is special, 2 = part of it is (checked precisely).
- */
-const SPECIAL_FIRST_OCTET = (() => {
-  const t = new Uint8Array(256);
-  for (const o of [0, 10, 127]) t[o] = 1;
-  for (let o = 224; o < 256; o++) t[o] = 1; // multicast 224/4, reserved 240/4, broadcast
-  for (const o of [100, 169, 172, 192]) t[o] = 2;
-  return t;
-})();
-
-export function isSpecialUseIPv4(a: number): boolean {
-  const c = SPECIAL_FIRST_OCTET[a >>> 24];
-  if (c !== 2) return c === 1;
-  return a >>> 22 === 0x191 || a >>> 16 === 0xa9fe || a >>> 20 === 0xac1 || a >>> 16 === 0xc0a8;
-}
-
-export function isSpecialUseIPv6(b: Uint8Array | Buffer, off: number): boolean {
-  const b0 = b[off];
-  if (b0 === 0xff || (b0 & 0xfe) === 0xfc) return true; // multicast, unique local
-  if (b0 === 0xfe && (b[off + 1] & 0xc0) === 0x80) return true; // link-local fe80::/10
-  let zero = true;
-  for (let i = 0; i < 10; i++) if (b[off + i] !== 0) zero = false;
-  if (!zero) return false;
-  const w5 = (b[off + 10] << 8) | b[off + 11];
-  if (w5 === 0xffff) {
-    // IPv4-mapped: judge the IPv4 address.
-    return isSpecialUseIPv4(((b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15]) >>> 0);
-  }
-  if (w5 !== 0) return false;
-  for (let i = 12; i < 15; i++) if (b[off + i] !== 0) return false;
-  return b[off + 15] <= 1; // :: and ::1
-}
 
 export class ThreatIntelDetector implements Detector<ThreatIntelState> {
   readonly id = 'threat-intel';

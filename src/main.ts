@@ -1,13 +1,17 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { loadSettings } from './config/settings';
 
 async function bootstrap(): Promise<void> {
   const settings = loadSettings();
-  const app = await NestFactory.create(AppModule);
+  const app = await NestFactory.create(AppModule, { bufferLogs: false });
   app.enableShutdownHooks();
   await app.listen(settings.port, settings.host);
+  const addr = app.getHttpServer().address() as AddressInfo;
+  // One parseable line: tests and scripts start the API with PORT=0 and read the port from it.
+  process.stdout.write(`netwarden api listening on http://${settings.host}:${addr.port}\n`);
 }
 
 bootstrap().catch((err: unknown) => {

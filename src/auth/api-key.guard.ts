@@ -6,6 +6,8 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { IS_PUBLIC } from './auth.decorators';
 
 /**
  * Interim protection for management routes until the auth issue brings API keys + JWT: the
@@ -15,7 +17,11 @@ import {
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
   canActivate(context: ExecutionContext): boolean {
+    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (open) return true;
     const expected = process.env.API_KEY;
     if (!expected) {
       throw new ServiceUnavailableException(

@@ -1,13 +1,48 @@
+import { resolve } from 'node:path';
+
 /**
- * Typed settings from the environment, validated once at start-up so a bad value fails fast with
- * a message that names the variable (never its value: some are secrets).
+ * Typed settings from the environment (and .env, read by `loadDotEnv`), validated once at
+ * start-up so a bad value fails fast with a message that names the variable — never its value:
+ * some are secrets. The API, the workers and `analyze --db` all read the same settings.
  */
 export interface Settings {
+  nodeEnv: 'production' | 'development' | 'test';
   port: number;
   host: string;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Prefix of every Redis key and channel (BullMQ queues, events): separates deployments and test suites. */
+  redisPrefix: string;
+  /** The first admin API key (env API_KEY); stored hashed in api_keys at start-up. */
+  apiKey: string | null;
+  /** Encrypts capture state at rest and signs JWTs. */
+  secretKey: string;
+  jwtTtlSeconds: number;
+  dataDir: string;
+  migrationsRun: boolean;
+  upload: {
+    /** Largest capture accepted, after decompression (413 beyond). */
+    maxBytes: number;
+  };
+  chunk: { maxBytes: number; maxPackets: number };
+  worker: {
+    concurrency: number;
+    /** BullMQ lock: a worker that stops renewing it (killed) loses the job after this long. */
+    lockMs: number;
+    /** Attempts per chunk job before the capture is marked failed; back-off doubles from backoffMs. */
+    attempts: number;
+    backoffMs: number;
+    /** How often a worker re-enqueues the next chunk of captures whose job was lost (Redis restart). */
+    reconcileMs: number;
+  };
+  throttle: { ttlMs: number; limit: number; uploadLimit: number };
+  https: { enabled: boolean; certPath: string | null; keyPath: string | null; redirectHttpPort: number | null };
 }
 
 export class SettingsError extends Error {}
+
+/** What the seed's .env shipped with: refused in production. */
+export const DEFAULT_SECRET_KEY = 'change-me-in-production';
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -19,9 +54,96 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   return n;
 }
 
+function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new SettingsError(`${name} must be true or false`);
+}
+
+function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string, protocols: string[]): string {
+  const raw = env[name] || fallback;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new SettingsError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(u.protocol)) throw new SettingsError(`${name} must start with ${protocols.join(' or ')}//`);
+  return raw;
+}
+
+const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const nodeEnvRaw = env.NODE_ENV || 'development';
+  if (!['production', 'development', 'test'].includes(nodeEnvRaw)) {
+    throw new SettingsError('NODE_ENV must be production, development or test');
+  }
+  const nodeEnv = nodeEnvRaw as Settings['nodeEnv'];
+  const secretKey = env.SECRET_KEY || DEFAULT_SECRET_KEY;
+  if (nodeEnv === 'production') {
+    if (secretKey === DEFAULT_SECRET_KEY) {
+      throw new SettingsError(
+        'SECRET_KEY is still the default: set a random value of at least 32 characters in production',
+      );
+    }
+    if (secretKey.length < 32) throw new SettingsError('SECRET_KEY must be at least 32 characters in production');
+    if (!env.API_KEY) throw new SettingsError('API_KEY must be set in production (the first admin key)');
+  }
+  const apiKey = env.API_KEY || null;
+  if (apiKey !== null && apiKey.length < 16) throw new SettingsError('API_KEY must be at least 16 characters');
+
+  const httpsEnabled = boolFromEnv(env, 'ENABLE_HTTPS', false);
+  const certPath = env.SSL_CERT_PATH || null;
+  const keyPath = env.SSL_KEY_PATH || null;
+  if (httpsEnabled && (!certPath || !keyPath)) {
+    throw new SettingsError('ENABLE_HTTPS=true needs SSL_CERT_PATH and SSL_KEY_PATH');
+  }
+  const redirect = intFromEnv(env, 'HTTP_REDIRECT_PORT', 0, 0, 65535);
+  const prefix = env.REDIS_PREFIX || 'netwarden';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix))
+    throw new SettingsError('REDIS_PREFIX may hold only letters, digits, _ . -');
+
   return {
+    nodeEnv,
     port: intFromEnv(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
+    databaseUrl: urlFromEnv(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/netwarden', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    redisUrl: urlFromEnv(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix: prefix,
+    apiKey,
+    secretKey,
+    jwtTtlSeconds: intFromEnv(env, 'JWT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    dataDir: resolve(env.NETWARDEN_DATA_DIR || 'data'),
+    migrationsRun: boolFromEnv(env, 'MIGRATIONS_RUN', false),
+    upload: { maxBytes: intFromEnv(env, 'UPLOAD_MAX_BYTES', 2 * GiB, 1, 1024 * GiB) },
+    chunk: {
+      maxBytes: intFromEnv(env, 'CHUNK_MAX_BYTES', 16 * MiB, 64 * 1024, 1 * GiB),
+      maxPackets: intFromEnv(env, 'CHUNK_MAX_PACKETS', 100_000, 1, 10_000_000),
+    },
+    worker: {
+      concurrency: intFromEnv(env, 'WORKER_CONCURRENCY', 1, 1, 64),
+      lockMs: intFromEnv(env, 'WORKER_LOCK_MS', 30_000, 1000, 3_600_000),
+      attempts: intFromEnv(env, 'WORKER_ATTEMPTS', 8, 1, 100),
+      backoffMs: intFromEnv(env, 'WORKER_BACKOFF_MS', 1000, 10, 600_000),
+      reconcileMs: intFromEnv(env, 'WORKER_RECONCILE_MS', 10_000, 100, 3_600_000),
+    },
+    throttle: {
+      ttlMs: intFromEnv(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),
+      limit: intFromEnv(env, 'THROTTLE_LIMIT', 600, 1, 1_000_000),
+      uploadLimit: intFromEnv(env, 'THROTTLE_UPLOAD_LIMIT', 30, 1, 1_000_000),
+    },
+    https: {
+      enabled: httpsEnabled,
+      certPath,
+      keyPath,
+      redirectHttpPort: redirect === 0 ? null : redirect,
+    },
   };
 }

@@ -100,9 +100,18 @@ export class FindingStore {
 
   /** Findings created or updated since the last call (what a worker upserts after a chunk). */
   takeChanged(): Finding[] {
+    return this.takeChangedEntries().map((e) => e.finding);
+  }
+
+  /**
+   * The same, each with its sort key (detector + NUL + key): the tie-break `all()` uses after
+   * first seen, so a database can return findings in exactly the order `analyze` prints them.
+   */
+  takeChangedEntries(): Array<{ sortKey: string; finding: Finding }> {
     const out = [...this.changed];
     this.changed.clear();
-    return sortFindings(out);
+    const findings = sortFindings(out);
+    return out.map((s, i) => ({ sortKey: s.k, finding: findings[i] }));
   }
 
   snapshot(): FindingStoreState {

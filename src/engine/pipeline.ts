@@ -264,6 +264,11 @@ export class Pipeline {
     return this.store.takeChanged();
   }
 
+  /** Changed findings with their sort keys (see FindingStore.takeChangedEntries). */
+  takeChangedFindingEntries(): Array<{ sortKey: string; finding: Finding }> {
+    return this.store.takeChangedEntries();
+  }
+
   getStats(): PipelineStats {
     return { ...this.stats, linkTypes: [...this.stats.linkTypes], findingsDropped: this.store.dropped };
   }

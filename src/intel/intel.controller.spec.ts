@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { ApiKeyGuard } from '../auth/api-key.guard';
 import { IP_LIST, startFeedServer, type FeedServer } from '../../test/support/intel-scenario';
 import { parseIPv4 } from '../engine/decode/address';
 import { IntelModule } from './intel.module';
@@ -19,7 +21,10 @@ describe('intel feeds API', () => {
   const saved = { API_KEY: process.env.API_KEY, NETWARDEN_DATA_DIR: process.env.NETWARDEN_DATA_DIR };
 
   async function start(): Promise<void> {
-    const mod = await Test.createTestingModule({ imports: [IntelModule] }).compile();
+    const mod = await Test.createTestingModule({
+      imports: [IntelModule],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+    }).compile();
     app = mod.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();

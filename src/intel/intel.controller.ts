@@ -9,9 +9,8 @@ import {
   Param,
   Post,
   Res,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Roles } from '../auth/auth.decorators';
 import { FeedConfigError, restoreRedacted, validateFeed } from './feed-config';
 import { IntelService, type FeedStatus } from './intel.service';
 import type { FeedUpdateResult } from './intel-feeds';
@@ -37,7 +36,7 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  * refused (400): a redacted secret cannot round-trip.
  */
 @Controller('intel/feeds')
-@UseGuards(ApiKeyGuard)
+@Roles('admin')
 export class IntelController {
   constructor(private readonly intel: IntelService) {}
 

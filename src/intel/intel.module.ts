@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ApiKeyGuard } from '../auth/api-key.guard';
 import { IntelController } from './intel.controller';
 import { IntelService } from './intel.service';
 
@@ -8,7 +7,7 @@ import { IntelService } from './intel.service';
 @Module({
   imports: [ScheduleModule.forRoot()],
   controllers: [IntelController],
-  providers: [IntelService, ApiKeyGuard],
+  providers: [IntelService],
   exports: [IntelService],
 })
 export class IntelModule {}

@@ -17,7 +17,7 @@ export class CapturesFindings1764000000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX "IDX_a7f1d1228445af063b3912cf68" ON "captures" ("sha256")`);
     await q.query(
-      `CREATE TABLE "findings" ("id" character(32) NOT NULL, "captureId" uuid NOT NULL, "sortKey" text NOT NULL, "detector" text NOT NULL, "type" text NOT NULL, "severity" text NOT NULL, "severityRank" smallint NOT NULL, "title" text NOT NULL, "firstSeen" TIMESTAMP WITH TIME ZONE NOT NULL, "lastSeen" TIMESTAMP WITH TIME ZONE NOT NULL, "count" integer NOT NULL, "srcIp" text, "dstIp" text, "doc" jsonb NOT NULL, "updatedAt" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_ae9807d6293c23c13ff8804d09c" PRIMARY KEY ("id"))`,
+      `CREATE TABLE "findings" ("id" character(32) NOT NULL, "captureId" uuid NOT NULL, "sortKey" bytea NOT NULL, "detector" text NOT NULL, "type" text NOT NULL, "severity" text NOT NULL, "severityRank" smallint NOT NULL, "title" text NOT NULL, "firstSeen" TIMESTAMP WITH TIME ZONE NOT NULL, "lastSeen" TIMESTAMP WITH TIME ZONE NOT NULL, "count" integer NOT NULL, "srcIp" text, "dstIp" text, "doc" json NOT NULL, "updatedAt" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_ae9807d6293c23c13ff8804d09c" PRIMARY KEY ("id"))`,
     );
     await q.query(`CREATE INDEX "IDX_1f483dc53f1e3ed0cedb12ddd0" ON "findings" ("detector")`);
     await q.query(`CREATE INDEX "IDX_5c0c17fdddf99846669841c4b8" ON "findings" ("severityRank")`);

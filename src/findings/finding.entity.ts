@@ -20,9 +20,13 @@ export class FindingEntity {
   @JoinColumn({ name: 'captureId' })
   capture?: CaptureEntity;
 
-  /** detector + NUL + the detector's key: the engine's tie-break after first seen. */
-  @Column('text')
-  sortKey!: string;
+  /**
+   * detector + NUL + the detector's key — the engine's tie-break after first seen — as UTF-16BE
+   * bytes: bytea compares bytewise, which is exactly JavaScript's string order (text would sort
+   * by collation, and cannot hold the NUL).
+   */
+  @Column('bytea')
+  sortKey!: Buffer;
 
   @Index()
   @Column('text')
@@ -61,7 +65,11 @@ export class FindingEntity {
   @Column('text', { nullable: true })
   dstIp!: string | null;
 
-  @Column('jsonb')
+  /**
+   * `json`, not `jsonb`: jsonb refuses \u0000, which packet-derived strings may hold, and json
+   * keeps the text as written. The columns above are for filters (NUL replaced, see pgText).
+   */
+  @Column('json')
   doc!: Finding;
 
   @Column('timestamptz', { default: () => 'now()' })

@@ -84,9 +84,16 @@ function severity(s: string, name: string): Severity {
   return s;
 }
 
+/** Real calendar fields: Date.parse rolls 02-31 over to March, PostgreSQL would refuse it (a 500). */
+function realFields(raw: string): boolean {
+  const [y, mo, d, h = 0, mi = 0, s = 0] = (raw.match(/\d+/g) ?? []).slice(0, 6).map(Number);
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+}
+
 function time(raw: string, name: string): string {
   const iso = raw.length === 10 ? `${raw}T00:00:00Z` : raw; // a bare date is midnight UTC
-  if (!ISO_TIME.test(raw) || Number.isNaN(Date.parse(iso)))
+  if (!ISO_TIME.test(raw) || !realFields(raw) || Number.isNaN(Date.parse(iso)))
     throw new AlertsQueryError(`${name}: not an ISO-8601 time with a zone (e.g. 2024-05-01T12:00:00Z)`);
   return iso;
 }

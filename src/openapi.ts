@@ -6,9 +6,10 @@ import { version } from '../package.json';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
+export const DOCS_YAML_PATH = 'docs-yaml';
 
 /**
- * OpenAPI for the API: Swagger UI at /docs, the document at /docs-json. Both need the X-API-Key
+ * OpenAPI for the API: Swagger UI at /docs, the document at /docs-json (and /docs-yaml). Both need the X-API-Key
  * like every route but /health (issue 6): they sit outside Nest's router, so the global guard
  * does not see them and this middleware applies the same check (SHA-256 both sides, constant-time
  * compare, 503 without API_KEY). A browser opening /docs must therefore send the header (an
@@ -23,8 +24,8 @@ export function setupOpenApi(app: INestApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'jwt')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  app.use([`/${DOCS_PATH}`, `/${DOCS_JSON_PATH}`], requireApiKey);
-  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: DOCS_JSON_PATH, yamlDocumentUrl: `${DOCS_PATH}-yaml` });
+  app.use([`/${DOCS_PATH}`, `/${DOCS_JSON_PATH}`, `/${DOCS_YAML_PATH}`], requireApiKey);
+  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: DOCS_JSON_PATH, yamlDocumentUrl: DOCS_YAML_PATH });
 }
 
 function requireApiKey(req: Request, res: Response, next: NextFunction): void {

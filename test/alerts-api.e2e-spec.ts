@@ -97,7 +97,7 @@ describe('alerts API', () => {
     expect(biggest().expected.length).toBeGreaterThanOrEqual(10); // several pages of 7
   });
 
-  it('returns each capture\'s findings exactly as analyze --json prints them (default sort)', async () => {
+  it("returns each capture's findings exactly as analyze --json prints them (default sort)", async () => {
     for (const s of seeded) {
       expect({ file: s.file, items: await all(`capture=${s.id}`) }).toEqual({ file: s.file, items: s.expected });
     }
@@ -112,7 +112,9 @@ describe('alerts API', () => {
     expect(await all(`${cap}&severity=${sevs.join(',')}`)).toEqual(exp);
     expect(await all(`${cap}&severity=${sevs[0]}`)).toEqual(exp.filter((f) => f.severity === sevs[0]));
     for (const min of ['low', 'medium', 'high', 'critical'] as const)
-      expect(await all(`${cap}&minSeverity=${min}`)).toEqual(exp.filter((f) => severityRank(f.severity) >= severityRank(min)));
+      expect(await all(`${cap}&minSeverity=${min}`)).toEqual(
+        exp.filter((f) => severityRank(f.severity) >= severityRank(min)),
+      );
 
     const detectors = some(exp.map((f) => f.detector));
     expect(await all(`${cap}&detector=${detectors[0]}`)).toEqual(exp.filter((f) => f.detector === detectors[0]));
@@ -247,7 +249,7 @@ describe('alerts API', () => {
     }
   });
 
-  it('exports every finding\'s evidence frames as a pcap holding exactly those packets', async () => {
+  it("exports every finding's evidence frames as a pcap holding exactly those packets", async () => {
     let checked = 0;
     let crossing = 0;
     for (const s of seeded) {
@@ -271,31 +273,53 @@ describe('alerts API', () => {
     expect(crossing).toBeGreaterThan(0); // some evidence spans several chunk files
   }, 120_000);
 
-  (hasTool('tshark') ? it : it.skip)('tshark opens the export and sees the same frames as in the original', async () => {
-    const picks = seeded
-      .filter((s) => s.expected.length > 0)
-      .slice(0, 5)
-      .map((s) => ({ s, f: [...s.expected].sort((a, b) => b.evidence.frames.length - a.evidence.frames.length)[0] }));
-    for (const { s, f } of picks) {
-      const out = join(api.dataDir, `finding-${f.id}.pcap`);
-      await writeFile(out, Buffer.from(await (await get(`/alerts/${f.id}/pcap`)).arrayBuffer()));
-      const fields = ['-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.cap_len', '-e', 'frame.protocols'];
-      const tshark = (args: string[]) =>
-        execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const exported = tshark(['-r', out, ...fields]);
-      const filter = `frame.number in {${[...new Set(f.evidence.frames)].join(',')}}`;
-      const original = tshark(['-r', s.file, '-Y', filter, ...fields]);
-      expect(exported.trim().split('\n').length).toBe(new Set(f.evidence.frames).size);
-      expect({ file: s.file, packets: exported }).toEqual({ file: s.file, packets: original });
-      // And the bytes, as tshark dumps them (frame numbers differ, so compare the hex only).
-      const hex = (dump: string) => dump.split('\n').map((l) => l.slice(0, 54)).join('\n');
-      expect(hex(tshark(['-r', out, '-x']))).toEqual(hex(tshark(['-r', s.file, '-Y', filter, '-x'])));
-    }
-  }, 120_000);
+  (hasTool('tshark') ? it : it.skip)(
+    'tshark opens the export and sees the same frames as in the original',
+    async () => {
+      const picks = seeded
+        .filter((s) => s.expected.length > 0)
+        .slice(0, 5)
+        .map((s) => ({ s, f: [...s.expected].sort((a, b) => b.evidence.frames.length - a.evidence.frames.length)[0] }));
+      for (const { s, f } of picks) {
+        const out = join(api.dataDir, `finding-${f.id}.pcap`);
+        await writeFile(out, Buffer.from(await (await get(`/alerts/${f.id}/pcap`)).arrayBuffer()));
+        const fields = [
+          '-T',
+          'fields',
+          '-e',
+          'frame.time_epoch',
+          '-e',
+          'frame.len',
+          '-e',
+          'frame.cap_len',
+          '-e',
+          'frame.protocols',
+        ];
+        const tshark = (args: string[]) =>
+          execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const exported = tshark(['-r', out, ...fields]);
+        const filter = `frame.number in {${[...new Set(f.evidence.frames)].join(',')}}`;
+        const original = tshark(['-r', s.file, '-Y', filter, ...fields]);
+        expect(exported.trim().split('\n').length).toBe(new Set(f.evidence.frames).size);
+        expect({ file: s.file, packets: exported }).toEqual({ file: s.file, packets: original });
+        // And the bytes, as tshark dumps them (frame numbers differ, so compare the hex only).
+        const hex = (dump: string) =>
+          dump
+            .split('\n')
+            .map((l) => l.slice(0, 54))
+            .join('\n');
+        expect(hex(tshark(['-r', out, '-x']))).toEqual(hex(tshark(['-r', s.file, '-Y', filter, '-x'])));
+      }
+    },
+    120_000,
+  );
 
   describe('pcapng evidence', () => {
     // Two interfaces: Ethernet (1) and raw IP (101), nanosecond timestamps.
-    const eth = Buffer.from('ffffffffffff0200000000010806' + '0001080006040001' + '020000000001c0a80001000000000000c0a80002', 'hex');
+    const eth = Buffer.from(
+      'ffffffffffff0200000000010806' + '0001080006040001' + '020000000001c0a80001000000000000c0a80002',
+      'hex',
+    );
     const raw = Buffer.from('450000140001000040ff0000c0a80001c0a80002', 'hex');
     let captureId: string;
 
@@ -330,14 +354,19 @@ describe('alerts API', () => {
         chunkMaxPackets: 1,
       });
       expect(ingest.chunks.map((c) => c.file)).toEqual(['000000.pcapng', '000001.pcapng']);
-      await insertCapture(api.db.dataSource.manager, { id: captureId, name: 'two-links.pcapng', source: 'cli', ingest });
+      await insertCapture(api.db.dataSource.manager, {
+        id: captureId,
+        name: 'two-links.pcapng',
+        source: 'cli',
+        ingest,
+      });
       await upsertFindings(api.db.dataSource.manager, captureId, [
         { sortKey: 'packet-anomaly\0a', finding: finding([1], 'a') },
         { sortKey: 'packet-anomaly\0b', finding: finding([2, 1], 'b') },
       ]);
     });
 
-    it('keeps nanoseconds (nanosecond pcap) and the interface\'s link type', async () => {
+    it("keeps nanoseconds (nanosecond pcap) and the interface's link type", async () => {
       const res = await get(`/alerts/${'a'.repeat(32)}/pcap`);
       expect(res.status).toBe(200);
       const body = Buffer.from(await res.arrayBuffer());

@@ -16,7 +16,13 @@ describe('OpenAPI at /docs', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
       info: { title: string; version: string };
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown>; security?: unknown }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown>; security?: unknown }
+        >
+      >;
       components: { securitySchemes: Record<string, unknown> };
     };
     expect(doc.info).toMatchObject({ title: 'netwarden', version });

@@ -38,7 +38,13 @@ describe('OpenAPI at /docs', () => {
     );
     expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401']);
     expect(list.security).toEqual([{ jwt: [] }, { 'api-key': [] }]); // either one suffices
-    expect(Object.keys(doc.paths['/alerts/{id}/pcap'].get.responses).sort()).toEqual(['200', '401', '404', '409']);
+    expect(Object.keys(doc.paths['/alerts/{id}/pcap'].get.responses).sort()).toEqual([
+      '200',
+      '401',
+      '404',
+      '409',
+      '422',
+    ]);
     expect(Object.keys(doc.paths['/health'].get.responses).sort()).toEqual(['200', '503']);
     expect(doc.paths['/health'].get.security).toBeUndefined();
   });

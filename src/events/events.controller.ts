@@ -26,7 +26,7 @@ export class EventsController {
 
   @Get()
   @ApiOperation({ summary: 'Server-sent events: capture progress and new findings' })
-  @ApiQuery({ name: 'capture', required: false, description: 'only this capture\'s events (UUID)' })
+  @ApiQuery({ name: 'capture', required: false, description: "only this capture's events (UUID)" })
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'text/event-stream; events capture.progress, capture.done, finding' })
   @ApiResponse({ status: 400, description: 'capture is not a UUID' })

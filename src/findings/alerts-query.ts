@@ -80,7 +80,8 @@ function list(raw: string, name: string): string[] {
 }
 
 function severity(s: string, name: string): Severity {
-  if (!isSeverity(s)) throw new AlertsQueryError(`${name}: unknown severity ${quote(s)} (one of ${SEVERITIES.join(', ')})`);
+  if (!isSeverity(s))
+    throw new AlertsQueryError(`${name}: unknown severity ${quote(s)} (one of ${SEVERITIES.join(', ')})`);
   return s;
 }
 
@@ -88,7 +89,9 @@ function severity(s: string, name: string): Severity {
 function realFields(raw: string): boolean {
   const [y, mo, d, h = 0, mi = 0, s = 0] = (raw.match(/\d+/g) ?? []).slice(0, 6).map(Number);
   const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+  return (
+    day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && s < 60
+  );
 }
 
 function time(raw: string, name: string): string {
@@ -112,7 +115,8 @@ function quote(s: string): string {
 
 export function parseAlertsQuery(query: Record<string, unknown>): AlertsQuery {
   for (const k of Object.keys(query))
-    if (!KNOWN.has(k)) throw new AlertsQueryError(`unknown query parameter ${quote(k)} (known: ${[...KNOWN].join(', ')})`);
+    if (!KNOWN.has(k))
+      throw new AlertsQueryError(`unknown query parameter ${quote(k)} (known: ${[...KNOWN].join(', ')})`);
 
   const capture = single(query, 'capture');
   if (capture !== null && !isUuid(capture)) throw new AlertsQueryError('capture: not a UUID');

@@ -10,8 +10,18 @@ import {
   Param,
   Query,
   StreamableFile,
+  UnprocessableEntityException,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import type { Finding } from '../engine/finding';
@@ -42,16 +52,28 @@ export class AlertsController {
   @ApiOperation({
     summary: 'List findings',
     description:
-      'Default order: firstSeen ascending, then the engine\'s sort key — exactly the order `netwarden analyze --json` prints a capture\'s findings in. Unknown query parameters are refused (400).',
+      "Default order: firstSeen ascending, then the engine's sort key — exactly the order `netwarden analyze --json` prints a capture's findings in. Unknown query parameters are refused (400).",
   })
   @ApiQuery({ name: 'capture', required: false, description: 'capture id (UUID)' })
-  @ApiQuery({ name: 'severity', required: false, description: 'exact severities, comma list (info,low,medium,high,critical)' })
+  @ApiQuery({
+    name: 'severity',
+    required: false,
+    description: 'exact severities, comma list (info,low,medium,high,critical)',
+  })
   @ApiQuery({ name: 'minSeverity', required: false, description: 'this severity or higher' })
   @ApiQuery({ name: 'detector', required: false, description: 'detector ids, comma list' })
   @ApiQuery({ name: 'type', required: false, description: 'finding type, exact' })
   @ApiQuery({ name: 'host', required: false, description: 'IPv4/IPv6 address: source or destination' })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO time with zone: findings still active at or after it (lastSeen ≥ from)' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO time with zone: findings begun at or before it (firstSeen ≤ to)' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'ISO time with zone: findings still active at or after it (lastSeen ≥ from)',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'ISO time with zone: findings begun at or before it (firstSeen ≤ to)',
+  })
   @ApiQuery({ name: 'page', required: false, description: '1-based page (default 1)' })
   @ApiQuery({ name: 'limit', required: false, description: `page size, 1–${MAX_ALERTS_LIMIT} (default 100)` })
   @ApiQuery({ name: 'sort', required: false, enum: ALERT_SORTS, description: 'leading - = descending' })
@@ -86,9 +108,14 @@ export class AlertsController {
   })
   @ApiParam({ name: 'id', description: 'finding id: 32 hex characters' })
   @ApiProduces('application/vnd.tcpdump.pcap')
-  @ApiResponse({ status: 200, description: 'pcap file (attachment finding-<id>.pcap)', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({
+    status: 200,
+    description: 'pcap file (attachment finding-<id>.pcap)',
+    schema: { type: 'string', format: 'binary' },
+  })
   @ApiResponse({ status: 404, description: 'no such finding, or its capture files are gone', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 409, description: 'evidence spans several link types', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 422, description: 'evidence larger than the export limit (64 MiB)', schema: ERROR_SCHEMA })
   async pcap(@Param('id') id: string): Promise<StreamableFile> {
     const found = await this.findings.one(checkedId(id));
     if (found === null) throw new NotFoundException(`no finding ${id}`);
@@ -99,7 +126,8 @@ export class AlertsController {
       pieces = evidencePcap(await readEvidencePackets(dir, chunks, found.doc.evidence.frames));
     } catch (err) {
       if (err instanceof EvidenceError) {
-        if (err.code === 'mixed-link-types') throw new ConflictException(err.message);
+        if (err.kind === 'mixed-link-types') throw new ConflictException(err.message);
+        if (err.kind === 'too-large') throw new UnprocessableEntityException(err.message);
         throw new NotFoundException(`evidence of finding ${id} is not available: ${err.message}`);
       }
       throw err;

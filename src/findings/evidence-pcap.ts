@@ -28,9 +28,10 @@ export interface EvidencePacket {
   data: Buffer;
 }
 
+/** `kind`, not `code`: readCapture prefixes the file name to errors that carry a `code`. */
 export class EvidenceError extends Error {
   constructor(
-    readonly code: 'mixed-link-types' | 'missing',
+    readonly kind: 'mixed-link-types' | 'missing' | 'too-large',
     message: string,
   ) {
     super(message);
@@ -42,18 +43,28 @@ const CHUNK_FILE = /^\d{1,12}\.(pcap|pcapng)$/;
 
 class StopReading extends Error {}
 
+/**
+ * Bytes of packet data one export may hold in memory: 50 frames (the engine's default evidence
+ * cap) of the largest packets take 12.5 MiB; a configuration that keeps far more frames per
+ * finding gets a clear refusal instead of an unbounded buffer.
+ */
+export const MAX_EVIDENCE_BYTES = 64 * 1024 * 1024;
+
 export async function readEvidencePackets(
   captureDir: string,
   chunks: readonly EvidenceChunk[],
   frames: readonly number[],
+  maxBytes = MAX_EVIDENCE_BYTES,
 ): Promise<EvidencePacket[]> {
   const wanted = [...new Set(frames)].filter((f) => Number.isInteger(f) && f > 0).sort((a, b) => a - b);
   const out: EvidencePacket[] = [];
+  let bytes = 0;
   for (const chunk of chunks) {
     const last = chunk.firstFrame + chunk.packets - 1;
     const inChunk = new Set(wanted.filter((f) => f >= chunk.firstFrame && f <= last));
     if (inChunk.size === 0) continue;
-    if (!CHUNK_FILE.test(chunk.file)) throw new EvidenceError('missing', 'a chunk file name is not one the ingest makes');
+    if (!CHUNK_FILE.test(chunk.file))
+      throw new EvidenceError('missing', 'a chunk file name is not one the ingest makes');
     const lastWanted = Math.max(...inChunk);
     try {
       await readCapture(join(captureDir, chunk.file), {
@@ -61,6 +72,8 @@ export async function readEvidencePackets(
         onPacket: (rec) => {
           const frame = chunk.firstFrame + rec.frame - 1;
           if (inChunk.has(frame)) {
+            bytes += rec.capLen;
+            if (bytes > maxBytes) throw new EvidenceError('too-large', `the evidence packets exceed ${maxBytes} bytes`);
             out.push({
               frame,
               linkType: rec.linkType,
@@ -97,6 +110,8 @@ export function evidencePcap(packets: readonly EvidencePacket[], fallbackLinkTyp
   const nanosecond = packets.some((p) => p.tsNsec % 1000 !== 0);
   return [
     encodePcapHeader({ linkType: linkTypes[0] ?? fallbackLinkType, nanosecond }),
-    ...packets.map((p) => encodePcapRecord({ tsSec: p.tsSec, tsNsec: p.tsNsec, origLen: p.origLen, data: p.data }, nanosecond)),
+    ...packets.map((p) =>
+      encodePcapRecord({ tsSec: p.tsSec, tsNsec: p.tsNsec, origLen: p.origLen, data: p.data }, nanosecond),
+    ),
   ];
 }

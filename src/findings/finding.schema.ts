@@ -9,7 +9,18 @@ const HOST: SchemaObject = {
 
 export const FINDING_SCHEMA: SchemaObject = {
   type: 'object',
-  required: ['id', 'detector', 'type', 'severity', 'title', 'description', 'firstSeen', 'lastSeen', 'count', 'evidence'],
+  required: [
+    'id',
+    'detector',
+    'type',
+    'severity',
+    'title',
+    'description',
+    'firstSeen',
+    'lastSeen',
+    'count',
+    'evidence',
+  ],
   properties: {
     id: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'sha256(capture, detector, key), first 32 hex' },
     detector: { type: 'string', example: 'port-scan' },

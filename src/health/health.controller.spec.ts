@@ -19,7 +19,10 @@ describe('GET /health', () => {
 
   const health = async () => {
     const res = await fetch(`${api.url}/health`); // no key: public
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { checks: Record<string, Record<string, unknown>> } };
+    return {
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown> & { checks: Record<string, Record<string, unknown>> },
+    };
   };
 
   beforeAll(async () => {

@@ -12,7 +12,11 @@ export interface HealthReport {
 
 const CHECK = {
   type: 'object',
-  properties: { status: { type: 'string', enum: ['up', 'down'] }, latencyMs: { type: 'integer' }, error: { type: 'string' } },
+  properties: {
+    status: { type: 'string', enum: ['up', 'down'] },
+    latencyMs: { type: 'integer' },
+    error: { type: 'string' },
+  },
 };
 const HEALTH_SCHEMA = {
   type: 'object',

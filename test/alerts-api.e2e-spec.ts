@@ -135,6 +135,10 @@ describe('alerts API', () => {
     expect(overlap.length).toBeLessThan(exp.length + 1);
     expect(await all(`${cap}&from=${from}&to=${to}`)).toEqual(overlap);
     expect(await all(`${cap}&from=${from}`)).toEqual(exp.filter((f) => f.lastSeen >= from));
+    // The same bound in another zone, its + written raw (a space on arrival) and encoded.
+    const shifted = (iso: string) =>
+      new Date(Date.parse(iso) + 2 * 3600_000).toISOString().replace('Z', `${iso.slice(23, 26)}+02:00`);
+    expect(await all(`${cap}&from=${shifted(from)}&to=${encodeURIComponent(shifted(to))}`)).toEqual(overlap);
     expect(await all(`${cap}&to=${to}`)).toEqual(exp.filter((f) => f.firstSeen <= to));
 
     // Combined, and across every capture (no capture filter).

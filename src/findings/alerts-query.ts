@@ -94,7 +94,9 @@ function realFields(raw: string): boolean {
   );
 }
 
-function time(raw: string, name: string): string {
+function time(given: string, name: string): string {
+  // An unencoded `+02:00` arrives as ` 02:00` (a + in a query string is a space): take it as meant.
+  const raw = given.replace(/ (\d{2}:\d{2})$/, '+$1');
   const iso = raw.length === 10 ? `${raw}T00:00:00Z` : raw; // a bare date is midnight UTC
   if (!ISO_TIME.test(raw) || !realFields(raw) || Number.isNaN(Date.parse(iso)))
     throw new AlertsQueryError(`${name}: not an ISO-8601 time with a zone (e.g. 2024-05-01T12:00:00Z)`);

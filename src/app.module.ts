@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { CapturesModule } from './captures/captures.module';
 import { SettingsModule } from './config/settings.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { IntelModule } from './intel/intel.module';
 
 @Module({
-  imports: [SettingsModule, DatabaseModule, IntelModule],
+  imports: [SettingsModule, DatabaseModule, IntelModule, CapturesModule],
   controllers: [HealthController],
   // One global guard: every route needs a key unless it is @Public() (auth.decorators.ts).
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],

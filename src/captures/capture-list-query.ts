@@ -21,7 +21,10 @@ function positiveInt(query: Record<string, unknown>, key: string, fallback: numb
 
 export function parseCaptureListQuery(query: Record<string, unknown>): CaptureListQuery {
   const status = query.status;
-  if (status !== undefined && (typeof status !== 'string' || !(CAPTURE_STATUSES as readonly string[]).includes(status))) {
+  if (
+    status !== undefined &&
+    (typeof status !== 'string' || !(CAPTURE_STATUSES as readonly string[]).includes(status))
+  ) {
     throw new BadRequestException(`query parameter status must be one of ${CAPTURE_STATUSES.join(', ')}`);
   }
   return {

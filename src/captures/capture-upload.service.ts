@@ -13,7 +13,6 @@ import { insertCapture } from './capture-records';
 import { toCaptureView, type CaptureView } from './capture-view';
 import { CaptureEntity } from './capture.entity';
 import { CapturesService } from './captures.service';
-import { sanitizeUploadName } from './upload-name';
 import type { UploadOptions } from './upload-options';
 import { assertAcceptedType, assertDeclaredLength, receiveMultipart, receiveRaw } from './upload-receiver';
 
@@ -48,7 +47,7 @@ export class CaptureUploadService {
     let running: Promise<unknown> = Promise.resolve();
     const receive = {
       dir,
-      source: sanitizeUploadName(options.name),
+      name: options.name,
       maxBytes: this.settings.upload.maxBytes,
       chunkMaxBytes: this.settings.chunk.maxBytes,
       chunkMaxPackets: this.settings.chunk.maxPackets,
@@ -57,11 +56,10 @@ export class CaptureUploadService {
     let stored = false;
     try {
       const got = shape === 'raw' ? await receiveRaw(req, receive) : await receiveMultipart(req, res, receive);
-      if (got.ingest.chunks.length === 0) {
-        throw new UnprocessableEntityException(`${receive.source}: the capture holds no packets`);
+      if (got.ingest.chunks.every((c) => c.packets === 0)) {
+        throw new UnprocessableEntityException(`${got.name}: the capture holds no packets`);
       }
-      const name = sanitizeUploadName(options.name ?? got.filename);
-      const result = await this.record(id, name, got.ingest, options);
+      const result = await this.record(id, got.name, got.ingest, options);
       stored = !result.duplicate;
       if (result.duplicate) {
         return { status: 200, view: { ...(await this.captures.view(result.id)), duplicate: true } };

@@ -70,14 +70,27 @@ export class CapturesController {
       ],
     },
   })
-  @ApiQuery({ name: 'force', required: false, type: Boolean, description: 'store again even when the same file exists' })
-  @ApiQuery({ name: 'detectors', required: false, type: String, description: 'comma-separated detector ids (default: all)' })
+  @ApiQuery({
+    name: 'force',
+    required: false,
+    type: Boolean,
+    description: 'store again even when the same file exists',
+  })
+  @ApiQuery({
+    name: 'detectors',
+    required: false,
+    type: String,
+    description: 'comma-separated detector ids (default: all)',
+  })
   @ApiQuery({ name: 'name', required: false, type: String, description: 'display name for a raw upload' })
   @ApiAcceptedResponse({ type: UploadedCaptureView, description: 'stored and queued; Location: /captures/{id}' })
   @ApiOkResponse({ type: UploadedCaptureView, description: 'the same file was already stored (duplicate: true)' })
   @ApiBadRequestResponse({ type: ErrorView, description: 'empty upload, malformed form, unknown detector' })
   @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'beyond UPLOAD_MAX_BYTES' })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorView, description: 'not a pcap/pcapng, or a Content-Type not accepted' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorView,
+    description: 'not a pcap/pcapng, or a Content-Type not accepted',
+  })
   @ApiUnprocessableEntityResponse({ type: ErrorView, description: 'a capture header with no readable packet' })
   async upload(
     @Req() req: Request,

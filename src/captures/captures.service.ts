@@ -9,7 +9,13 @@ import { FindingEntity } from '../findings/finding.entity';
 import { AnalysisQueueService } from '../queue/analysis-queue.service';
 import { captureDir } from './capture-dir';
 import { CaptureEntity, type CaptureStatus } from './capture.entity';
-import { emptySeverityCounts, toCaptureView, type CapturePageView, type CaptureView, type SeverityCounts } from './capture-view';
+import {
+  emptySeverityCounts,
+  toCaptureView,
+  type CapturePageView,
+  type CaptureView,
+  type SeverityCounts,
+} from './capture-view';
 
 /** Reading and deleting captures (uploads are CaptureUploadService's). */
 @Injectable()

@@ -1,8 +1,14 @@
-import { BadRequestException, HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import { finished, PassThrough } from 'node:stream';
-import { ingestCapture, type IngestOptions, type IngestResult } from './capture-ingest';
+import { ingestCapture, IngestError, type IngestOptions, type IngestResult } from './capture-ingest';
+import { DEFAULT_UPLOAD_NAME, sanitizeUploadName } from './upload-name';
 
 /**
  * Takes the capture out of a `POST /captures` request and into `ingestCapture()` as a stream —
@@ -21,12 +27,14 @@ export const ACCEPTED_UPLOAD_TYPES = ['multipart/form-data', ...RAW_CAPTURE_TYPE
 
 export interface ReceivedUpload {
   ingest: IngestResult;
-  /** The multipart part's filename as sent (unsanitised), null for a raw body. */
-  filename: string | null;
+  /** The display name: ?name=, else the multipart filename, else upload.pcap — sanitised. */
+  name: string;
 }
 
 /** The ingest settings for one request (dir = the capture's own directory). */
-export interface ReceiveOptions extends Omit<IngestOptions, 'onChunk'> {
+export interface ReceiveOptions extends Omit<IngestOptions, 'onChunk' | 'source'> {
+  /** `?name=` as given (unsanitised), or null. */
+  name: string | null;
   /** Told of the ingest once it starts, so a refusal can wait for it to stop writing before removing `dir`. */
   onIngest(running: Promise<unknown>): void;
 }
@@ -69,10 +77,11 @@ export function receiveRaw(req: Request, opts: ReceiveOptions): Promise<Received
   finished(req, (err) => {
     if (err) body.destroy(new BadRequestException('the client closed the connection before the upload ended'));
   });
-  const ingest = ingestCapture(body, opts);
+  const name = sanitizeUploadName(opts.name);
+  const ingest = ingestCapture(body, { ...opts, source: name });
   opts.onIngest(ingest);
   return ingest.then(
-    (ingest) => ({ ingest, filename: null }),
+    (ingest) => ({ ingest, name }),
     (err: unknown) => {
       req.unpipe(body);
       body.destroy();
@@ -99,7 +108,8 @@ function multerReason(err: MulterError): string {
 function formError(err: unknown): unknown {
   if (err instanceof HttpException) return err;
   if (err instanceof MulterError) return new BadRequestException(multerReason(err));
-  if (err instanceof Error && !('status' in err)) {
+  // busboy's parse errors are plain Errors; file-system errors (with a code) stay 500s.
+  if (err instanceof Error && !('status' in err) && !('code' in err)) {
     return new BadRequestException(`malformed multipart/form-data body: ${err.message}`);
   }
   return err;
@@ -119,22 +129,23 @@ export function receiveMultipart(req: Request, res: Response, opts: ReceiveOptio
       reject(err);
     };
     let ingest: Promise<IngestResult> | null = null;
-    let filename: string | null = null;
+    let name = DEFAULT_UPLOAD_NAME;
 
     const storage: StorageEngine = {
       _handleFile(_req, file, cb) {
-        filename = file.originalname;
+        name = sanitizeUploadName(opts.name ?? file.originalname);
         // A client that hangs up mid-file must fail the ingest, not leave it waiting for bytes.
         finished(req, (err) => {
-          if (err) file.stream.destroy(new BadRequestException('the client closed the connection before the upload ended'));
+          if (err)
+            file.stream.destroy(new BadRequestException('the client closed the connection before the upload ended'));
         });
-        ingest = ingestCapture(file.stream, opts);
+        ingest = ingestCapture(file.stream, { ...opts, source: name });
         opts.onIngest(ingest);
         ingest.then(
           () => cb(null, {}),
           (err: unknown) => {
             file.stream.resume(); // let busboy go on to the end of the body
-            fail(err);
+            fail(err instanceof IngestError ? err : formError(err));
             cb(err as Error);
           },
         );
@@ -178,7 +189,7 @@ export function receiveMultipart(req: Request, res: Response, opts: ReceiveOptio
       ingest.then((result) => {
         if (settled) return;
         settled = true;
-        resolve({ ingest: result, filename });
+        resolve({ ingest: result, name });
       }, fail);
     });
   });

@@ -228,6 +228,13 @@ describe('captures API (POST/GET/DELETE /captures)', () => {
     expect(a.body.id).toBe(b.body.id);
     expect([a.body.duplicate, b.body.duplicate].sort()).toEqual([false, true]);
     await expectDiskMatchesRows();
+    // A failed capture does not count: the same file is stored again.
+    await db.dataSource.query(`UPDATE captures SET status = 'failed' WHERE id = $1`, [a.body.id]);
+    const again = await raw(flood);
+    expect(again.status).toBe(202);
+    expect(again.body.id).not.toBe(a.body.id);
+    await db.dataSource.query(`DELETE FROM captures WHERE id = $1`, [a.body.id]);
+    rmSync(join(capturesDir(), a.body.id!), { recursive: true });
   });
 
   it('shows one capture with its finding counts by severity (GROUP BY over findings), never the state column', async () => {
@@ -434,6 +441,64 @@ describe('captures API (POST/GET/DELETE /captures)', () => {
       );
     });
 
+    it('hangs up on a refused upload that keeps sending, a few seconds after the answer', async () => {
+      const u = new URL(`${small.url}/captures`);
+      const req = httpRequest({
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { ...KEY, 'content-type': PCAP_TYPE },
+      });
+      req.on('error', () => undefined); // the reset is what we wait for
+      const answered = new Promise<number>((resolve) =>
+        req.on('response', (res) => (res.resume(), resolve(res.statusCode!))),
+      );
+      req.write(scan);
+      const more = setInterval(() => req.write(Buffer.alloc(16 * 1024)), 10);
+      const closed = new Promise<void>((resolve) => req.on('close', () => resolve()));
+      expect(await answered).toBe(413);
+      const at = Date.now();
+      await closed;
+      clearInterval(more);
+      const waited = Date.now() - at;
+      expect(waited).toBeGreaterThan(2000); // it kept reading (and discarding) for a while…
+      expect(waited).toBeLessThan(6000); // …then closed the connection
+    });
+
+    it('a client that hangs up mid-upload leaves no files and no row', async () => {
+      for (const type of [PCAP_TYPE, 'multipart/form-data; boundary=nwb']) {
+        const u = new URL(`${api.url}/captures?force=true`);
+        const req = httpRequest({
+          host: u.hostname,
+          port: u.port,
+          path: `${u.pathname}${u.search}`,
+          method: 'POST',
+          headers: { ...KEY, 'content-type': type },
+        });
+        req.on('error', () => undefined);
+        if (type !== PCAP_TYPE) {
+          req.write('--nwb\r\nContent-Disposition: form-data; name="file"; filename="gone.pcap"\r\n\r\n');
+        }
+        req.write(scan.subarray(0, 100_000)); // more than one 64 KiB chunk file
+        await new Promise((r) => setTimeout(r, 300));
+        const dirs = readdirSync(capturesDir()).length;
+        const rows = (await db.dataSource.query('SELECT count(*)::int AS n FROM captures')) as Array<{ n: number }>;
+        expect(dirs).toBe(rows[0].n + 1); // the upload in flight has its directory
+        req.destroy();
+      }
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        try {
+          await expectDiskMatchesRows();
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    });
+
     it('path tricks in the file name: only the base name is kept, nothing is written outside the data directory', async () => {
       const tricks: Array<[string, string]> = [
         ['../../../../etc/passwd', 'passwd'],
@@ -596,5 +661,9 @@ describe('captures API (POST/GET/DELETE /captures)', () => {
       rmSync(big, { force: true });
       rmSync(bigData, { recursive: true, force: true });
     }
+  });
+
+  it('answered every bad request with a 4xx: nothing reached the 500 handler', () => {
+    for (const p of [api, small]) expect(p.output()).not.toMatch(/ERROR|ExceptionsHandler|Unhandled/);
   });
 });

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { SEVERITIES, type Severity } from '../engine/finding';
 import { CAPTURE_STATUSES, type CaptureEntity, type CaptureStatus } from './capture.entity';
 
@@ -73,7 +73,7 @@ export class CapturePageView {
 export class ErrorView {
   @ApiProperty() statusCode!: number;
   @ApiProperty() error!: string;
-  @ApiPropertyOptional({ description: 'the reason' }) message!: string;
+  @ApiProperty({ description: 'the reason' }) message!: string;
 }
 
 export type SeverityCounts = Record<Severity, number>;

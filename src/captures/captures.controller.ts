@@ -15,7 +15,6 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBody,
   ApiConsumes,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -26,6 +25,7 @@ import {
   ApiQuery,
   ApiSecurity,
   ApiTags,
+  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
@@ -46,6 +46,7 @@ const uuid = new ParseUUIDPipe({
 
 @ApiTags('captures')
 @ApiSecurity('api-key')
+@ApiUnauthorizedResponse({ type: ErrorView, description: 'missing or wrong X-API-Key' })
 @Controller('captures')
 @UseFilters(UploadExceptionFilter)
 export class CapturesController {
@@ -60,16 +61,21 @@ export class CapturesController {
     description:
       'Multipart field `file`, or the capture as the raw body. Streams to disk in chunks and queues it for analysis. ' +
       'The same file again (same SHA-256 of the capture bytes) answers 200 with the existing capture and `duplicate: true`, unless `force=true`.',
-  })
-  @ApiConsumes('multipart/form-data', ...RAW_CAPTURE_TYPES)
-  @ApiBody({
-    schema: {
-      oneOf: [
-        { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
-        { type: 'string', format: 'binary' },
-      ],
+    requestBody: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['file'],
+            properties: { file: { type: 'string', format: 'binary', description: 'pcap or pcapng, gzip allowed' } },
+          },
+        },
+        ...Object.fromEntries(RAW_CAPTURE_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+      },
     },
   })
+  @ApiConsumes('multipart/form-data', ...RAW_CAPTURE_TYPES)
   @ApiQuery({
     name: 'force',
     required: false,
@@ -110,7 +116,7 @@ export class CapturesController {
   @ApiQuery({ name: 'limit', required: false, type: Number, description: `1–${MAX_PAGE_LIMIT}, default 50` })
   @ApiQuery({ name: 'status', required: false, enum: CAPTURE_STATUSES })
   @ApiOkResponse({ type: CapturePageView })
-  @ApiBadRequestResponse({ type: ErrorView })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'page, limit or status out of range' })
   list(@Query() query: Record<string, unknown>): Promise<CapturePageView> {
     const q = parseCaptureListQuery(query);
     return this.captures.page(q.page, q.limit, q.status);
@@ -119,9 +125,9 @@ export class CapturesController {
   @Get(':id')
   @ApiOperation({ summary: 'One capture: status, progress, timings, finding counts by severity' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: CaptureView })
+  @ApiOkResponse({ type: CaptureView, description: 'the capture (never its pipeline state)' })
   @ApiBadRequestResponse({ type: ErrorView, description: 'not a UUID' })
-  @ApiNotFoundResponse({ type: ErrorView })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'no capture with this id' })
   get(@Param('id', uuid) id: string): Promise<CaptureView> {
     return this.captures.view(id);
   }
@@ -133,7 +139,7 @@ export class CapturesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiBadRequestResponse({ type: ErrorView, description: 'not a UUID' })
-  @ApiNotFoundResponse({ type: ErrorView })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'no capture with this id' })
   async remove(@Param('id', uuid) id: string): Promise<void> {
     await this.captures.remove(id);
   }

@@ -16,6 +16,8 @@ import { CapturesService } from './captures.service';
 import type { UploadOptions } from './upload-options';
 import { assertAcceptedType, assertDeclaredLength, receiveMultipart, receiveRaw } from './upload-receiver';
 
+const ENQUEUE_WAIT_MS = 5000;
+
 export interface UploadOutcome {
   view: CaptureView & { duplicate: boolean };
   /** 202 a new capture was queued; 200 the same file was already stored. */
@@ -101,12 +103,22 @@ export class CaptureUploadService {
   /**
    * The capture is recorded as queued either way: when Redis is unreachable the workers'
    * reconciler enqueues the first chunk later (settings.worker.reconcileMs), so the upload stands.
+   * The wait is bounded because the queue's connection retries forever (maxRetriesPerRequest
+   * null): an add still pending when Redis returns is harmless, the job id being (capture, seq).
    */
   private async enqueueFirstChunk(id: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);
+    });
     try {
-      await this.queue.enqueue(id, 0);
+      await Promise.race([this.queue.enqueue(id, 0), timeout]);
     } catch (err) {
-      this.log.warn(`capture ${id} stored but not enqueued (${(err as Error).message}); the reconciler will`);
+      this.log.warn(
+        `capture ${id} stored but not enqueued (${(err as Error).message}); the reconciler will enqueue it`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

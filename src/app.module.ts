@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { SettingsModule } from './config/settings.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { IntelModule } from './intel/intel.module';
 
 @Module({
-  imports: [SettingsModule, DatabaseModule, IntelModule],
+  // AuthModule installs the one global guard: every route needs a key or JWT unless @Public().
+  imports: [SettingsModule, DatabaseModule, AuthModule, IntelModule],
   controllers: [HealthController],
-  // One global guard: every route needs a key unless it is @Public() (auth.decorators.ts).
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
 })
 export class AppModule {}

@@ -17,6 +17,10 @@ import type { AuthenticatedRequest, Principal } from './principal';
 export const UNAUTHORIZED_MESSAGE =
   'missing or invalid credentials: send X-API-Key or Authorization: Bearer <token>';
 
+export function unauthorized(): UnauthorizedException {
+  return new UnauthorizedException({ statusCode: 401, message: UNAUTHORIZED_MESSAGE });
+}
+
 interface HttpRequest extends AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
@@ -47,7 +51,7 @@ export class AccessGuard implements CanActivate {
     await this.throttler.canActivate(context);
     if (open) return true;
     const principal = req.principal;
-    if (!principal) throw new UnauthorizedException(UNAUTHORIZED_MESSAGE);
+    if (!principal) throw unauthorized();
     const roles = this.reflector.getAllAndOverride<ApiRole[] | undefined>(ROLES, targets);
     // admin can do everything read can; @Roles lists who else may.
     if (roles && principal.role !== 'admin' && !roles.includes(principal.role)) {

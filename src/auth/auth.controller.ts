@@ -9,11 +9,10 @@ import {
   ParseUUIDPipe,
   Post,
   Req,
-  UnauthorizedException,
 } from '@nestjs/common';
 import type { ApiRole } from './api-key.entity';
 import { ApiKeysService, type ApiKeyInfo } from './api-keys.service';
-import { UNAUTHORIZED_MESSAGE } from './access.guard';
+import { unauthorized } from './access.guard';
 import { KeyInBody, Roles } from './auth.decorators';
 import type { AuthenticatedRequest } from './principal';
 import { TokenService, type IssuedToken } from './token.service';
@@ -51,7 +50,7 @@ export class AuthController {
   @KeyInBody()
   token(@Req() req: AuthenticatedRequest): Promise<IssuedToken> {
     // Only a key buys a token: a JWT renewing itself would outlive its expiry forever.
-    if (req.principal?.via !== 'api-key') throw new UnauthorizedException(UNAUTHORIZED_MESSAGE);
+    if (req.principal?.via !== 'api-key') throw unauthorized();
     return this.tokens.issue(req.principal);
   }
 

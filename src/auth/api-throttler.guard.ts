@@ -62,7 +62,12 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    const res = context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>();
+    const res = context.switchToHttp().getResponse<{
+      setHeader(name: string, value: string): void;
+      getHeaderNames(): string[];
+      removeHeader(name: string): void;
+    }>();
+    for (const h of res.getHeaderNames()) if (h.startsWith('retry-after-')) res.removeHeader(h);
     res.setHeader('Retry-After', String(Math.max(1, detail.timeToBlockExpire)));
     return super.throwThrottlingException(context, detail);
   }

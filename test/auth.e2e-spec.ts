@@ -155,7 +155,12 @@ describe('auth (API keys, JWT, roles) over HTTP', () => {
     const created = await createKey('ci reader', 'read');
     expect(created.key).toMatch(/^nwk_[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(created.key.slice(4), 'base64url')).toHaveLength(32);
-    expect(created).toMatchObject({ name: 'ci reader', role: 'read', prefix: created.key.slice(0, 10), revokedAt: null });
+    expect(created).toMatchObject({
+      name: 'ci reader',
+      role: 'read',
+      prefix: created.key.slice(0, 10),
+      revokedAt: null,
+    });
     const row = (await rows()).find((r) => r.id === created.id)!;
     expect(row.keyHash).toBe(createHash('sha256').update(created.key).digest('hex'));
     const dump = JSON.stringify(await db.dataSource.query('SELECT * FROM api_keys'));

@@ -36,7 +36,10 @@ interface NestRoute {
 }
 
 function joinPath(...parts: string[]): string {
-  const p = `/${parts.map((s) => s.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+  const p = `/${parts
+    .map((s) => s.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
   return p;
 }
 

@@ -14,8 +14,7 @@ import { CredentialsGuard } from './credentials.guard';
 import type { AuthenticatedRequest, Principal } from './principal';
 
 /** The one 401 answer: it never says which part was wrong and never echoes what was sent. */
-export const UNAUTHORIZED_MESSAGE =
-  'missing or invalid credentials: send X-API-Key or Authorization: Bearer <token>';
+export const UNAUTHORIZED_MESSAGE = 'missing or invalid credentials: send X-API-Key or Authorization: Bearer <token>';
 
 export function unauthorized(): UnauthorizedException {
   return new UnauthorizedException({ statusCode: 401, message: UNAUTHORIZED_MESSAGE });

@@ -64,8 +64,9 @@ describe('ApiKeysService', () => {
     const s = service();
     await s.syncEnvKey(ENV_A);
     await expect(s.revoke('6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d')).rejects.toBeInstanceOf(NotFoundException);
-    const envId = ((await db.dataSource.query(`SELECT id FROM api_keys WHERE name = 'env'`)) as Array<{ id: string }>)[0]
-      .id;
+    const envId = (
+      (await db.dataSource.query(`SELECT id FROM api_keys WHERE name = 'env'`)) as Array<{ id: string }>
+    )[0].id;
     await expect(s.revoke(envId)).rejects.toBeInstanceOf(ConflictException);
     const other = await s.create('second', 'admin');
     const results = await Promise.allSettled([service().revoke(envId), service().revoke(other.info.id)]);

@@ -35,7 +35,9 @@ describe('key material', () => {
     expect(k.equals(createHash('sha256').update(secret).digest())).toBe(false);
     // RFC 5869 extract+expand with salt "netwarden", info "netwarden jwt hs256 v1", one block.
     const prk = createHmac('sha256', 'netwarden').update(secret).digest();
-    const okm = createHmac('sha256', prk).update(Buffer.concat([Buffer.from('netwarden jwt hs256 v1'), Buffer.from([1])])).digest();
+    const okm = createHmac('sha256', prk)
+      .update(Buffer.concat([Buffer.from('netwarden jwt hs256 v1'), Buffer.from([1])]))
+      .digest();
     expect(k.equals(okm)).toBe(true);
   });
 });

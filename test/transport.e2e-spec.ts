@@ -166,10 +166,12 @@ describe('API process: transport and start-up', () => {
     expect(odd.headers.location).toBe(`https://127.0.0.1:${port}/health`);
   });
 
-  it('helmet headers; rate limits per key and per IP with Retry-After (limits from .env in the working directory)', async () => {
+  it('helmet headers; rate limits per key and per IP with Retry-After, shared by API processes (limits from .env in the working directory)', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'nw-api-dotenv-'));
     writeFileSync(join(cwd, '.env'), 'THROTTLE_LIMIT=3\nTHROTTLE_TTL_MS=60000\n');
-    const api = await startApi(env, 30_000, { cwd });
+    // Its own Redis prefix: the counters are shared by every API process on the same prefix.
+    const limitedEnv = { ...env, REDIS_PREFIX: testRedisPrefix() };
+    const api = await startApi(limitedEnv, 30_000, { cwd });
     running.push(api);
     const h = await get(`${api.url}/health`);
     expect(h.status).toBe(200);
@@ -203,6 +205,10 @@ describe('API process: transport and start-up', () => {
     const retry = Number(limited.headers['retry-after']);
     expect(Number.isInteger(retry) && retry >= 1 && retry <= 60).toBe(true);
     expect(JSON.parse(limited.body)).toEqual({ statusCode: 429, message: THROTTLED_MESSAGE });
+    // A second API process on the same Redis prefix enforces the same budget.
+    const twin = await startApi(limitedEnv, 30_000, { cwd });
+    running.push(twin);
+    expect((await get(`${twin.url}/intel/feeds`, { headers: admin })).status).toBe(429);
     // Another key has its own budget.
     expect((await get(`${api.url}/intel/feeds`, { headers: reader })).status).toBe(200);
     // Without credentials the budget is the client address: guessing keys is limited too.

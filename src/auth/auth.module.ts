@@ -15,11 +15,13 @@ import { AuthController } from './auth.controller';
 import { CredentialsGuard } from './credentials.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { jwtSigningKey } from './key-material';
+import { RedisThrottlerStorage, ThrottlerStorageModule } from './redis-throttler.storage';
 import { TokenService } from './token.service';
 
 /**
  * Authentication, authorisation and rate limiting for every route: importing this module
- * installs AccessGuard globally (APP_GUARD). Needs SettingsModule and a TypeORM connection.
+ * installs AccessGuard globally (APP_GUARD). Needs SettingsModule and a TypeORM connection;
+ * rate-limit counters live in Redis (RedisThrottlerStorage) so all API processes share them.
  */
 @Module({
   imports: [
@@ -29,7 +31,11 @@ import { TokenService } from './token.service';
       inject: [SETTINGS],
       useFactory: (s: Settings) => ({ secret: jwtSigningKey(s.secretKey), signOptions: { algorithm: 'HS256' } }),
     }),
-    ThrottlerModule.forRootAsync({ inject: [SETTINGS], useFactory: throttlerOptions }),
+    ThrottlerModule.forRootAsync({
+      imports: [ThrottlerStorageModule],
+      inject: [SETTINGS, RedisThrottlerStorage],
+      useFactory: (s: Settings, storage: RedisThrottlerStorage) => ({ ...throttlerOptions(s), storage }),
+    }),
   ],
   controllers: [AuthController],
   providers: [

@@ -217,7 +217,25 @@ describe('API process: transport and start-up', () => {
       guesses.push((await get(`${api.url}/intel/feeds`, { headers: { 'x-api-key': `nwk_guess${i}` } })).status);
     }
     expect(guesses).toEqual([401, 401, 401, 429]);
+    // Without TRUST_PROXY a client cannot pick a new bucket with X-Forwarded-For.
+    const spoofed = await get(`${api.url}/intel/feeds`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(spoofed.status).toBe(429);
     // /health is never limited.
     for (let i = 0; i < 5; i++) expect((await get(`${api.url}/health`)).status).toBe(200);
+  });
+
+  it('TRUST_PROXY=loopback: the client address comes from X-Forwarded-For set by the proxy', async () => {
+    const api = await startApi({
+      ...env,
+      REDIS_PREFIX: testRedisPrefix(),
+      THROTTLE_LIMIT: '2',
+      TRUST_PROXY: 'loopback',
+    });
+    running.push(api);
+    const from = (ip: string) => get(`${api.url}/intel/feeds`, { headers: { 'x-forwarded-for': ip } });
+    const a = [];
+    for (let i = 0; i < 3; i++) a.push((await from('203.0.113.9')).status);
+    expect(a).toEqual([401, 401, 429]);
+    expect((await from('203.0.113.10')).status).toBe(401);
   });
 });

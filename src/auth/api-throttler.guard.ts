@@ -13,7 +13,6 @@ export const UPLOAD_ROUTES = ['POST /captures'];
 interface RoutedRequest extends AuthenticatedRequest {
   method: string;
   route?: { path?: string };
-  ip?: string;
 }
 
 function isUploadRoute(context: ExecutionContext): boolean {

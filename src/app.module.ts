@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { CapturesModule } from './captures/captures.module';
 import { SettingsModule } from './config/settings.module';
 import { DatabaseModule } from './database/database.module';
@@ -10,8 +9,16 @@ import { HealthModule } from './health/health.module';
 import { IntelModule } from './intel/intel.module';
 
 @Module({
-  imports: [SettingsModule, DatabaseModule, IntelModule, HealthModule, CapturesModule, FindingsModule, EventsModule],
-  // One global guard: every route needs a key unless it is @Public() (auth.decorators.ts).
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+  // AuthModule installs the one global guard: every route needs a key or JWT unless @Public().
+  imports: [
+    SettingsModule,
+    DatabaseModule,
+    AuthModule,
+    IntelModule,
+    HealthModule,
+    CapturesModule,
+    FindingsModule,
+    EventsModule,
+  ],
 })
 export class AppModule {}

@@ -1,22 +1,40 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { loadSettings } from './config/settings';
+import { loadDotEnv } from './config/dotenv';
+import { loadSettings, SettingsError } from './config/settings';
+import { configureApp } from './http/configure-app';
+import { readHttpsOptions } from './http/https-options';
+import { startRedirectServer } from './http/redirect-server';
 import { setupOpenApi } from './openapi';
 
 async function bootstrap(): Promise<void> {
+  loadDotEnv();
+  // Settings and certificate problems surface here, before Nest logs anything, as one line.
   const settings = loadSettings();
-  const app = await NestFactory.create(AppModule, { bufferLogs: false });
+  const httpsOptions = settings.https.enabled ? readHttpsOptions(settings) : undefined;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: false, httpsOptions });
+  configureApp(app, settings);
   app.enableShutdownHooks();
   setupOpenApi(app);
   await app.listen(settings.port, settings.host);
   const addr = app.getHttpServer().address() as AddressInfo;
+  const scheme = httpsOptions ? 'https' : 'http';
   // One parseable line: tests and scripts start the API with PORT=0 and read the port from it.
-  process.stdout.write(`netwarden api listening on http://${settings.host}:${addr.port}\n`);
+  process.stdout.write(`netwarden api listening on ${scheme}://${settings.host}:${addr.port}\n`);
+  if (httpsOptions && settings.https.redirectHttpPort !== null) {
+    const redirect = await startRedirectServer(settings.https.redirectHttpPort, settings.host, addr.port);
+    app.getHttpServer().once('close', () => redirect.close());
+    const r = redirect.address() as AddressInfo;
+    process.stdout.write(`netwarden api redirecting http://${settings.host}:${r.port} to https\n`);
+  }
 }
 
 bootstrap().catch((err: unknown) => {
-  process.stderr.write(`netwarden: ${err instanceof Error ? err.message : String(err)}\n`);
+  // A settings problem is the operator's to fix: the message names the variable, no stack trace.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`netwarden: ${err instanceof SettingsError ? 'configuration: ' : ''}${message}\n`);
   process.exit(1);
 });

@@ -1,19 +1,19 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import passport from 'passport';
 import { version } from '../package.json';
+import { UNAUTHORIZED_MESSAGE } from './auth/access.guard';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
 export const DOCS_YAML_PATH = 'docs-yaml';
 
 /**
- * OpenAPI for the API: Swagger UI at /docs, the document at /docs-json (and /docs-yaml). Both need the X-API-Key
- * like every route but /health (issue 6): they sit outside Nest's router, so the global guard
- * does not see them and this middleware applies the same check (SHA-256 both sides, constant-time
- * compare, 503 without API_KEY). A browser opening /docs must therefore send the header (an
- * extension, or a proxy); the auth work may let the dashboard's login open it instead.
+ * OpenAPI for the API: Swagger UI at /docs, the document at /docs-json (and /docs-yaml). They need
+ * credentials like every route but /health (issue 6); they sit outside Nest's router, so the
+ * global guard does not see them and this middleware runs the same passport strategies. A browser
+ * opening /docs must send the header (an extension, or a proxy) until the dashboard's login can.
  */
 export function setupOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
@@ -24,26 +24,21 @@ export function setupOpenApi(app: INestApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'jwt')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  app.use([`/${DOCS_PATH}`, `/${DOCS_JSON_PATH}`, `/${DOCS_YAML_PATH}`], requireApiKey);
+  app.use([`/${DOCS_PATH}`, `/${DOCS_JSON_PATH}`, `/${DOCS_YAML_PATH}`], requireCredentials);
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: DOCS_JSON_PATH, yamlDocumentUrl: DOCS_YAML_PATH });
 }
 
-function requireApiKey(req: Request, res: Response, next: NextFunction): void {
-  const expected = process.env.API_KEY;
-  if (!expected) {
-    res.status(503).json({ statusCode: 503, message: 'API_KEY is not set: the API documentation is disabled' });
-    return;
-  }
-  const given = req.headers['x-api-key'];
-  if (typeof given !== 'string' || !sameSecret(given, expected)) {
-    res.status(401).json({ statusCode: 401, message: 'missing or wrong X-API-Key header', error: 'Unauthorized' });
-    return;
-  }
-  next();
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb);
+/**
+ * The same credentials as every guarded route (X-API-Key or a bearer JWT, through the passport
+ * strategies AuthModule registers), answered with the same 401.
+ */
+function requireCredentials(req: Request, res: Response, next: NextFunction): void {
+  const check = passport.authenticate(['api-key', 'jwt'], { session: false }, (err: unknown, principal: unknown) => {
+    if (err || !principal) {
+      res.status(401).json({ statusCode: 401, message: UNAUTHORIZED_MESSAGE });
+      return;
+    }
+    next();
+  }) as (req: Request, res: Response, next: NextFunction) => void;
+  check(req, res, next);
 }

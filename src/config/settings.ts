@@ -1,7 +1,8 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /**
- * Typed settings from the environment (and .env, read by `loadDotEnv`), validated once at
+ * Typed settings from the environment (and a .env file in the working directory, read by `loadDotEnv`), validated once at
  * start-up so a bad value fails fast with a message that names the variable — never its value:
  * some are secrets. The API, the workers and `analyze --db` all read the same settings.
  */
@@ -39,6 +40,12 @@ export interface Settings {
   /** GET /events: comment line every heartbeatMs; a client more than clientBufferBytes behind is dropped. */
   events: { heartbeatMs: number; clientBufferBytes: number };
   https: { enabled: boolean; certPath: string | null; keyPath: string | null; redirectHttpPort: number | null };
+  /**
+   * Express `trust proxy` (TRUST_PROXY): a hop count or the proxies' addresses / CIDRs / names
+   * (loopback, linklocal, uniquelocal). null = the socket address is the client (the default):
+   * trusting X-Forwarded-For from anyone would let a client pick its own rate-limit bucket.
+   */
+  trustProxy: number | string[] | null;
 }
 
 export class SettingsError extends Error {}
@@ -74,6 +81,28 @@ function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string, prot
   }
   if (!protocols.includes(u.protocol)) throw new SettingsError(`${name} must start with ${protocols.join(' or ')}//`);
   return raw;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxyFromEnv(env: NodeJS.ProcessEnv): Settings['trustProxy'] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw) return null;
+  if (/^\d+$/.test(raw)) return intFromEnv(env, 'TRUST_PROXY', 0, 1, 32);
+  const parts = raw.split(',').map((p) => p.trim());
+  const ok = parts.every((p) => {
+    if (PROXY_NAMES.includes(p)) return true;
+    const [addr, bits, extra] = p.split('/');
+    const family = isIP(addr);
+    if (family === 0 || extra !== undefined) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+  if (!ok) {
+    throw new SettingsError(
+      'TRUST_PROXY must be a hop count (1-32) or a comma-separated list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal',
+    );
+  }
+  return parts;
 }
 
 const GiB = 1024 * 1024 * 1024;
@@ -151,5 +180,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       keyPath,
       redirectHttpPort: redirect === 0 ? null : redirect,
     },
+    trustProxy: trustProxyFromEnv(env),
   };
 }

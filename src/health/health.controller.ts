@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { version } from '../../package.json';
 import { Public } from '../auth/auth.decorators';
 import { HealthChecksService, type HealthChecks } from './health-checks.service';
@@ -55,7 +56,9 @@ const HEALTH_SCHEMA = {
  * healthy API containers instead of starting workers.
  */
 @ApiTags('health')
+// Open and never rate-limited: load balancers and compose poll it.
 @Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(private readonly checks: HealthChecksService) {}

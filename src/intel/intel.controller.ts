@@ -26,7 +26,7 @@ function publicResult(r: FeedUpdateResult): Result {
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
- * Intel feed management (X-API-Key, see ApiKeyGuard):
+ * Intel feed management (API key or JWT, see AccessGuard; changes need admin, reading any key):
  * GET /intel/feeds · POST /intel/feeds (add or replace one feed, fetched at once) ·
  * DELETE /intel/feeds/:name · POST /intel/feeds/:name/refresh.
  * Feeds added here must be http(s) URLs: a local path or file:// URL would let an API caller make
@@ -41,6 +41,7 @@ export class IntelController {
   constructor(private readonly intel: IntelService) {}
 
   @Get()
+  @Roles('read', 'admin')
   list(): { feeds: FeedStatus[]; index: ReturnType<IntelService['counts']> } {
     return { feeds: this.intel.list(), index: this.intel.counts() };
   }

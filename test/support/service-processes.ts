@@ -60,10 +60,19 @@ function track(proc: ChildProcess): ServiceProcess {
   return { proc, output: () => out, stop, kill, exited };
 }
 
-export async function startApi(env: Record<string, string>, timeoutMs = 30_000): Promise<ApiProcess> {
+/**
+ * Starts dist/src/main.js and resolves with its URL (http:// or https:// as it reports) once it
+ * listens. `cwd` is where it looks for a `.env` file (default: the repository root).
+ */
+export async function startApi(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  opts: { cwd?: string } = {},
+): Promise<ApiProcess> {
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     env: { PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: opts.cwd ?? ROOT,
   });
   const p = track(proc);
   const url = await new Promise<string>((resolve, reject) => {
@@ -72,7 +81,7 @@ export async function startApi(env: Record<string, string>, timeoutMs = 30_000):
       timeoutMs,
     );
     const onData = () => {
-      const m = /netwarden api listening on (http\S+)/.exec(p.output());
+      const m = /netwarden api listening on (https?:\/\/\S+)/.exec(p.output());
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

@@ -170,7 +170,9 @@ describe('API process: transport and start-up', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'nw-api-dotenv-'));
     writeFileSync(join(cwd, '.env'), 'THROTTLE_LIMIT=3\nTHROTTLE_TTL_MS=60000\n');
     // Its own Redis prefix: the counters are shared by every API process on the same prefix.
-    const limitedEnv = { ...env, REDIS_PREFIX: testRedisPrefix() };
+    // The limit must come from .env: drop the harness's generous THROTTLE_LIMIT (set variables win).
+    const { THROTTLE_LIMIT: _unused, ...rest } = env;
+    const limitedEnv = { ...rest, REDIS_PREFIX: testRedisPrefix() };
     const api = await startApi(limitedEnv, 30_000, { cwd });
     running.push(api);
     const h = await get(`${api.url}/health`);

@@ -46,7 +46,7 @@ const uuid = new ParseUUIDPipe({
 
 @ApiTags('captures')
 @ApiSecurity('api-key')
-@ApiUnauthorizedResponse({ type: ErrorView, description: 'missing or wrong X-API-Key' })
+@ApiUnauthorizedResponse({ type: ErrorView, description: 'missing or invalid credentials (X-API-Key or Bearer JWT)' })
 @Controller('captures')
 @UseFilters(UploadExceptionFilter)
 export class CapturesController {

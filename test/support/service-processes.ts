@@ -36,6 +36,9 @@ export function serviceEnv(o: { databaseUrl: string; redisPrefix: string; dataDi
     NETWARDEN_DATA_DIR: dataDir,
     API_KEY: TEST_API_KEY,
     SECRET_KEY: 'test-secret-key-0123456789abcdef0123',
+    // Suites make many requests in seconds; the rate-limit tests set their own low limits.
+    THROTTLE_LIMIT: '100000',
+    THROTTLE_UPLOAD_LIMIT: '100000',
     ...rest,
   };
 }

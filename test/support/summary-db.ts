@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { isoTime } from '../../src/engine/finding';
 import { insertCapture } from '../../src/captures/capture-records';
 import { upsertFindings } from '../../src/findings/finding-writer';
 import { writeSummary } from '../../src/findings/summary-writer';
@@ -37,7 +38,14 @@ export async function storeRun(
     });
   }
   await manager.query(
-    `UPDATE captures SET status = 'done', packets = $2, bytes = $3, "chunksDone" = $4 WHERE id = $1`,
-    [captureId, run.stats.packets, run.stats.bytes, run.chunks.length],
+    `UPDATE captures SET status = 'done', packets = $2, bytes = $3, "chunksDone" = $4, "firstSeen" = $5, "lastSeen" = $6 WHERE id = $1`,
+    [
+      captureId,
+      run.stats.packets,
+      run.stats.bytes,
+      run.chunks.length,
+      run.stats.firstTime === null ? null : isoTime(run.stats.firstTime),
+      run.stats.lastTime === null ? null : isoTime(run.stats.lastTime),
+    ],
   );
 }

@@ -144,4 +144,20 @@ describe('TrafficSummary on real captures', () => {
     const last = capped.chunks[capped.chunks.length - 1];
     expect(last.delta.flows.every((f) => f.final)).toBe(true);
   });
+
+  it('expires idle flows in packet time, before the end of the capture', () => {
+    // 95 s of browsing: with a 5 s idle limit most connections are final long before the end.
+    const recs = loadRecords(join(SHARED_PCAPS, 'public', 'tls__tls-subjectaltname__input.pcap'));
+    const half = Math.floor(recs.length / 2);
+    const run = runSummary(recs, [half], { summary: { tcpIdle: 5, closedIdle: 1, otherIdle: 5, bucketIdle: 60 } });
+    const early = run.chunks[0].delta;
+    const finals = early.flows.filter((f) => f.final);
+    expect(finals.length).toBeGreaterThan(10);
+    // Each was idle for longer than its limit when retired: its last packet is > 1 s before the chunk's last one.
+    const chunkEnd = recs[half - 1].tsSec + recs[half - 1].tsNsec / 1e9;
+    expect(finals.every((f) => chunkEnd - f.lastSeen > 1)).toBe(true);
+    // The default limits (5 min TCP, 30 s after close, 1 min other) retire fewer.
+    const defaults = runSummary(recs, [half]).chunks[0].delta.flows.filter((f) => f.final).length;
+    expect(defaults).toBeLessThan(finals.length);
+  });
 });

@@ -119,6 +119,12 @@ function tcpState(row: FlowRow): string {
   return 'midstream';
 }
 
+/** FIN both ways or a RST: nothing more is expected on this connection. */
+function isClosed(row: FlowRow): boolean {
+  const all = row.flagsToServer | row.flagsToClient;
+  return (all & TCP.RST) !== 0 || ((row.flagsToServer & TCP.FIN) !== 0 && (row.flagsToClient & TCP.FIN) !== 0);
+}
+
 function hostKeyText(ip: string): number | string {
   const n = parseIPv4(ip);
   return Number.isNaN(n) ? ip : n >>> 0;
@@ -346,7 +352,7 @@ export class TrafficSummary {
     const o = this.opts;
     for (const f of [...this.flows.values()]) {
       const r = f.row;
-      const closed = r.transport === 'tcp' && /^(reset|closed)$/.test(tcpState(r));
+      const closed = r.transport === 'tcp' && isClosed(r);
       const idle = r.transport === 'tcp' ? (closed ? o.closedIdle : o.tcpIdle) : o.otherIdle;
       if (now - r.lastSeen > idle) this.retireFlow(f);
     }

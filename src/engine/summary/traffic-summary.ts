@@ -158,6 +158,19 @@ export class TrafficSummary {
   private changedTls = new Set<string>();
   private changedBuckets = new Set<number>();
   private retired: SummaryDelta = { flows: [], hosts: [], tls: [], buckets: [] };
+  /** Lookup caches (never in a snapshot): the last packet's flow (IPv4) and its two hosts. */
+  private lastFlow: {
+    proto: number;
+    lowIp: number;
+    lowPort: number;
+    highIp: number;
+    highPort: number;
+    flow: Flow;
+  } | null = null;
+  private hostKey0: number | string | null = null;
+  private host0: Host | undefined = undefined;
+  private hostKey1: number | string | null = null;
+  private host1: Host | undefined = undefined;
 
   constructor(opts: Partial<TrafficSummaryOptions> = {}) {
     this.opts = { ...DEFAULT_SUMMARY_OPTIONS, ...opts };
@@ -197,10 +210,28 @@ export class TrafficSummary {
 
   private countFlow(p: DecodedPacket, t: number, bytes: number): Flow {
     const proto = p.ipProto;
-    const k = String.fromCharCode(proto) + this.keys.build(p);
-    const srcLow = this.keys.srcIsLow;
+    const kb = this.keys;
     const flags = proto === 6 ? p.tcpFlags & 0xff : 0;
-    let f = this.flows.get(k);
+    let f: Flow | undefined;
+    let srcLow: boolean;
+    // Consecutive packets are mostly of the same connection: IPv4 compares the tuple as numbers first.
+    const c = this.lastFlow;
+    if (p.ipVersion === 4) kb.key4(p);
+    if (
+      c !== null &&
+      p.ipVersion === 4 &&
+      c.proto === proto &&
+      c.lowIp === kb.lowIp &&
+      c.lowPort === kb.lowPort &&
+      c.highIp === kb.highIp &&
+      c.highPort === kb.highPort
+    ) {
+      f = c.flow;
+      srcLow = kb.srcIsLow;
+    } else {
+      f = this.flows.get(String.fromCharCode(proto) + kb.build(p));
+      srcLow = kb.srcIsLow;
+    }
     // A new SYN on a finished connection's 4-tuple is a new connection.
     if (
       f !== undefined &&
@@ -211,7 +242,17 @@ export class TrafficSummary {
       this.retireFlow(f);
       f = undefined;
     }
-    if (f === undefined) f = this.newFlow(p, k, srcLow, flags, t);
+    if (f === undefined) f = this.newFlow(p, String.fromCharCode(proto) + kb.build(p), srcLow, flags, t);
+    if (p.ipVersion === 4) {
+      this.lastFlow = {
+        proto,
+        lowIp: kb.lowIp,
+        lowPort: kb.lowPort,
+        highIp: kb.highIp,
+        highPort: kb.highPort,
+        flow: f,
+      };
+    } else this.lastFlow = null;
     const row = f.row;
     if (srcLow === f.cLow) {
       row.packetsToServer++;
@@ -225,7 +266,7 @@ export class TrafficSummary {
     if (t < row.firstSeen) row.firstSeen = t;
     if (t > row.lastSeen) row.lastSeen = t;
     row.lastFrame = p.frame;
-    this.changedFlows.add(k);
+    this.changedFlows.add(f.k);
     return f;
   }
 
@@ -268,6 +309,7 @@ export class TrafficSummary {
   }
 
   private retireFlow(f: Flow): void {
+    if (this.lastFlow !== null && this.lastFlow.flow === f) this.lastFlow = null;
     this.flows.delete(f.k);
     this.changedFlows.delete(f.k);
     this.retired.flows.push({ ...this.flowRow(f), final: true });
@@ -281,7 +323,8 @@ export class TrafficSummary {
     const v4 = p.ipVersion === 4;
     const off = source ? p.src6Off : p.dst6Off;
     const key: number | string = v4 ? (source ? p.src4 : p.dst4) >>> 0 : formatIPv6(p.buf, off);
-    let h = this.hosts.get(key);
+    // A packet's two hosts are mostly the previous packet's two: a two-slot cache before the Map.
+    let h = key === this.hostKey0 ? this.host0 : key === this.hostKey1 ? this.host1 : this.hosts.get(key);
     if (h === undefined) {
       if (this.hosts.size >= this.opts.maxHosts) this.retireHost(this.hosts.keys().next().value!);
       h = {
@@ -299,6 +342,13 @@ export class TrafficSummary {
         },
       };
       this.hosts.set(key, h);
+    }
+    if (source) {
+      this.hostKey0 = key;
+      this.host0 = h;
+    } else {
+      this.hostKey1 = key;
+      this.host1 = h;
     }
     const row = h.row;
     if (source) {
@@ -318,6 +368,7 @@ export class TrafficSummary {
   }
 
   private retireHost(key: number | string): void {
+    this.forgetCaches();
     const h = this.hosts.get(key)!;
     this.hosts.delete(key);
     this.changedHosts.delete(key);
@@ -480,6 +531,12 @@ export class TrafficSummary {
     this.retired.tls.push({ ...r });
   }
 
+  private forgetCaches(): void {
+    this.lastFlow = null;
+    this.hostKey0 = this.hostKey1 = null;
+    this.host0 = this.host1 = undefined;
+  }
+
   // ---- chunk boundary -----------------------------------------------------------------------
 
   /** What changed since the previous call (after each chunk): rows with absolute values. */
@@ -539,6 +596,7 @@ export class TrafficSummary {
 
   restore(s: TrafficSummaryState): void {
     if (s.version !== 1) throw new Error(`unsupported traffic summary state version ${String(s.version)}`);
+    this.forgetCaches();
     this.now = s.now;
     this.nextSweep = s.nextSweep;
     this.finished = s.finished;

@@ -1,4 +1,5 @@
 import { CapturesFindings1764000000000 } from './1764000000000-captures-findings';
+import { TrafficSummary1764000006000 } from './1764000006000-traffic-summary';
 
 /** Applied in this order; each later issue appends its own. */
-export const MIGRATIONS = [CapturesFindings1764000000000];
+export const MIGRATIONS = [CapturesFindings1764000000000, TrafficSummary1764000006000];

@@ -7,6 +7,7 @@ import { EventsModule } from './events/events.module';
 import { FindingsModule } from './findings/findings.module';
 import { HealthModule } from './health/health.module';
 import { IntelModule } from './intel/intel.module';
+import { TrafficModule } from './traffic/traffic.module';
 
 @Module({
   // AuthModule installs the one global guard: every route needs a key or JWT unless @Public().
@@ -19,6 +20,7 @@ import { IntelModule } from './intel/intel.module';
     CapturesModule,
     FindingsModule,
     EventsModule,
+    TrafficModule,
   ],
 })
 export class AppModule {}

@@ -1,14 +1,177 @@
-import type { EntityManager } from 'typeorm';
-import type { Finding } from '../engine/finding';
-import type { SummaryDelta } from '../engine/summary/traffic-summary';
+import { createHash } from 'node:crypto';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { pgText } from '../database/pg-text';
+import { isoTime, type Finding } from '../engine/finding';
+import type { SummaryDelta, TlsRow } from '../engine/summary/traffic-summary';
+import { CredentialEntity } from '../traffic/credential.entity';
+import { FlowEntity } from '../traffic/flow.entity';
+import { HostEntity } from '../traffic/host.entity';
+import { TlsServerEntity } from '../traffic/tls-server.entity';
+import { TrafficBucketEntity } from '../traffic/traffic-bucket.entity';
 
 /**
- * SEAM (filled by the traffic-summary work): persists one chunk's summary delta (and what the
- * changed findings say, e.g. masked credentials) inside the chunk's transaction.
+ * Persists one chunk's summary delta, and the masked credentials its changed findings describe,
+ * inside the chunk's transaction. Every row holds the collector's absolute values and is upserted
+ * on its natural key, so a chunk retried after a crash rewrites the same rows (never adds).
+ * Parameterised inserts only (packet text never becomes SQL); at most 500 rows per statement.
  */
+const BATCH = 500;
+const CREDENTIALS_DETECTOR = 'plaintext-credentials';
+
+/** Packet time (s) as a timestamptz parameter with its microseconds. */
+const ts = (t: number): string => isoTime(t);
+
+async function upsert<E extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<E>,
+  keys: readonly string[],
+  rows: Array<Record<string, unknown>>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  // One statement may not touch a row twice (ON CONFLICT): the last version of a key wins.
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const r of rows) byKey.set(JSON.stringify(keys.map((k) => r[k])), r);
+  const unique = [...byKey.values()];
+  const columns = Object.keys(unique[0]).filter((c) => !keys.includes(c));
+  for (let i = 0; i < unique.length; i += BATCH) {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(entity)
+      .values(unique.slice(i, i + BATCH) as QueryDeepPartialEntity<E>[])
+      .orUpdate(columns, [...keys])
+      .execute();
+  }
+}
+
+export function tlsRowId(r: Pick<TlsRow, 'serverIp' | 'serverPort' | 'sni' | 'sha256' | 'firstFrame'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([r.serverIp, r.serverPort, r.sni, r.sha256, r.firstFrame]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
 export async function writeSummary(
-  _manager: EntityManager,
-  _captureId: string,
-  _delta: SummaryDelta,
-  _changedFindings: readonly Finding[],
-): Promise<void> {}
+  manager: EntityManager,
+  captureId: string,
+  delta: SummaryDelta,
+  changedFindings: readonly Finding[],
+): Promise<void> {
+  await upsert(
+    manager,
+    FlowEntity,
+    ['captureId', 'firstFrame'],
+    delta.flows.map((f) => ({
+      captureId,
+      firstFrame: f.firstFrame,
+      lastFrame: f.lastFrame,
+      transport: f.transport,
+      clientIp: pgText(f.clientIp),
+      clientPort: f.clientPort,
+      serverIp: pgText(f.serverIp),
+      serverPort: f.serverPort,
+      app: pgText(f.app),
+      packetsToServer: f.packetsToServer,
+      bytesToServer: f.bytesToServer,
+      packetsToClient: f.packetsToClient,
+      bytesToClient: f.bytesToClient,
+      packets: f.packetsToServer + f.packetsToClient,
+      bytes: f.bytesToServer + f.bytesToClient,
+      firstSeen: ts(f.firstSeen),
+      lastSeen: ts(f.lastSeen),
+      flagsToServer: f.flagsToServer,
+      flagsToClient: f.flagsToClient,
+      state: f.state,
+      final: f.final,
+    })),
+  );
+  await upsert(
+    manager,
+    HostEntity,
+    ['captureId', 'ip', 'firstFrame'],
+    delta.hosts.map((h) => ({
+      captureId,
+      ip: pgText(h.ip),
+      firstFrame: h.firstFrame,
+      macs: h.macs,
+      internal: h.internal,
+      packetsSent: h.packetsSent,
+      bytesSent: h.bytesSent,
+      packetsReceived: h.packetsReceived,
+      bytesReceived: h.bytesReceived,
+      bytes: h.bytesSent + h.bytesReceived,
+      firstSeen: ts(h.firstSeen),
+      lastSeen: ts(h.lastSeen),
+    })),
+  );
+  await upsert(
+    manager,
+    TlsServerEntity,
+    ['captureId', 'id'],
+    delta.tls.map((r) => ({
+      captureId,
+      id: tlsRowId(r),
+      serverIp: pgText(r.serverIp),
+      serverPort: r.serverPort,
+      sni: pgText(r.sni),
+      sha256: r.sha256,
+      subject: pgText(r.subject),
+      issuer: pgText(r.issuer),
+      validFrom: pgText(r.validFrom),
+      validTo: pgText(r.validTo),
+      selfSigned: r.selfSigned,
+      version: r.version,
+      firstFrame: r.firstFrame,
+      lastFrame: r.lastFrame,
+      firstSeen: ts(r.firstSeen),
+      lastSeen: ts(r.lastSeen),
+      count: r.count,
+    })),
+  );
+  await upsert(
+    manager,
+    TrafficBucketEntity,
+    ['captureId', 'minute', 'firstFrame'],
+    delta.buckets.map((b) => ({
+      captureId,
+      minute: ts(b.minute),
+      firstFrame: b.firstFrame,
+      packets: b.packets,
+      bytes: b.bytes,
+      protocols: b.protocols,
+      apps: b.apps,
+    })),
+  );
+  await upsert(
+    manager,
+    CredentialEntity,
+    ['captureId', 'findingId'],
+    changedFindings.filter((f) => f.detector === CREDENTIALS_DETECTOR).map((f) => credentialRow(captureId, f)),
+  );
+}
+
+/** The finding's evidence already holds only the masked secret (secret-mask.ts): nothing clear to drop. */
+function credentialRow(captureId: string, f: Finding): Record<string, unknown> {
+  const e = f.evidence as Record<string, unknown>;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? pgText(v) : null);
+  const succeeded = e.succeeded;
+  const attempts = e.attempts as { total?: unknown } | undefined;
+  return {
+    captureId,
+    findingId: f.id,
+    protocol: str(e.protocol) ?? 'unknown',
+    clientIp: pgText(f.src?.ip ?? str(e.client) ?? ''),
+    serverIp: pgText(f.dst?.ip ?? ''),
+    serverPort: f.dst?.port ?? null,
+    user: str(e.user),
+    method: str(e.method),
+    maskedSecret: str(e.secret),
+    outcome: succeeded === true ? 'succeeded' : succeeded === false ? 'failed' : 'unknown',
+    attempts: typeof attempts?.total === 'number' ? attempts.total : f.count,
+    type: f.type,
+    severity: f.severity,
+    firstSeen: f.firstSeen,
+    lastSeen: f.lastSeen,
+  };
+}

@@ -4,6 +4,7 @@ import { DecodedPacket } from '../../src/engine/decode/decoded-packet';
 import { PacketDecoder } from '../../src/engine/decode/packet.decoder';
 import { createDetectors } from '../../src/engine/detectors/registry';
 import { Pipeline } from '../../src/engine/pipeline';
+import { TrafficSummary } from '../../src/engine/summary/traffic-summary';
 import { FeedCache } from '../../src/intel/feed-cache';
 import { loadFeedsFile } from '../../src/intel/feed-config';
 import { loadIntel } from '../../src/intel/intel-feeds';
@@ -14,7 +15,15 @@ import { loadIntel } from '../../src/intel/intel-feeds';
  * `intel-load` and `pipeline-intel` load the feeds file named by env BENCH_INTEL first (local
  * path feeds) and add the load's seconds, RSS after it and the indicator count to the output.
  */
-type Mode = 'pcap-parser' | 'reader' | 'decode' | 'pipeline' | 'pipeline-all-parsers' | 'intel-load' | 'pipeline-intel';
+type Mode =
+  | 'pcap-parser'
+  | 'reader'
+  | 'decode'
+  | 'pipeline'
+  | 'pipeline-all-parsers'
+  | 'intel-load'
+  | 'pipeline-intel'
+  | 'pipeline-summary';
 
 /** What bench-mode prints (JSON on stdout), read back by bench.ts. */
 export interface ModeResult {
@@ -87,7 +96,10 @@ async function main(mode: Mode, file: string): Promise<ModeResult> {
     }
     case 'pipeline':
     case 'pipeline-all-parsers':
-    case 'pipeline-intel': {
+    case 'pipeline-intel':
+    case 'pipeline-summary': {
+      // pipeline-summary: what a worker runs — all detectors plus the traffic summary observer.
+      const summary = mode === 'pipeline-summary' ? new TrafficSummary() : undefined;
       const intel = mode === 'pipeline-intel' ? loadBenchIntel() : undefined;
       const config = resolveConfig();
       const pipeline = new Pipeline({
@@ -98,12 +110,14 @@ async function main(mode: Mode, file: string): Promise<ModeResult> {
         }),
         config,
         protocols: mode === 'pipeline-all-parsers' ? 'all' : 'auto',
+        observers: summary ? [summary.observer()] : [],
       });
       // CPU time of the pipeline alone (index load excluded): steadier than wall time on a shared machine.
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await readCapture(file, { onPacket: (rec) => pipeline.push(rec) });
       pipeline.finish();
+      summary?.finish();
       const cpu = process.cpuUsage(cpu0);
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const s = pipeline.getStats();

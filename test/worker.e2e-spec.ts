@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { In } from 'typeorm';
+import { CaptureEntity } from '../src/captures/capture.entity';
+import { loadSettings } from '../src/config/settings';
+import { analyzeCapture } from '../src/engine/analyze-capture';
+import { resolveConfig } from '../src/engine/config';
+import { AnalysisQueue } from '../src/queue/analysis-queue.service';
+import { engineFindings, recordCapture, storedFindings, type StoredCapture } from './support/capture-fixtures';
+import { SHARED_PCAPS, fixtureCaptures } from './support/paths';
+import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
+import { createTestDatabase, testRedisPrefix, type TestDatabase } from './support/test-database';
+import { waitFor } from './support/wait-for';
+
+/**
+ * DESIGN §1/§4 end to end: captures cut into several chunks, queued as the upload API queues
+ * them, analysed by two real worker processes (dist/, `npm run start:worker`) in parallel —
+ * and the findings they store equal `analyze` on the same file, exactly.
+ */
+const files = [
+  ...fixtureCaptures(),
+  ...['arp-spoof-a.pcap', 'ftp-login.pcap', 'scan-syn.pcap', 'tls-cert-change-a.pcap', 'http-basic-and-form.pcap'].map(
+    (f) => join(SHARED_PCAPS, 'attacks', f),
+  ),
+];
+
+describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
+  let db: TestDatabase;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let queue: AnalysisQueue;
+  const workers: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'nw-worker-'));
+    env = serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, WORKER_BACKOFF_MS: '100' });
+    queue = new AnalysisQueue(loadSettings(env));
+    for (let i = 0; i < 2; i++) workers.push(startWorker(env));
+    await Promise.all(workers.map((w) => waitFor('worker ready', async () => (/ready/.test(w.output()) ? true : undefined), 20_000)));
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await queue?.queue.obliterate({ force: true }).catch(() => undefined);
+    await queue?.close();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores exactly the findings of analyze for every capture, all queued at once', async () => {
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    const captures: Array<StoredCapture & { file: string }> = [];
+    for (const file of files) {
+      const whole = await analyzeCapture(file, basename(file), { config: resolveConfig() });
+      // About five chunks each, so state is carried between chunks (and between workers).
+      const perChunk = Math.max(1, Math.ceil(whole.packets / 5));
+      const c = await recordCapture(db.dataSource, dataDir, file, basename(file), perChunk);
+      expect(c.ingest.chunks.length).toBeGreaterThanOrEqual(whole.packets >= 5 ? 5 : 1);
+      captures.push({ ...c, file });
+    }
+    await Promise.all(captures.map((c) => queue.enqueue(c.id, 0)));
+
+    const rows = await waitFor(
+      'every capture analysed',
+      async () => {
+        const r = await db.dataSource.getRepository(CaptureEntity).findBy({ id: In(captures.map((c) => c.id)) });
+        return r.every((c) => c.status === 'done' || c.status === 'failed') ? r : undefined;
+      },
+      45_000,
+    );
+    let total = 0;
+    for (const c of captures) {
+      const row = rows.find((r) => r.id === c.id)!;
+      expect({ name: c.name, status: row.status, reason: row.reason }).toEqual({ name: c.name, status: 'done', reason: null });
+      expect(row.chunksDone).toBe(row.chunksTotal);
+      const whole = await analyzeCapture(c.file, c.name, { config: resolveConfig(), captureId: c.id });
+      expect(row.packets).toBe(whole.packets);
+      expect(row.bytes).toBe(whole.bytes);
+      expect(row.errors).toEqual(whole.errors);
+      const stored = await storedFindings(db.dataSource, c.id);
+      expect(stored).toEqual(whole.findings);
+      expect(stored).toEqual(await engineFindings(c.file, c.name, c.id));
+      total += stored.length;
+    }
+    expect(total).toBeGreaterThan(20); // not vacuous
+    // Both processes took chunks, and logged one line per chunk without secrets.
+    const logs = workers.map((w) => w.output());
+    expect(logs.every((l) => /chunk capture=\S+ seq=\d+ packets=\d+ findings=\d+ ms=\d+/.test(l))).toBe(true);
+    expect(logs.join('\n')).not.toContain(env.SECRET_KEY);
+  });
+});

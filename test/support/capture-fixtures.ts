@@ -7,7 +7,7 @@ import { ingestCapture, type IngestResult } from '../../src/captures/capture-ing
 import { analyzeCapture } from '../../src/engine/analyze-capture';
 import { resolveConfig } from '../../src/engine/config';
 import type { Finding } from '../../src/engine/finding';
-import { FindingEntity } from '../../src/findings/finding.entity';
+import { findingsInEngineOrder } from '../../src/findings/stored-findings';
 
 /**
  * What the upload API does before enqueueing (ingest into chunk files, record the capture), for
@@ -41,14 +41,7 @@ export async function recordCapture(
 
 /** Stored findings in the order `analyze` prints them (first seen to the microsecond, then detector + key). */
 export async function storedFindings(ds: DataSource, captureId: string): Promise<Finding[]> {
-  const rows = await ds
-    .getRepository(FindingEntity)
-    .createQueryBuilder('f')
-    .where('f."captureId" = :captureId', { captureId })
-    .orderBy('f."firstSeen"', 'ASC')
-    .addOrderBy('f."sortKey"', 'ASC')
-    .getMany();
-  return rows.map((r) => r.doc);
+  return findingsInEngineOrder(ds.manager, captureId);
 }
 
 export async function engineFindings(file: string, name: string, captureId: string): Promise<Finding[]> {

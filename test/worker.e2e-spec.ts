@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { CaptureEntity } from '../src/captures/capture.entity';
 import { loadSettings } from '../src/config/settings';
@@ -8,7 +10,7 @@ import { analyzeCapture } from '../src/engine/analyze-capture';
 import { resolveConfig } from '../src/engine/config';
 import { AnalysisQueue } from '../src/queue/analysis-queue.service';
 import { engineFindings, recordCapture, storedFindings, type StoredCapture } from './support/capture-fixtures';
-import { SHARED_PCAPS, fixtureCaptures } from './support/paths';
+import { ROOT, SHARED_PCAPS, fixtureCaptures } from './support/paths';
 import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
@@ -88,5 +90,36 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     const logs = workers.map((w) => w.output());
     expect(logs.every((l) => /chunk capture=\S+ seq=\d+ packets=\d+ findings=\d+ ms=\d+/.test(l))).toBe(true);
     expect(logs.join('\n')).not.toContain(env.SECRET_KEY);
+  });
+
+  it('analyze --db stores the same and prints what analyze prints, ids derived from the capture id', async () => {
+    const cli = (args: string[], extra: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'netwarden.js'), 'analyze', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', SECRET_KEY: env.SECRET_KEY, FORCE_COLOR: '0', ...extra },
+      });
+    for (const file of [files[0], join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap')]) {
+      // Small chunks: the CLI runs many chunks in-process, carrying state as the workers do.
+      const stored = cli(['--json', '--db', db.url, '--data-dir', dataDir, file], { CHUNK_MAX_PACKETS: '40' });
+      expect(stored.stderr).toMatch(/^netwarden: capture [0-9a-f-]{36}$/m);
+      const id = /capture ([0-9a-f-]{36})/.exec(stored.stderr)![1];
+      const plain = cli(['--json', '--capture-id', id, file]);
+      expect(stored.status).toBe(plain.status);
+      expect(stored.stdout).toBe(plain.stdout);
+      const doc = JSON.parse(stored.stdout) as { findings: unknown[]; packets: number };
+      expect(doc.findings.length).toBeGreaterThan(0);
+      const row = await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id });
+      expect(row).toMatchObject({ source: 'cli', status: 'done', chunksDone: Math.ceil(doc.packets / 40) });
+      expect(await storedFindings(db.dataSource, id)).toEqual(doc.findings);
+      // The table output too, apart from nothing: same findings, same text.
+      const table = cli(['--db', db.url, '--data-dir', dataDir, '--capture-id', randomUUID(), file]);
+      const id2 = /capture ([0-9a-f-]{36})/.exec(table.stderr)![1];
+      expect(table.stdout).toBe(cli(['--capture-id', id2, file]).stdout);
+    }
+    // Without --db the default capture id is still the file name, as before.
+    const byName = cli(['--json', files[0]]);
+    const whole = await analyzeCapture(files[0], files[0], { config: resolveConfig() });
+    expect(JSON.parse(byName.stdout)).toEqual(JSON.parse(JSON.stringify(whole)));
   });
 });

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       // A killed worker's job is taken over after about lockMs + stalledInterval.
       stalledInterval: Math.max(500, Math.floor(settings.worker.lockMs / 2)),
       maxStalledCount: 2,
+      name, // shown as the job's processedBy
       autorun: false,
     },
   );

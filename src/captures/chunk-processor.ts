@@ -142,7 +142,7 @@ export class ChunkProcessor {
       // Chunk files are cut from whole records by our own ingest: damage here is damage to our
       // storage, not to the upload (that is in capture.errors already). Fail the attempt; after
       // the last one the capture is marked failed with this reason.
-      if (err instanceof CaptureError) throw new Error(`chunk ${seq} is damaged: ${err.message}`);
+      if (err instanceof CaptureError) throw new Error(`the chunk file is damaged: ${err.message}`);
       throw err;
     }
 

@@ -40,7 +40,9 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     env = serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, WORKER_BACKOFF_MS: '100' });
     queue = new AnalysisQueue(loadSettings(env));
     for (let i = 0; i < 2; i++) workers.push(startWorker(env));
-    await Promise.all(workers.map((w) => waitFor('worker ready', async () => (/ready/.test(w.output()) ? true : undefined), 20_000)));
+    await Promise.all(
+      workers.map((w) => waitFor('worker ready', async () => (/ready/.test(w.output()) ? true : undefined), 20_000)),
+    );
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
@@ -74,7 +76,11 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     let total = 0;
     for (const c of captures) {
       const row = rows.find((r) => r.id === c.id)!;
-      expect({ name: c.name, status: row.status, reason: row.reason }).toEqual({ name: c.name, status: 'done', reason: null });
+      expect({ name: c.name, status: row.status, reason: row.reason }).toEqual({
+        name: c.name,
+        status: 'done',
+        reason: null,
+      });
       expect(row.chunksDone).toBe(row.chunksTotal);
       const whole = await analyzeCapture(c.file, c.name, { config: resolveConfig(), captureId: c.id });
       expect(row.packets).toBe(whole.packets);
@@ -121,5 +127,42 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     const byName = cli(['--json', files[0]]);
     const whole = await analyzeCapture(files[0], files[0], { config: resolveConfig() });
     expect(JSON.parse(byName.stdout)).toEqual(JSON.parse(JSON.stringify(whole)));
+  });
+
+  it('SIGTERM: a worker finishes its chunk, closes its connections and exits 0', async () => {
+    const c = await recordCapture(
+      db.dataSource,
+      dataDir,
+      join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap'),
+      'scan-syn.pcap',
+      200,
+    );
+    await queue.enqueue(c.id, 0);
+    await waitFor(
+      'chunks under way',
+      async () =>
+        (await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id: c.id })).chunksDone > 0
+          ? true
+          : undefined,
+      20_000,
+      20,
+    );
+    const w = workers.pop()!;
+    await w.stop();
+    expect(await w.exited).toBe(0);
+    expect(w.output()).toMatch(/SIGTERM: finishing the current chunk, then exiting[\s\S]*worker stopped/);
+    // The other worker carries the capture to the end from where the stopped one left it.
+    const done = await waitFor(
+      'capture done',
+      async () => {
+        const r = await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id: c.id });
+        return r.status === 'done' ? r : undefined;
+      },
+      30_000,
+    );
+    expect(done.chunksDone).toBe(c.ingest.chunks.length);
+    expect(await storedFindings(db.dataSource, c.id)).toEqual(
+      await engineFindings(join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap'), 'scan-syn.pcap', c.id),
+    );
   });
 });

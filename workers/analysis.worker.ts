@@ -72,7 +72,9 @@ async function main(): Promise<void> {
             (r.next === null ? ' capture done' : ''),
         );
       } else {
-        log(`chunk capture=${captureId} seq=${seq} skipped (${r.kind === 'gone' ? 'capture deleted' : 'already done'})`);
+        log(
+          `chunk capture=${captureId} seq=${seq} skipped (${r.kind === 'gone' ? 'capture deleted' : 'already done'})`,
+        );
       }
       return r.kind;
     },

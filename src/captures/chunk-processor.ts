@@ -206,9 +206,12 @@ export class ChunkProcessor {
         packets: stats.packets,
         bytes: stats.bytes,
       },
-      ...changed.map(
-        (f): ServiceEvent => ({ type: 'finding', captureId: capture.id, finding: f, created: !before.has(f.id) }),
-      ),
+      ...changed.map((f): ServiceEvent => ({
+        type: 'finding',
+        captureId: capture.id,
+        finding: f,
+        created: !before.has(f.id),
+      })),
     ];
     if (last) events.push({ type: 'capture.done', captureId: capture.id, status: 'done', reason: null });
     return {

@@ -36,7 +36,8 @@ export class StateCipher {
 
   /** Throws StateCipherError for a wrong key, another capture's state, or any tampering. */
   open(captureId: string, sealed: Buffer): unknown {
-    if (sealed.length < HEADER || sealed[0] !== VERSION) throw new StateCipherError('capture state has an unknown format');
+    if (sealed.length < HEADER || sealed[0] !== VERSION)
+      throw new StateCipherError('capture state has an unknown format');
     const iv = sealed.subarray(1, 1 + IV_BYTES);
     const tag = sealed.subarray(1 + IV_BYTES, HEADER);
     const decipher = createDecipheriv('aes-256-gcm', this.key, iv);

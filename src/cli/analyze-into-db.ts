@@ -28,11 +28,7 @@ export interface AnalyzeIntoDbOptions {
   resources?: DetectorResources;
 }
 
-export async function analyzeIntoDb(
-  file: string,
-  name: string,
-  o: AnalyzeIntoDbOptions,
-): Promise<CaptureAnalysis> {
+export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDbOptions): Promise<CaptureAnalysis> {
   const dir = join(o.settings.dataDir, 'captures', o.captureId);
   const input = file === '-' ? process.stdin : createReadStream(file);
   let ingest;

@@ -16,7 +16,7 @@ export function writeRepeatedCapture(out: string, sources: string[], times: numb
     }
     header ??= Buffer.from(buf.subarray(0, 24));
     const records: Array<{ ts: number; rest: Buffer }> = [];
-    for (let off = 24; off + 16 <= buf.length; ) {
+    for (let off = 24; off + 16 <= buf.length;) {
       const incl = buf.readUInt32LE(off + 8);
       records.push({ ts: buf.readUInt32LE(off), rest: buf.subarray(off + 4, off + 16 + incl) });
       off += 16 + incl;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,19 @@ const files = [
     (f) => join(SHARED_PCAPS, 'attacks', f),
   ),
 ];
+
+function cli(args: string[], extra: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(ROOT, 'bin', 'netwarden.js'), 'analyze', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      SECRET_KEY: 'cli-secret-0123456789abcdef0123456789',
+      FORCE_COLOR: '0',
+      ...extra,
+    },
+  });
+}
 
 describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
   let db: TestDatabase;
@@ -99,12 +112,6 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
   });
 
   it('analyze --db stores the same and prints what analyze prints, ids derived from the capture id', async () => {
-    const cli = (args: string[], extra: Record<string, string> = {}) =>
-      spawnSync(process.execPath, [join(ROOT, 'bin', 'netwarden.js'), 'analyze', ...args], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', SECRET_KEY: env.SECRET_KEY, FORCE_COLOR: '0', ...extra },
-      });
     for (const file of [files[0], join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap')]) {
       // Small chunks: the CLI runs many chunks in-process, carrying state as the workers do.
       const stored = cli(['--json', '--db', db.url, '--data-dir', dataDir, file], { CHUNK_MAX_PACKETS: '40' });
@@ -164,5 +171,30 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     expect(await storedFindings(db.dataSource, c.id)).toEqual(
       await engineFindings(join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap'), 'scan-syn.pcap', c.id),
     );
+  });
+
+  it('analyze --db refuses, with one line and exit 2, what it cannot do', async () => {
+    const bare = await createTestDatabase({ migrate: false });
+    try {
+      const r = cli(['--db', bare.url, '--data-dir', dataDir, files[0]]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr:
+          'netwarden: the database given by --db lacks migrations: run `npm run migration:run` (or set MIGRATIONS_RUN=true)\n',
+      });
+    } finally {
+      await bare.drop();
+    }
+    const notUuid = cli(['--db', db.url, '--capture-id', 'x', files[0]]);
+    expect({ status: notUuid.status, stderr: notUuid.stderr }).toEqual({
+      status: 2,
+      stderr: 'netwarden: with --db, --capture-id must be a UUID\n',
+    });
+    const garbage = join(dataDir, 'garbage.pcap');
+    writeFileSync(garbage, 'this is not a capture, just text');
+    const g = cli(['--db', db.url, '--data-dir', dataDir, garbage]);
+    expect(g.status).toBe(2);
+    expect(g.stderr).toMatch(/upload a pcap or pcapng file/);
+    expect(await db.dataSource.getRepository(CaptureEntity).countBy({ name: garbage })).toBe(0);
   });
 });

@@ -114,11 +114,19 @@ async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ sett
   }
   // Loaded on demand: plain `analyze` stays free of TypeORM's start-up cost.
   const { openDataSource } = await import('../database/data-source');
+  let ds: DataSource;
   try {
-    return { settings, ds: await openDataSource(settings.databaseUrl, settings.migrationsRun) };
+    ds = await openDataSource(settings.databaseUrl, settings.migrationsRun);
   } catch (err) {
     throw new UsageError(`cannot open the database given by --db: ${(err as Error).message}`);
   }
+  if (await ds.showMigrations()) {
+    await ds.destroy();
+    throw new UsageError(
+      'the database given by --db lacks migrations: run `npm run migration:run` (or set MIGRATIONS_RUN=true)',
+    );
+  }
+  return { settings, ds };
 }
 
 export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Promise<number> {

@@ -209,8 +209,9 @@ describe('analysis workers under faults', () => {
       await q.enqueue(c.id, 0);
       await waitProgress(c.id, 5);
       await proxy.close(); // refused, and open connections cut mid-transaction
+      await new Promise((r) => setTimeout(r, 500)); // a COMMIT already on its way may still land
       const during = (await row(c.id)).chunksDone;
-      await new Promise((r) => setTimeout(r, 4000));
+      await new Promise((r) => setTimeout(r, 3500));
       expect((await row(c.id)).chunksDone).toBe(during); // nothing committed while away
       await proxy.open();
       const settled = await waitSettled(c.id, 50_000);

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { In } from 'typeorm';
 import { CaptureEntity } from '../src/captures/capture.entity';
 import { loadSettings } from '../src/config/settings';
 import { analyzeCapture } from '../src/engine/analyze-capture';
 import { resolveConfig } from '../src/engine/config';
+import { redisOptions } from '../src/queue/analysis-queue';
 import { AnalysisQueue } from '../src/queue/analysis-queue.service';
+import { eventsChannel, type ServiceEvent } from '../src/queue/service-events';
 import { engineFindings, recordCapture, storedFindings, type StoredCapture } from './support/capture-fixtures';
 import { ROOT, SHARED_PCAPS, fixtureCaptures } from './support/paths';
 import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
@@ -76,6 +79,11 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
       expect(c.ingest.chunks.length).toBeGreaterThanOrEqual(whole.packets >= 5 ? 5 : 1);
       captures.push({ ...c, file });
     }
+    // What the API relays on GET /events: the workers publish it on the prefix's channel.
+    const events: ServiceEvent[] = [];
+    const sub = new Redis(redisOptions(loadSettings(env)));
+    await sub.subscribe(eventsChannel(env.REDIS_PREFIX));
+    sub.on('message', (_ch: string, text: string) => events.push(JSON.parse(text) as ServiceEvent));
     await Promise.all(captures.map((c) => queue.enqueue(c.id, 0)));
 
     const rows = await waitFor(
@@ -105,6 +113,32 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
       total += stored.length;
     }
     expect(total).toBeGreaterThan(20); // not vacuous
+
+    await waitFor(
+      'the last events',
+      async () => (events.filter((e) => e.type === 'capture.done').length >= captures.length ? true : undefined),
+      5000,
+    );
+    await sub.quit();
+    for (const c of captures) {
+      const mine = events.filter((e) => e.captureId === c.id);
+      const progress = mine.filter((e) => e.type === 'capture.progress');
+      expect(progress.map((e) => e.chunksDone)).toEqual(c.ingest.chunks.map((k) => k.seq + 1));
+      expect(mine.filter((e) => e.type === 'capture.done')).toEqual([
+        { type: 'capture.done', captureId: c.id, status: 'done', reason: null },
+      ]);
+      // Every stored finding was announced, created once; its last event carries its final form.
+      const stored = await storedFindings(db.dataSource, c.id);
+      const announced = new Map<string, unknown>();
+      let created = 0;
+      for (const e of mine) {
+        if (e.type !== 'finding') continue;
+        announced.set(e.finding.id, e.finding);
+        if (e.created) created++;
+      }
+      expect(created).toBe(stored.length);
+      expect(stored.map((f) => announced.get(f.id))).toEqual(stored);
+    }
     // Both processes took chunks, and logged one line per chunk without secrets.
     const logs = workers.map((w) => w.output());
     expect(logs.every((l) => /chunk capture=\S+ seq=\d+ packets=\d+ findings=\d+ ms=\d+/.test(l))).toBe(true);

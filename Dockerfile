@@ -15,6 +15,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app /app
+# The named volume for chunk files takes this directory's owner on first mount.
+RUN mkdir -p /data && chown node:node /data
 USER node
 ENV NODE_ENV=production
 EXPOSE 3000

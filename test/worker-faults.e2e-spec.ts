@@ -12,7 +12,7 @@ import { engineFindings, recordCapture, storedFindings, type StoredCapture } fro
 import { SHARED_PCAPS } from './support/paths';
 import { writeRepeatedCapture } from './support/repeat-capture';
 import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
-import { TcpProxy } from './support/tcp-proxy';
+import { startTcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, PG_ADMIN_URL, testRedisPrefix, type TestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
 
@@ -197,30 +197,29 @@ describe('analysis workers under faults', () => {
 
   it('PostgreSQL unreachable for seconds mid-capture: chunks retry with back-off, the capture completes', async () => {
     const pg = new URL(PG_ADMIN_URL);
-    const proxy = new TcpProxy(pg.hostname, Number(pg.port || 5432));
-    const port = await proxy.open();
+    const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
     try {
       const viaProxy = new URL(db.url);
-      viaProxy.port = String(port);
+      viaProxy.port = String(proxy.port);
       const env = workerEnv({ DATABASE_URL: viaProxy.toString() });
       const q = queueFor(env);
       await startWorkers(env);
       const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', CHUNK_PACKETS);
       await q.enqueue(c.id, 0);
       await waitProgress(c.id, 5);
-      await proxy.close(); // refused, and open connections cut mid-transaction
+      await proxy.stop(); // refused, and open connections cut mid-transaction
       await new Promise((r) => setTimeout(r, 500)); // a COMMIT already on its way may still land
       const during = (await row(c.id)).chunksDone;
       await new Promise((r) => setTimeout(r, 3500));
       expect((await row(c.id)).chunksDone).toBe(during); // nothing committed while away
-      await proxy.open();
+      await proxy.start();
       const settled = await waitSettled(c.id, 50_000);
       expect(settled.reason).toBeNull();
       await expectLikeCleanRun(c, bigFile);
       expect(running.map((w) => w.output()).join('\n')).toMatch(/attempt \d+\/\d+ failed/);
     } finally {
       await Promise.all(running.splice(0).map((w) => w.stop()));
-      await proxy.close();
+      await proxy.stop();
     }
   }, 60_000);
 

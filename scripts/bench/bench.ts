@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCorpus } from './bench-corpus';
+import { benchService } from './bench-service';
 import type { ModeResult } from './bench-mode';
 import { ensureBenchIntel } from './intel-indicators';
 import { ensureSpoofedFlood } from './spoofed-flood';
@@ -162,6 +163,35 @@ async function main(): Promise<void> {
     }));
   }
 
+  // The CLI as a user runs it, and the service end to end on the same file (API + 2 worker
+  // processes on this machine's 2 cores; PostgreSQL and Redis from scripts/services.sh).
+  add('netwarden analyze --json (CLI, in-process)', () => {
+    warm(corpus.pcap);
+    const t = timed([process.execPath, join(root, 'bin', 'netwarden.js'), 'analyze', '--json', corpus.pcap], true);
+    return { file: corpus.pcap, packets: reader.packets, bytes: size, scale: 1, seconds: t.seconds, rssMb: t.rssMb };
+  });
+  const serviceNotes: string[] = [];
+  if (!skip.has('service')) {
+    warm(corpus.pcap);
+    for (const run of await benchService(corpus.pcap, 2)) {
+      const name = `service: ${run.how} upload + analysis, 2 workers (API peak RSS)`;
+      rows.push({
+        name,
+        file: corpus.pcap,
+        packets: run.packets,
+        bytes: run.bytes,
+        scale: 1,
+        seconds: run.totalSeconds,
+        rssMb: run.apiPeakRssMb,
+      });
+      serviceNotes.push(
+        `${run.how} upload: ${run.uploadSeconds.toFixed(1)} s to receive and chunk (${(run.bytes / 1e6 / run.uploadSeconds).toFixed(0)} MB/s), ` +
+          `${run.totalSeconds.toFixed(1)} s upload → done, ${run.chunks} chunks, ${run.findings} findings; ` +
+          `API peak RSS ${run.apiPeakRssMb.toFixed(0)} MB, workers ${run.workerPeakRssMb.map((m) => m.toFixed(0)).join(' / ')} MB`,
+      );
+    }
+  }
+
   const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
   const header = ['what', 'packets', 'seconds', 'Mpackets/s', 'MB/s', 'peak RSS MB', '× tcpdump speed'];
   const table = rows.map((r) => {
@@ -186,6 +216,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${fmt(header)}\n${table.map(fmt).join('\n')}\n`);
   if (intelNote) process.stdout.write(`${intelNote}\n`);
+  for (const n of serviceNotes) process.stdout.write(`service: ${n}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -36,6 +36,8 @@ export interface Settings {
     reconcileMs: number;
   };
   throttle: { ttlMs: number; limit: number; uploadLimit: number };
+  /** GET /events: comment line every heartbeatMs; a client more than clientBufferBytes behind is dropped. */
+  events: { heartbeatMs: number; clientBufferBytes: number };
   https: { enabled: boolean; certPath: string | null; keyPath: string | null; redirectHttpPort: number | null };
 }
 
@@ -138,6 +140,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ttlMs: intFromEnv(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),
       limit: intFromEnv(env, 'THROTTLE_LIMIT', 600, 1, 1_000_000),
       uploadLimit: intFromEnv(env, 'THROTTLE_UPLOAD_LIMIT', 30, 1, 1_000_000),
+    },
+    events: {
+      heartbeatMs: intFromEnv(env, 'EVENTS_HEARTBEAT_MS', 15_000, 100, 3_600_000),
+      clientBufferBytes: intFromEnv(env, 'EVENTS_CLIENT_BUFFER_BYTES', 1 * MiB, 1024, 256 * MiB),
     },
     https: {
       enabled: httpsEnabled,

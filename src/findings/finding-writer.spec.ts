@@ -54,6 +54,18 @@ describe('upsertFindings', () => {
     expect(rows.map((r) => r.firstSeen.toISOString().slice(0, 23))).toEqual(
       a.findings.map((f) => f.firstSeen.slice(0, 23)),
     );
+    // Microseconds survive (a JS Date would keep only milliseconds): PostgreSQL formats them back.
+    const times = await db.dataSource
+      .getRepository(FindingEntity)
+      .createQueryBuilder('f')
+      .select(`to_char(f.firstSeen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'first')
+      .addSelect(`to_char(f.lastSeen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'last')
+      .where('f.captureId = :id', { id })
+      .orderBy('f.firstSeen', 'ASC')
+      .addOrderBy('f.sortKey', 'ASC')
+      .getRawMany<{ first: string; last: string }>();
+    expect(times).toEqual(a.findings.map((f) => ({ first: f.firstSeen, last: f.lastSeen })));
+    expect(a.findings.some((f) => !f.firstSeen.endsWith('000Z'))).toBe(true); // the check can fail
     await db.dataSource.getRepository(CaptureEntity).delete({ id });
     expect(await db.dataSource.getRepository(FindingEntity).count()).toBe(0); // cascade
   });

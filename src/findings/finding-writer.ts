@@ -16,7 +16,11 @@ export async function upsertFindings(
 ): Promise<void> {
   const BATCH = 500; // keeps each statement well under PostgreSQL's 65 535 parameters
   for (let i = 0; i < entries.length; i += BATCH) {
-    const rows = entries.slice(i, i + BATCH).map(({ sortKey, finding: f }) => ({
+    // Packet times keep their microseconds: a JS Date (what TypeORM turns a value into) has only
+    // milliseconds, and findings within one millisecond must still sort as the engine sorts them.
+    // So the ISO text goes in as a bound parameter that PostgreSQL casts itself.
+    const times: Record<string, string> = {};
+    const rows = entries.slice(i, i + BATCH).map(({ sortKey, finding: f }, j) => ({
       id: f.id,
       captureId,
       sortKey: utf16SortKey(sortKey),
@@ -25,8 +29,8 @@ export async function upsertFindings(
       severity: f.severity,
       severityRank: severityRank(f.severity),
       title: pgText(f.title),
-      firstSeen: new Date(f.firstSeen),
-      lastSeen: new Date(f.lastSeen),
+      firstSeen: packetTime(times, `firstSeen${j}`, f.firstSeen),
+      lastSeen: packetTime(times, `lastSeen${j}`, f.lastSeen),
       count: f.count,
       srcIp: pgText(f.src?.ip),
       dstIp: pgText(f.dst?.ip),
@@ -38,6 +42,7 @@ export async function upsertFindings(
       .insert()
       .into(FindingEntity)
       .values(rows as QueryDeepPartialEntity<FindingEntity>[])
+      .setParameters(times)
       .orUpdate(
         [
           'sortKey',
@@ -58,4 +63,10 @@ export async function upsertFindings(
       )
       .execute();
   }
+}
+
+/** A raw `CAST(:name AS timestamptz)` whose value (the engine's ISO text) is bound, never inlined. */
+function packetTime(params: Record<string, string>, name: string, iso: string): () => string {
+  params[name] = iso;
+  return () => `CAST(:${name} AS timestamptz)`;
 }

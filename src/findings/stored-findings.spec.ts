@@ -37,8 +37,8 @@ describe('findingsInEngineOrder', () => {
         errors: [],
       },
     });
-    // Same millisecond, different microseconds, sort keys in the opposite order: a Date column
-    // (milliseconds) alone would put "a" first; the engine puts the earlier microsecond first.
+    // Same millisecond, different microseconds, sort keys in the opposite order: a millisecond
+    // column would put "a" first; the engine puts the earlier microsecond first.
     const early = { ...a.findings[0], id: 'e'.repeat(32), firstSeen: '2026-01-01T00:00:00.000100Z' };
     const late = { ...a.findings[0], id: 'f'.repeat(32), firstSeen: '2026-01-01T00:00:00.000900Z' };
     const before = { ...a.findings[0], id: 'd'.repeat(32), firstSeen: '2025-12-31T23:59:59.999999Z' };

@@ -3,10 +3,9 @@ import type { Finding } from '../engine/finding';
 import { FindingEntity } from './finding.entity';
 
 /**
- * A capture's stored findings in exactly the order `analyze` prints them: first seen, then the
- * detector + key sort key. The firstSeen column is a JS Date when written (milliseconds), the
- * engine orders by microseconds: the ISO text in the document breaks ties inside a millisecond
- * (fixed-width ISO text compares like time under the "C" collation; truncation keeps the order).
+ * A capture's stored findings in exactly the order `analyze` prints them: first seen (to the
+ * microsecond: the writer stores the engine's packet time, not a millisecond Date), then the
+ * detector + key sort key — the engine's own tie-break.
  */
 export async function findingsInEngineOrder(manager: EntityManager, captureId: string): Promise<Finding[]> {
   const rows = await manager
@@ -14,7 +13,6 @@ export async function findingsInEngineOrder(manager: EntityManager, captureId: s
     .createQueryBuilder('f')
     .where('f."captureId" = :captureId', { captureId })
     .orderBy('f."firstSeen"', 'ASC')
-    .addOrderBy(`(f.doc->>'firstSeen') COLLATE "C"`, 'ASC')
     .addOrderBy('f."sortKey"', 'ASC')
     .getMany();
   return rows.map((r) => r.doc);

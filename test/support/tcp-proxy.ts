@@ -1,49 +1,54 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP forwarder on 127.0.0.1 that a test can cut: `close()` stops listening (new connections
- * are refused) and destroys every open connection, as a database that went away would;
- * `open()` listens again on the same port. Used to make PostgreSQL briefly unreachable for the
- * workers without touching the shared server.
+ * A loopback TCP forwarder in front of a real service (PostgreSQL, Redis), so a test can make the
+ * service unreachable for one client — stop() closes the port and cuts every connection — and
+ * bring it back on the same port, without touching the shared server.
  */
-export class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
+export interface TcpProxy {
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
 
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = createServer((client) => {
+        const upstream = createConnection(target);
+        sockets.add(client).add(upstream);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on('error', drop).on('close', drop);
+        upstream.on('error', drop).on('close', drop);
+        client.pipe(upstream).pipe(client);
+      });
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => {
+        port = (s.address() as { port: number }).port;
+        server = s;
+        resolve();
+      });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    if (addr && typeof addr === 'object') this.port = addr.port;
-    this.server = server;
-    return this.port;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    async stop() {
+      const s = server;
+      server = null;
+      for (const sock of sockets) sock.destroy();
+      sockets.clear();
+      if (s) await new Promise<void>((r) => s.close(() => r()));
+    },
+    start: listen,
+  };
 }

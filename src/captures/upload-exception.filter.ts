@@ -1,0 +1,54 @@
+import {
+  ArgumentsHost,
+  BadRequestException,
+  Catch,
+  HttpException,
+  PayloadTooLargeException,
+  UnprocessableEntityException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { IngestError } from './capture-ingest';
+
+/** How long a refused upload may go on sending (discarded) after its answer before we hang up. */
+const LINGER_MS = 3000;
+
+export function ingestErrorToHttp(err: IngestError): HttpException {
+  switch (err.status) {
+    case 400:
+      return new BadRequestException(err.message);
+    case 413:
+      return new PayloadTooLargeException(err.message);
+    case 415:
+      return new UnsupportedMediaTypeException(err.message);
+    case 422:
+      return new UnprocessableEntityException(err.message);
+  }
+}
+
+/**
+ * Errors of the captures routes as JSON `{ statusCode, error, message }` (IngestError mapped to
+ * its status; the rest as Nest answers them). An upload refused before its body ended is
+ * answered at once; the rest of the body is read and discarded so the client, still sending,
+ * gets the answer rather than a reset — and after LINGER_MS the connection is closed, so a
+ * refused multi-gigabyte upload does not keep streaming.
+ */
+@Catch()
+export class UploadExceptionFilter extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    if (!req.complete && !req.destroyed) {
+      req.resume();
+      res.once('finish', () => {
+        if (req.complete) return;
+        const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+        timer.unref();
+        req.once('end', () => clearTimeout(timer));
+      });
+    }
+    super.catch(exception instanceof IngestError ? ingestErrorToHttp(exception) : exception, host);
+  }
+}

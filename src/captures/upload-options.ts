@@ -1,0 +1,44 @@
+import { BadRequestException } from '@nestjs/common';
+import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
+
+/** `POST /captures` query options, checked before a byte of the body is read. */
+export interface UploadOptions {
+  /** Store the upload again even when a capture with the same SHA-256 exists. */
+  force: boolean;
+  /** Detector ids to run; null = all. */
+  detectors: string[] | null;
+  /** Raw `?name=` (sanitised later with the multipart filename as fallback). */
+  name: string | null;
+}
+
+export type UploadQuery = Record<string, unknown>;
+
+function single(query: UploadQuery, key: string): string | undefined {
+  const v = query[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new BadRequestException(`query parameter ${key} must be given once, as text`);
+  return v;
+}
+
+export function parseUploadOptions(query: UploadQuery): UploadOptions {
+  const force = single(query, 'force');
+  if (force !== undefined && !/^(true|false|1|0)$/.test(force)) {
+    throw new BadRequestException('query parameter force must be true or false');
+  }
+  const detectorsRaw = single(query, 'detectors');
+  let detectors: string[] | null = null;
+  if (detectorsRaw !== undefined) {
+    detectors = [...new Set(detectorsRaw.split(',').map((d) => d.trim()))];
+    if (detectors.some((d) => d === '')) {
+      throw new BadRequestException('query parameter detectors must be a comma-separated list of detector ids');
+    }
+    try {
+      assertKnownDetectors(detectors);
+    } catch (err) {
+      if (err instanceof UnknownDetectorError) throw new BadRequestException(err.message);
+      throw err;
+    }
+  }
+  const name = single(query, 'name') ?? null;
+  return { force: force === 'true' || force === '1', detectors, name };
+}

@@ -34,7 +34,7 @@ describe('reconcileAnalysisJobs (real PostgreSQL and Redis)', () => {
   const file = join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap');
   const state = async (id: string, seq: number) => (await queue.queue.getJob(analysisJobId(id, seq)))?.getState();
 
-  it('adds the missing next job, renews a failed or completed one, leaves pending ones and closed captures', async () => {
+  it('adds the missing next job, renews a failed one, leaves pending ones and closed captures', async () => {
     const lost = await recordCapture(db.dataSource, dataDir, file, 'lost', 5);
     const failed = await recordCapture(db.dataSource, dataDir, file, 'failed', 5);
     const waiting = await recordCapture(db.dataSource, dataDir, file, 'waiting', 5);

@@ -39,6 +39,15 @@ function program(): Command {
     )
     .option('--intel <file>', 'threat-intelligence feeds file (JSON): match traffic against the cached feeds')
     .option('--intel-cache <dir>', 'feed cache directory (default $NETWARDEN_DATA_DIR/intel-cache, ./data/intel-cache)')
+    .option(
+      '--db <url>',
+      'PostgreSQL URL: store the capture and its findings as the service does (prints the capture id on stderr)',
+    )
+    .option('--data-dir <dir>', 'with --db: where the chunk files go (default $NETWARDEN_DATA_DIR, ./data)')
+    .option(
+      '--capture-id <id>',
+      'capture id the finding ids derive from (default: the file name; with --db: a new UUID)',
+    )
     .action(async (files: string[], opts) => {
       process.exitCode = await runAnalyze(files, opts);
     });

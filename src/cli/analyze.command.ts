@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import type { DataSource } from 'typeorm';
+import { IngestError } from '../captures/capture-ingest';
+import { loadSettings, SettingsError, type Settings } from '../config/settings';
 import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture';
 import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
+import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
 import { isSeverity, severityRank, type Severity } from '../engine/finding';
 import { CliBaseline, type BaselineCliOptions } from './baseline-option';
@@ -19,6 +24,12 @@ export interface AnalyzeCommandOptions extends BaselineCliOptions {
   progress?: boolean;
   intel?: string;
   intelCache?: string;
+  /** PostgreSQL URL: store the capture and its findings through the workers' code path. */
+  db?: string;
+  /** With --db: where chunk files go (default NETWARDEN_DATA_DIR, ./data). */
+  dataDir?: string;
+  /** Capture id the finding ids derive from (default: the file name; with --db a new UUID). */
+  captureId?: string;
 }
 
 /** Exit codes documented in the README. */
@@ -78,9 +89,50 @@ function openError(file: string, err: unknown): string | null {
   return code && why[code] ? `${file}: ${why[code]}` : null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkCaptureIdOptions(files: string[], o: AnalyzeCommandOptions): void {
+  if (o.dataDir !== undefined && !o.db) throw new UsageError('--data-dir needs --db');
+  if (o.captureId === undefined) return;
+  if (files.length > 1) throw new UsageError('--capture-id names one capture: give one file');
+  if (o.captureId === '' || o.captureId.length > 200) throw new UsageError('--capture-id must be 1 to 200 characters');
+  if (o.db && !UUID.test(o.captureId)) throw new UsageError('with --db, --capture-id must be a UUID');
+}
+
+/** Settings for --db (chunk sizes, size cap, SECRET_KEY for the carried state), with the options' overrides. */
+async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ settings: Settings; ds: DataSource }> {
+  let settings: Settings;
+  try {
+    settings = loadSettings({
+      ...process.env,
+      DATABASE_URL: o.db,
+      ...(o.dataDir ? { NETWARDEN_DATA_DIR: o.dataDir } : {}),
+    });
+  } catch (err) {
+    if (err instanceof SettingsError) throw new UsageError(err.message.replace('DATABASE_URL', '--db'));
+    throw err;
+  }
+  // Loaded on demand: plain `analyze` stays free of TypeORM's start-up cost.
+  const { openDataSource } = await import('../database/data-source');
+  let ds: DataSource;
+  try {
+    ds = await openDataSource(settings.databaseUrl, settings.migrationsRun);
+  } catch (err) {
+    throw new UsageError(`cannot open the database given by --db: ${(err as Error).message}`);
+  }
+  if (await ds.showMigrations()) {
+    await ds.destroy();
+    throw new UsageError(
+      'the database given by --db lacks migrations: run `npm run migration:run` (or set MIGRATIONS_RUN=true)',
+    );
+  }
+  return { settings, ds };
+}
+
 export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Promise<number> {
   if (files.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
   if (o.json && o.jsonl) throw new UsageError('choose one of --json and --jsonl');
+  checkCaptureIdOptions(files, o);
   const minSeverity = severityOption('--min-severity', o.minSeverity) ?? 'info';
   const failOn = severityOption('--fail-on', o.failOn);
   const config = loadConfig(o.config);
@@ -100,6 +152,26 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
   const baseline = await CliBaseline.open(o, detectors, config);
 
   const intel = o.intel ? loadIntelResources(o.intel, o.intelCache) : {};
+  const db = o.db ? await openDb({ ...o, db: o.db }) : null;
+  try {
+    return await analyzeFiles(files, o, { minSeverity, failOn, config, detectors, baseline, intel, db });
+  } finally {
+    await db?.ds.destroy();
+  }
+}
+
+interface AnalyzeContext {
+  minSeverity: Severity;
+  failOn: Severity | undefined;
+  config: EngineConfig;
+  detectors: string[] | undefined;
+  baseline: CliBaseline | null;
+  intel: DetectorResources;
+  db: { settings: Settings; ds: DataSource } | null;
+}
+
+async function analyzeFiles(files: string[], o: AnalyzeCommandOptions, cx: AnalyzeContext): Promise<number> {
+  const { minSeverity, failOn, config, detectors, baseline, intel, db } = cx;
 
   const results: CaptureAnalysis[] = [];
   let badInput = false;
@@ -111,16 +183,37 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
         ? new ProgressBar(process.stderr, file, size)
         : null;
     let result: CaptureAnalysis;
+    const name = file === '-' ? 'stdin' : file;
     try {
-      result = await analyzeCapture(file, file === '-' ? 'stdin' : file, {
-        config,
-        detectors,
-        onProgress: bar ? (n) => bar.update(n) : undefined,
-        resources: { ...intel, ...baseline?.resources() },
-      });
+      if (db) {
+        const captureId = o.captureId ?? randomUUID();
+        process.stderr.write(`netwarden: capture ${captureId}\n`);
+        const { analyzeIntoDb } = await import('./analyze-into-db');
+        result = await analyzeIntoDb(file, name, {
+          dataSource: db.ds,
+          settings: db.settings,
+          config,
+          captureId,
+          detectors,
+          resources: { ...intel, ...baseline?.resources() },
+        });
+      } else {
+        result = await analyzeCapture(file, name, {
+          config,
+          detectors,
+          captureId: o.captureId,
+          onProgress: bar ? (n) => bar.update(n) : undefined,
+          resources: { ...intel, ...baseline?.resources() },
+        });
+      }
       baseline?.captured();
     } catch (err) {
       bar?.done();
+      if (err instanceof IngestError) {
+        process.stderr.write(`netwarden: ${terminalSafe(err.message, 300)}\n`);
+        badInput = true;
+        continue;
+      }
       const msg = openError(file, err);
       if (msg === null) throw err;
       process.stderr.write(`netwarden: ${terminalSafe(msg, 300)}\n`);

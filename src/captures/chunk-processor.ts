@@ -1,0 +1,264 @@
+import { join } from 'node:path';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CaptureError } from '../engine/capture/capture-error';
+import { readCapture } from '../engine/capture/read-capture';
+import { resolveConfig, type EngineConfig } from '../engine/config';
+import type { DetectorResources } from '../engine/detectors/detector-resources';
+import { createDetectors } from '../engine/detectors/registry';
+import type { Finding } from '../engine/finding';
+import { Pipeline, type PipelineState, type PipelineStats } from '../engine/pipeline';
+import { TrafficSummary, type TrafficSummaryState } from '../engine/summary/traffic-summary';
+import { upsertFindings } from '../findings/finding-writer';
+import { writeSummary } from '../findings/summary-writer';
+import type { ServiceEvent } from '../queue/service-events';
+import { CaptureChunkEntity } from './capture-chunk.entity';
+import { CaptureEntity } from './capture.entity';
+import type { StateCipher } from './state-cipher';
+
+/**
+ * Analyses one chunk of one capture (DESIGN §4) — the step the workers and `analyze --db` share.
+ * In one transaction: lock the capture row, check the chunk is the next one, restore the carried
+ * state, run the chunk through a Pipeline, upsert the changed findings and the summary delta,
+ * save the new state and the progress. Only after the commit are events published and the next
+ * chunk enqueued, so a crash at any moment leaves either the old state (the chunk runs again
+ * from it) or the new one (a re-delivery is recognised and skipped) — never half of each.
+ */
+export interface ChunkProcessorOptions {
+  dataSource: DataSource;
+  /** Root of `captures/<id>/<chunk file>`. */
+  dataDir: string;
+  cipher: StateCipher;
+  config?: EngineConfig;
+  /** Resources some detectors need (intel, baseline); the same for every chunk of a capture. */
+  resources?: (capture: CaptureEntity) => DetectorResources;
+  /** Best effort, after commit (Redis pub/sub in the workers; absent in the CLI). */
+  publish?: (event: ServiceEvent) => Promise<void>;
+  /** Adds the next chunk's job (the queue in the workers; the CLI runs chunks itself). */
+  enqueue?: (captureId: string, seq: number) => Promise<void>;
+}
+
+export type ChunkOutcome =
+  | { kind: 'gone' }
+  /** The chunk was analysed earlier (re-delivery): nothing changed. */
+  | { kind: 'already'; next: number | null }
+  | {
+      kind: 'processed';
+      /** Next chunk to run, null when the capture is done. */
+      next: number | null;
+      /** Packets in this chunk. */
+      packets: number;
+      ms: number;
+      /** Pipeline totals after this chunk. */
+      stats: PipelineStats;
+      changedFindings: number;
+    };
+
+/** The chunk is ahead of the capture's progress: retried later, when its turn has come. */
+export class ChunkOrderError extends Error {}
+
+/** What `captures.state` holds between chunks (sealed). */
+interface CarriedState {
+  pipeline: PipelineState;
+  summary: TrafficSummaryState;
+}
+
+interface Committed {
+  outcome: ChunkOutcome;
+  events: ServiceEvent[];
+}
+
+export class ChunkProcessor {
+  private readonly config: EngineConfig;
+
+  constructor(private readonly opts: ChunkProcessorOptions) {
+    this.config = opts.config ?? resolveConfig();
+  }
+
+  async processChunk(captureId: string, seq: number, workerName: string): Promise<ChunkOutcome> {
+    const { outcome, events } = await this.opts.dataSource.transaction((tx) =>
+      this.inTransaction(tx, captureId, seq, workerName),
+    );
+    if (this.opts.publish) {
+      for (const e of events) await this.opts.publish(e).catch(() => undefined); // events are best effort
+    }
+    // Also after a re-delivery: the enqueue that followed the first commit may have been lost.
+    if (outcome.kind !== 'gone' && outcome.next !== null && this.opts.enqueue) {
+      await this.opts.enqueue(captureId, outcome.next);
+    }
+    return outcome;
+  }
+
+  private async inTransaction(
+    tx: EntityManager,
+    captureId: string,
+    seq: number,
+    workerName: string,
+  ): Promise<Committed> {
+    const started = Date.now();
+    const capture = await tx
+      .getRepository(CaptureEntity)
+      .createQueryBuilder('c')
+      .addSelect('c.state')
+      .where('c.id = :id', { id: captureId })
+      .setLock('pessimistic_write')
+      .getOne();
+    if (!capture) return { outcome: { kind: 'gone' }, events: [] };
+    const total = capture.chunksTotal;
+    if (capture.status === 'done' || capture.status === 'failed' || seq < capture.chunksDone) {
+      const next =
+        capture.status === 'done' || capture.status === 'failed' || (total !== null && capture.chunksDone >= total)
+          ? null
+          : capture.chunksDone;
+      return { outcome: { kind: 'already', next }, events: [] };
+    }
+    if (seq > capture.chunksDone) {
+      throw new ChunkOrderError(`chunk ${seq} of capture ${captureId} arrived before chunk ${capture.chunksDone}`);
+    }
+    const chunk = await tx.findOneBy(CaptureChunkEntity, { captureId, seq });
+    if (!chunk) throw new Error(`chunk ${seq} of capture ${captureId} is not recorded`);
+    const last = total !== null && seq === total - 1;
+
+    const summary = new TrafficSummary();
+    const pipeline = new Pipeline({
+      captureId: capture.id,
+      detectors: createDetectors(this.config, capture.detectors ?? undefined, this.opts.resources?.(capture)),
+      config: this.config,
+      observers: [summary.observer()],
+    });
+    if (capture.state) {
+      const carried = this.opts.cipher.open(capture.id, capture.state) as CarriedState;
+      pipeline.restore(carried.pipeline);
+      summary.restore(carried.summary);
+    } else if (seq > 0) {
+      throw new Error(`capture ${captureId} has no saved state before chunk ${seq}`);
+    }
+    const before = new Set(pipeline.findings().map((f) => f.id));
+    const packetsBefore = pipeline.getStats().packets;
+
+    const file = join(this.opts.dataDir, 'captures', capture.id, chunk.file);
+    try {
+      await readCapture(file, { source: capture.name, onPacket: (rec) => pipeline.push(rec) });
+    } catch (err) {
+      // Chunk files are cut from whole records by our own ingest: damage here is damage to our
+      // storage, not to the upload (that is in capture.errors already). Fail the attempt; after
+      // the last one the capture is marked failed with this reason.
+      if (err instanceof CaptureError) throw new Error(`the chunk file is damaged: ${err.message}`);
+      throw err;
+    }
+
+    const errors = [...capture.errors];
+    if (last) {
+      pipeline.finish();
+      summary.finish();
+    }
+    const stats = pipeline.getStats();
+    if (last && stats.findingsDropped > 0) {
+      // The same line analyzeCapture adds, so `analyze --db` and the service report it alike.
+      errors.push({
+        offset: -1,
+        message: `${capture.name}: finding limit reached (maxFindings ${this.config.maxFindings}); ${stats.findingsDropped} further findings were dropped`,
+      });
+    }
+    const entries = pipeline.takeChangedFindingEntries();
+    const changed: Finding[] = entries.map((e) => e.finding);
+    await upsertFindings(tx, capture.id, entries);
+    await writeSummary(tx, capture.id, summary.takeChanged(), changed);
+
+    const now = new Date();
+    const state = last
+      ? null
+      : this.opts.cipher.seal(capture.id, {
+          pipeline: pipeline.snapshot(),
+          summary: summary.snapshot(),
+        } satisfies CarriedState);
+    const status = last ? 'done' : 'analysing';
+    await tx.update(
+      CaptureEntity,
+      { id: capture.id },
+      {
+        chunksDone: seq + 1,
+        packets: stats.packets,
+        bytes: stats.bytes,
+        firstSeen: stats.firstTime === null ? null : new Date(stats.firstTime * 1000),
+        lastSeen: stats.lastTime === null ? null : new Date(stats.lastTime * 1000),
+        findingsDropped: stats.findingsDropped,
+        status,
+        startedAt: capture.startedAt ?? now,
+        finishedAt: last ? now : null,
+        errors,
+        state,
+      },
+    );
+    const ms = Date.now() - started;
+    await tx.update(
+      CaptureChunkEntity,
+      { captureId: capture.id, seq },
+      { status: 'done', attempts: chunk.attempts + 1, worker: workerName, durationMs: ms, finishedAt: now },
+    );
+
+    const events: ServiceEvent[] = [
+      {
+        type: 'capture.progress',
+        captureId: capture.id,
+        status,
+        chunksDone: seq + 1,
+        chunksTotal: total,
+        packets: stats.packets,
+        bytes: stats.bytes,
+      },
+      ...changed.map((f): ServiceEvent => ({
+        type: 'finding',
+        captureId: capture.id,
+        finding: f,
+        created: !before.has(f.id),
+      })),
+    ];
+    if (last) events.push({ type: 'capture.done', captureId: capture.id, status: 'done', reason: null });
+    return {
+      outcome: {
+        kind: 'processed',
+        next: last || total === null ? null : seq + 1,
+        packets: stats.packets - packetsBefore,
+        ms,
+        stats,
+        changedFindings: changed.length,
+      },
+      events,
+    };
+  }
+
+  /**
+   * A failed attempt: the reason goes on the chunk row; on the last attempt the capture is
+   * marked failed (unless it moved past this chunk meanwhile), so it never stays "analysing".
+   */
+  async recordFailure(captureId: string, seq: number, reason: string, final: boolean): Promise<boolean> {
+    const text = reason.slice(0, 2000);
+    const failed = await this.opts.dataSource.transaction(async (tx) => {
+      await tx
+        .createQueryBuilder()
+        .update(CaptureChunkEntity)
+        .set({ lastError: text, attempts: () => '"attempts" + 1' })
+        .where('"captureId" = :captureId AND seq = :seq AND status = :pending', { captureId, seq, pending: 'pending' })
+        .execute();
+      if (!final) return false;
+      const r = await tx
+        .createQueryBuilder()
+        .update(CaptureEntity)
+        .set({ status: 'failed', reason: `chunk ${seq}: ${text}`, finishedAt: new Date(), state: null })
+        .where('id = :captureId AND "chunksDone" = :seq AND status IN (:...open)', {
+          captureId,
+          seq,
+          open: ['queued', 'analysing'],
+        })
+        .execute();
+      return (r.affected ?? 0) > 0;
+    });
+    if (failed && this.opts.publish) {
+      const reasonText = `chunk ${seq}: ${text}`;
+      await this.opts
+        .publish({ type: 'capture.done', captureId, status: 'failed', reason: reasonText })
+        .catch(() => undefined);
+    }
+    return failed;
+  }
+}

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadSettings } from '../src/config/settings';
-import { openDataSource } from '../src/database/data-source';
+import { openDataSource, runMigrationsLocked } from '../src/database/data-source';
 
 /** `npm run migration:run` (apply pending migrations) and `npm run migration:revert` (undo the last one). */
 async function main(): Promise<void> {
@@ -12,8 +12,8 @@ async function main(): Promise<void> {
       await ds.undoLastMigration({ transaction: 'each' });
       process.stdout.write('reverted the last migration\n');
     } else {
-      const ran = await ds.runMigrations({ transaction: 'each' });
-      process.stdout.write(ran.length ? `applied ${ran.map((m) => m.name).join(', ')}\n` : 'schema is up to date\n');
+      const ran = await runMigrationsLocked(ds);
+      process.stdout.write(ran.length ? `applied ${ran.join(', ')}\n` : 'schema is up to date\n');
     }
   } finally {
     await ds.destroy();

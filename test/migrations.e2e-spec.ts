@@ -1,3 +1,4 @@
+import { openDataSource } from '../src/database/data-source';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /**
@@ -27,5 +28,25 @@ describe('migrations', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
     )) as unknown[];
     expect(tables).toEqual([]);
+  });
+});
+
+describe('migrations run by several processes at once (MIGRATIONS_RUN=true on the API and workers)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('apply each migration exactly once (an advisory lock serialises them)', async () => {
+    const opened = await Promise.all([1, 2, 3, 4].map(() => openDataSource(db.url, true)));
+    try {
+      const ran = (await db.dataSource.query('SELECT name FROM migrations ORDER BY id')) as Array<{ name: string }>;
+      expect(ran.map((r) => r.name)).toEqual(db.dataSource.migrations.map((m) => m.name));
+    } finally {
+      await Promise.all(opened.map((d) => d.destroy()));
+    }
   });
 });

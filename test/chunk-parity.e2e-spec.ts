@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CaptureParser } from '../src/engine/capture/capture-parser';
-import type { PacketRecord } from '../src/engine/capture/packet-record';
 import { resolveConfig } from '../src/engine/config';
 import type { Detector } from '../src/engine/detectors/detector';
 import { createDetectors } from '../src/engine/detectors/registry';
 import type { Finding } from '../src/engine/finding';
 import { Pipeline, type PipelineState } from '../src/engine/pipeline';
+import { cutPoints, loadRecords, toRecord, type Rec } from './support/capture-records';
 import { SHARED_PCAPS, capturesIn, fixtureCaptures } from './support/paths';
 
 /**
@@ -15,38 +13,6 @@ import { SHARED_PCAPS, capturesIn, fixtureCaptures } from './support/paths';
  * Pipeline restored from the previous chunk's snapshot (through JSON, as a worker would), gives
  * exactly the findings — and every protocol event — of one pass over the whole capture.
  */
-type Rec = Pick<PacketRecord, 'linkType' | 'interfaceId' | 'tsSec' | 'tsNsec' | 'capLen' | 'origLen' | 'fileOffset'> & {
-  data: Buffer;
-};
-
-function loadRecords(file: string): Rec[] {
-  const recs: Rec[] = [];
-  const parser = new CaptureParser({
-    source: file,
-    onPacket: (r) =>
-      recs.push({
-        linkType: r.linkType,
-        interfaceId: r.interfaceId,
-        tsSec: r.tsSec,
-        tsNsec: r.tsNsec,
-        capLen: r.capLen,
-        origLen: r.origLen,
-        fileOffset: r.fileOffset,
-        data: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)),
-      }),
-  });
-  try {
-    parser.write(readFileSync(file));
-    parser.end();
-  } catch {
-    // A damaged tail is fine here: the packets before it are what both runs see.
-  }
-  return recs;
-}
-
-function toRecord(r: Rec, frame: number): PacketRecord {
-  return { ...r, frame, buf: r.data, offset: 0 };
-}
 
 /** Every event a detector could subscribe to, reduced to a comparable line. */
 function eventRecorder(log: string[]): Partial<Detector> {
@@ -111,21 +77,6 @@ function chunked(recs: Rec[], cuts: number[]): { findings: Finding[]; events: st
   }
   last!.finish();
   return { findings: last!.findings(), events };
-}
-
-/** Deterministic pseudo-random cut points (mulberry32), so a failure reproduces. */
-function cutPoints(n: number, count: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const set = new Set<number>();
-  while (set.size < Math.min(count, n - 1)) set.add(1 + Math.floor(rnd() * (n - 1)));
-  return [...set].sort((x, y) => x - y);
 }
 
 const files = [

@@ -1,26 +1,7 @@
 import { basename, join } from 'node:path';
 import { SHARED_PCAPS, capturesIn, fixtureCaptures } from './support/paths';
-import { accumulate, loadRecords, runSummary } from './support/summary-run';
-
-/**
- * DESIGN §4 for the traffic summary: a capture cut into chunks at any packet boundary, each
- * chunk run on a fresh Pipeline + TrafficSummary restored through JSON, leaves exactly the rows
- * of one pass once every chunk's delta is upserted in order (what the database holds). Small caps
- * in a second pass make eviction and expiry cross chunk boundaries too.
- */
-function cutPoints(n: number, count: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const set = new Set<number>();
-  while (set.size < Math.min(count, n - 1)) set.add(1 + Math.floor(rnd() * (n - 1)));
-  return [...set].sort((x, y) => x - y);
-}
+import { cutPoints, loadRecords } from './support/capture-records';
+import { accumulate, runSummary } from './support/summary-run';
 
 const files = [
   ...fixtureCaptures(),

@@ -6,7 +6,8 @@ import { AppModule } from '../src/app.module';
 import { SEVERITIES } from '../src/engine/finding';
 import { SHARED_PCAPS } from './support/paths';
 import { storeRun } from './support/summary-db';
-import { loadRecords, runSummary, type SummaryRun } from './support/summary-run';
+import { loadRecords } from './support/capture-records';
+import { runSummary, type SummaryRun } from './support/summary-run';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { tshark, tsharkEndpoints, tsharkStreams } from './support/tshark-summary';
 

@@ -113,6 +113,22 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     errors.push({ offset: err.offset, message: err.message });
   };
 
+  /** Runs a chunker step; a CaptureError becomes a recorded error or the refusal, anything else stays an error. */
+  const feed = (step: () => void): Error | null => {
+    try {
+      step();
+      return null;
+    } catch (err) {
+      if (!(err instanceof CaptureError)) return err as Error;
+      try {
+        onCaptureError(err);
+        return null;
+      } catch (refused) {
+        return refused as Error;
+      }
+    }
+  };
+
   const sink = new Writable({
     highWaterMark: 1024 * 1024,
     write(piece: Buffer, _enc, done) {
@@ -136,38 +152,18 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
         done();
         return;
       }
-      try {
-        chunker.write(piece);
-      } catch (err) {
-        if (!(err instanceof CaptureError)) {
-          done(err as Error);
-          return;
-        }
-        try {
-          onCaptureError(err);
-        } catch (refused) {
-          done(refused as Error);
-          return;
-        }
+      const failed = feed(() => chunker.write(piece));
+      if (failed) {
+        done(failed);
+        return;
       }
       flushChunks().then(() => done(), done);
     },
     final(done) {
-      if (!parseStopped) {
-        try {
-          chunker.end();
-        } catch (err) {
-          if (!(err instanceof CaptureError)) {
-            done(err as Error);
-            return;
-          }
-          try {
-            onCaptureError(err);
-          } catch (refused) {
-            done(refused as Error);
-            return;
-          }
-        }
+      const failed = parseStopped ? null : feed(() => chunker.end());
+      if (failed) {
+        done(failed);
+        return;
       }
       flushChunks().then(() => done(), done);
     },

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { CaptureParser } from '../../src/engine/capture/capture-parser';
-import type { PacketRecord } from '../../src/engine/capture/packet-record';
+import { toRecord, type Rec } from './capture-records';
 import { resolveConfig } from '../../src/engine/config';
 import { createDetectors } from '../../src/engine/detectors/registry';
 import type { Finding } from '../../src/engine/finding';
@@ -17,36 +15,6 @@ import {
  * summary as an observer, whole or cut into chunks restored through JSON — the worker's sequence
  * per chunk: push, takeChangedFindingEntries, summary.takeChanged, snapshot.
  */
-export type Rec = Omit<PacketRecord, 'buf' | 'offset' | 'frame'> & { data: Buffer };
-
-export function loadRecords(file: string): Rec[] {
-  const recs: Rec[] = [];
-  const parser = new CaptureParser({
-    source: file,
-    onPacket: (r) =>
-      recs.push({
-        linkType: r.linkType,
-        interfaceId: r.interfaceId,
-        tsSec: r.tsSec,
-        tsNsec: r.tsNsec,
-        capLen: r.capLen,
-        origLen: r.origLen,
-        fileOffset: r.fileOffset,
-        data: Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)),
-      }),
-  });
-  try {
-    parser.write(readFileSync(file));
-    parser.end();
-  } catch {
-    // A damaged tail: the packets before it are what every run sees.
-  }
-  return recs;
-}
-
-function toRecord(r: Rec, frame: number): PacketRecord {
-  return { ...r, frame, buf: r.data, offset: 0 } as PacketRecord;
-}
 
 export interface ChunkOutput {
   delta: SummaryDelta;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SHARED_PCAPS } from '../../../test/support/paths';
-import { accumulate, loadRecords, runSummary } from '../../../test/support/summary-run';
+import { loadRecords } from '../../../test/support/capture-records';
+import { accumulate, runSummary } from '../../../test/support/summary-run';
 import { tshark, tsharkEndpoints, tsharkStreams } from '../../../test/support/tshark-summary';
 import type { FlowRow, HostRow, TlsRow } from './traffic-summary';
 

@@ -78,6 +78,14 @@ export class CaptureEntity {
   @Column('int', { default: 0 })
   findingsDropped!: number;
 
+  /**
+   * The threat-intel index version (loadIntel's hash) current when the first chunk ran: every
+   * later chunk is analysed with the same indicators, whichever worker takes it. Null before the
+   * first chunk and for captures analysed without the service's feeds (`analyze --db`).
+   */
+  @Column('text', { nullable: true })
+  intelVersion!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

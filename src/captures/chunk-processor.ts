@@ -4,6 +4,7 @@ import { CaptureError } from '../engine/capture/capture-error';
 import { readCapture } from '../engine/capture/read-capture';
 import { resolveConfig, type EngineConfig } from '../engine/config';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
+import type { CaptureIntel } from '../intel/intel-index-source';
 import { createDetectors } from '../engine/detectors/registry';
 import type { Finding } from '../engine/finding';
 import { Pipeline, type PipelineState, type PipelineStats } from '../engine/pipeline';
@@ -31,6 +32,11 @@ export interface ChunkProcessorOptions {
   config?: EngineConfig;
   /** Resources some detectors need (intel, baseline); the same for every chunk of a capture. */
   resources?: (capture: CaptureEntity) => DetectorResources;
+  /**
+   * The service's threat-intel feeds (workers): the capture is pinned to the index version
+   * current at its first chunk (captures.intelVersion); overrides `resources().intel`.
+   */
+  intel?: CaptureIntel;
   /** Best effort, after commit (Redis pub/sub in the workers; absent in the CLI). */
   publish?: (event: ServiceEvent) => Promise<void>;
   /** Adds the next chunk's job (the queue in the workers; the CLI runs chunks itself). */
@@ -65,6 +71,23 @@ interface CarriedState {
 interface Committed {
   outcome: ChunkOutcome;
   events: ServiceEvent[];
+}
+
+/**
+ * A chunk that could not have its capture's pinned intel version ran with another one (and the
+ * capture is re-pinned to it): a capture error with no offset (like the finding-limit line), so
+ * a reader knows the threat-intel findings may differ from a run with one indicator set.
+ */
+function noteIntelSwitch(
+  errors: Array<{ offset: number; message: string }>,
+  pinned: string,
+  used: string,
+  seq: number,
+): void {
+  errors.push({
+    offset: -1,
+    message: `threat intel: indicator set ${pinned} was no longer available; chunk ${seq} and later used ${used}`,
+  });
 }
 
 export class ChunkProcessor {
@@ -118,10 +141,21 @@ export class ChunkProcessor {
     if (!chunk) throw new Error(`chunk ${seq} of capture ${captureId} is not recorded`);
     const last = total !== null && seq === total - 1;
 
+    const errors = [...capture.errors];
+    const resources: DetectorResources = { ...this.opts.resources?.(capture) };
+    let intelVersion = capture.intelVersion;
+    if (this.opts.intel) {
+      const use = this.opts.intel.forCapture(intelVersion);
+      resources.intel = use.index;
+      if (use.pinnedMissing !== undefined) noteIntelSwitch(errors, use.pinnedMissing, use.version, seq);
+      // Re-pinned after a switch: the rest of the capture stays on the set this chunk used.
+      intelVersion = use.version;
+    }
+
     const summary = new TrafficSummary();
     const pipeline = new Pipeline({
       captureId: capture.id,
-      detectors: createDetectors(this.config, capture.detectors ?? undefined, this.opts.resources?.(capture)),
+      detectors: createDetectors(this.config, capture.detectors ?? undefined, resources),
       config: this.config,
       observers: [summary.observer()],
     });
@@ -146,7 +180,6 @@ export class ChunkProcessor {
       throw err;
     }
 
-    const errors = [...capture.errors];
     if (last) {
       pipeline.finish();
       summary.finish();
@@ -187,6 +220,7 @@ export class ChunkProcessor {
         finishedAt: last ? now : null,
         errors,
         state,
+        intelVersion,
       },
     );
     const ms = Date.now() - started;

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CaptureError } from '../engine/capture/capture-error';
 import { readCapture } from '../engine/capture/read-capture';
 import { resolveConfig, type EngineConfig } from '../engine/config';
+import { baselineSession } from '../engine/baseline/baseline-session';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import type { CaptureIntel } from '../intel/intel-index-source';
 import { createDetectors } from '../engine/detectors/registry';
@@ -12,6 +13,7 @@ import { TrafficSummary, type TrafficSummaryState } from '../engine/summary/traf
 import { upsertFindings } from '../findings/finding-writer';
 import { writeSummary } from '../findings/summary-writer';
 import type { ServiceEvent } from '../queue/service-events';
+import { saveCaptureBaseline, startCaptureBaseline, type CarriedBaseline } from './capture-baseline';
 import { CaptureChunkEntity } from './capture-chunk.entity';
 import { CaptureEntity } from './capture.entity';
 import type { StateCipher } from './state-cipher';
@@ -66,6 +68,8 @@ export class ChunkOrderError extends Error {}
 interface CarriedState {
   pipeline: PipelineState;
   summary: TrafficSummaryState;
+  /** The capture's baseline model as of its first chunk (absent/null: no baseline). */
+  baseline?: CarriedBaseline | null;
 }
 
 interface Committed {
@@ -152,6 +156,20 @@ export class ChunkProcessor {
       intelVersion = use.version;
     }
 
+    const carried = capture.state ? (this.opts.cipher.open(capture.id, capture.state) as CarriedState) : null;
+    if (carried === null && seq > 0) throw new Error(`capture ${captureId} has no saved state before chunk ${seq}`);
+    let baseline: CarriedBaseline | null = null;
+    if (capture.baselineNetwork !== null && capture.baselineMode !== null) {
+      if (carried) baseline = carried.baseline ?? null;
+      else {
+        const start = await startCaptureBaseline(tx, capture.baselineNetwork, capture.baselineMode);
+        baseline = start.carried;
+        if (start.note) errors.push({ offset: -1, message: start.note });
+      }
+    }
+    const session = baseline && capture.baselineMode ? baselineSession(capture.baselineMode, baseline.model) : null;
+    if (session) resources.baseline = session;
+
     const summary = new TrafficSummary();
     const pipeline = new Pipeline({
       captureId: capture.id,
@@ -159,12 +177,9 @@ export class ChunkProcessor {
       config: this.config,
       observers: [summary.observer()],
     });
-    if (capture.state) {
-      const carried = this.opts.cipher.open(capture.id, capture.state) as CarriedState;
+    if (carried) {
       pipeline.restore(carried.pipeline);
       summary.restore(carried.summary);
-    } else if (seq > 0) {
-      throw new Error(`capture ${captureId} has no saved state before chunk ${seq}`);
     }
     const before = new Set(pipeline.findings().map((f) => f.id));
     const packetsBefore = pipeline.getStats().packets;
@@ -183,6 +198,10 @@ export class ChunkProcessor {
     if (last) {
       pipeline.finish();
       summary.finish();
+      if (baseline && session?.learned) {
+        const note = await saveCaptureBaseline(tx, baseline, session.learned);
+        if (note) errors.push({ offset: -1, message: note });
+      }
     }
     const stats = pipeline.getStats();
     if (last && stats.findingsDropped > 0) {
@@ -203,6 +222,7 @@ export class ChunkProcessor {
       : this.opts.cipher.seal(capture.id, {
           pipeline: pipeline.snapshot(),
           summary: summary.snapshot(),
+          baseline,
         } satisfies CarriedState);
     const status = last ? 'done' : 'analysing';
     await tx.update(

@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import { normalizeBaselineModel, parseBaselineModel } from '../src/engine/baseline/baseline-model';
 import type { Finding } from '../src/engine/finding';
+import { ROOT } from './support/paths';
 import { runCli } from './support/run-cli';
 import { NET, addedHostAndService, timelinePcap } from './support/scenarios/baseline.scenario';
 import {
@@ -177,5 +180,40 @@ describe('baselines in the service', () => {
     ]);
     expect((await alerts(d.body.id!)).filter((f) => f.detector === 'network-baseline')).toEqual([]);
     expect(await storedRow('branch')).toBeNull();
+  }, 60_000);
+
+  it('analyze --db --baseline-network: the same table and the same findings as the file baseline', async () => {
+    const db2 = (args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(ROOT, 'bin', 'netwarden.js'), 'analyze', '--db', db.url, '--data-dir', dataDir, ...args],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', SECRET_KEY: 'cli-secret-0123456789abcdef0123456789', FORCE_COLOR: '0' },
+        },
+      );
+    const file = join(files, 'lab.json');
+    const l = db2(['--json', '--baseline-network', 'lab', '--learn', LEARN]);
+    expect(l.status).toBe(0);
+    cli(['--baseline', file, '--learn', '--network', 'lab', LEARN]);
+    const row = await storedRow('lab');
+    expect(normalizeBaselineModel(parseBaselineModel(row!.model))).toEqual(
+      normalizeBaselineModel(parseBaselineModel(JSON.parse(readFileSync(file, 'utf8')))),
+    );
+    const id = randomUUID();
+    const d = db2(['--json', '--baseline-network', 'lab', '--detect', '--capture-id', id, DETECT]);
+    expect(d.status).toBe(0);
+    const got = (JSON.parse(d.stdout) as { findings: Finding[] }).findings;
+    expect(got).toEqual(cli(['--baseline', file, '--detect', '--capture-id', id, DETECT]));
+    expect(got.filter((f) => f.detector === 'network-baseline').map((f) => f.type)).toEqual([
+      'baseline-new-host',
+      'baseline-new-service',
+    ]);
+    const refused = db2(['--baseline-network', 'lab', '--baseline', file, DETECT]);
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      'netwarden: choose one of --baseline and --baseline-network\n',
+    ]);
   }, 60_000);
 });

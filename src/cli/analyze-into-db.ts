@@ -8,6 +8,7 @@ import { CaptureEntity } from '../captures/capture.entity';
 import { StateCipher } from '../captures/state-cipher';
 import type { Settings } from '../config/settings';
 import type { CaptureAnalysis } from '../engine/analyze-capture';
+import type { BaselineMode } from '../engine/baseline/baseline-session';
 import type { EngineConfig } from '../engine/config';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { isoTime } from '../engine/finding';
@@ -26,6 +27,8 @@ export interface AnalyzeIntoDbOptions {
   captureId: string;
   detectors?: readonly string[];
   resources?: DetectorResources;
+  /** The database baseline the capture uses (`--baseline-network`); null/undefined = none. */
+  baseline?: { network: string; mode: BaselineMode } | null;
 }
 
 export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDbOptions): Promise<CaptureAnalysis> {
@@ -51,6 +54,7 @@ export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDb
       source: 'cli',
       ingest,
       detectors: o.detectors ? [...o.detectors] : null,
+      baseline: o.baseline ?? null,
     }),
   );
   const processor = new ChunkProcessor({

@@ -29,6 +29,7 @@ import { createTestDatabase, testRedisPrefix, type TestDatabase } from './suppor
 interface CaptureView {
   id: string;
   status: string;
+  baseline: { network: string; mode: string } | null;
   errors: Array<{ offset: number; message: string }>;
   progress: { chunksDone: number; chunksTotal: number | null };
 }
@@ -151,7 +152,7 @@ describe('baselines in the service', () => {
     const d = await upload(DETECT, 'baseline=office&baselineMode=detect');
     expect(d.status).toBe(202);
     const dv = await waitDone(d.body.id!);
-    expect([dv.status, dv.errors]).toEqual(['done', []]);
+    expect([dv.status, dv.errors, dv.baseline]).toEqual(['done', [], { network: 'office', mode: 'detect' }]);
     const got = await alerts(d.body.id!);
     expect(got).toEqual(cli(['--baseline', modelFile, '--detect', '--capture-id', d.body.id!, DETECT]));
     expect(

@@ -34,6 +34,7 @@ import { createTestDatabase, testRedisPrefix, type TestDatabase } from './suppor
 interface CaptureView {
   id: string;
   status: string;
+  intelVersion: string | null;
   errors: Array<{ offset: number; message: string }>;
   progress: { chunksDone: number; chunksTotal: number | null };
 }
@@ -147,9 +148,12 @@ describe('threat intel in the workers', () => {
       await postFeed({ name: 'test-domains', url: `${feeds.url}/domains.txt`, type: 'domain', severity: 'medium' }),
     ).toEqual({ status: 201, result: expect.objectContaining({ status: 'updated', indicators: 2 }) });
 
+    const feedList = (await (await fetch(`${api.url}/intel/feeds`, { headers })).json()) as { version: string };
     const id = await upload(listed);
     const v = await waitDone(id);
     expect([v.status, v.progress.chunksDone, v.progress.chunksTotal, v.errors]).toEqual(['done', 5, 5, []]);
+    // The workers built the very index the API holds (same files, same version).
+    expect(v.intelVersion).toBe(feedList.version);
     const got = await alerts(id);
     const expected = analyze(listed, id);
     expect(got).toEqual(expected);

@@ -56,6 +56,7 @@ export class IntelIndexSource implements CaptureIntel {
   private readonly cache: FeedCache;
   private feeds: FeedConfig[] = [];
   private stampText = '';
+  private warnings: string[] = [];
   private current!: VersionedIndex;
   /** Previous versions, oldest first, for captures that started before the latest reload. */
   private readonly held = new Map<string, IndicatorIndex>();
@@ -124,8 +125,11 @@ export class IntelIndexSource implements CaptureIntel {
     const l = loadIntel(feeds, this.cache, this.feedsFile);
     this.feeds = feeds;
     this.stampText = stamp;
+    // Said again only when they change (a feed added but not fetched yet leaves the version as it was).
+    const warnings = l.warnings.map((w) => `intel: ${redactText(w)}`);
+    if (warnings.join('\n') !== this.warnings.join('\n')) for (const w of warnings) this.opts.log?.(w);
+    this.warnings = warnings;
     if (this.current?.version === l.version) return false;
-    for (const w of l.warnings) this.opts.log?.(`intel: ${redactText(w)}`);
     if (this.current) {
       this.held.delete(this.current.version);
       this.held.set(this.current.version, this.current.index);

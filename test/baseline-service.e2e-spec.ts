@@ -32,6 +32,7 @@ interface CaptureView {
   baseline: { network: string; mode: string } | null;
   errors: Array<{ offset: number; message: string }>;
   progress: { chunksDone: number; chunksTotal: number | null };
+  timings: { startedAt: string | null; finishedAt: string | null };
 }
 
 describe('baselines in the service', () => {
@@ -182,6 +183,29 @@ describe('baselines in the service', () => {
     expect((await alerts(d.body.id!)).filter((f) => f.detector === 'network-baseline')).toEqual([]);
     expect(await storedRow('branch')).toBeNull();
   }, 60_000);
+
+  it('two learning uploads of one network at once learn one after the other, like analyze --learn A B', async () => {
+    const [a, b] = await Promise.all([
+      upload(LEARN, 'baseline=pair&baselineMode=learn&force=true'),
+      upload(DETECT, 'baseline=pair&baselineMode=learn&force=true'),
+    ]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    const views = [await waitDone(a.body.id!), await waitDone(b.body.id!)];
+    expect(views.map((v) => [v.status, v.errors])).toEqual([
+      ['done', []],
+      ['done', []],
+    ]);
+    const [first, second] = [...views].sort((x, y) => x.timings.startedAt!.localeCompare(y.timings.startedAt!));
+    expect(Date.parse(second.timings.startedAt!)).toBeGreaterThanOrEqual(Date.parse(first.timings.finishedAt!));
+    const order = first.id === a.body.id ? [LEARN, DETECT] : [DETECT, LEARN];
+    const file = join(files, 'pair.json');
+    cli(['--baseline', file, '--learn', '--network', 'pair', ...order]);
+    const row = await storedRow('pair');
+    expect(row!.version).toBe(2);
+    expect(normalizeBaselineModel(parseBaselineModel(row!.model))).toEqual(
+      normalizeBaselineModel(parseBaselineModel(JSON.parse(readFileSync(file, 'utf8')))),
+    );
+  }, 120_000);
 
   it('analyze --db --baseline-network: the same table and the same findings as the file baseline', async () => {
     const db2 = (args: string[]) =>

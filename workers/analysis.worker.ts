@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { DataSource } from 'typeorm';
+import { BaselineBusyError } from '../src/captures/capture-baseline';
 import { ChunkProcessor } from '../src/captures/chunk-processor';
 import { StateCipher } from '../src/captures/state-cipher';
 import { loadSettings, SettingsError, type Settings } from '../src/config/settings';
@@ -77,9 +78,18 @@ async function main(): Promise<void> {
 
   const worker = new Worker<AnalysisJobData>(
     ANALYSIS_QUEUE,
-    async (job: Job<AnalysisJobData>) => {
+    async (job: Job<AnalysisJobData>, token?: string) => {
       const { captureId, seq } = job.data;
-      const r = await processor.processChunk(captureId, seq, name);
+      let r;
+      try {
+        r = await processor.processChunk(captureId, seq, name);
+      } catch (err) {
+        if (!(err instanceof BaselineBusyError)) throw err;
+        // Waiting for another capture to finish learning is not a failure: no attempt is used.
+        log(`chunk capture=${captureId} seq=${seq} waits: ${err.message}`);
+        await job.moveToDelayed(Date.now() + settings.worker.baselineWaitMs, token);
+        throw new DelayedError();
+      }
       if (r.kind === 'processed') {
         log(
           `chunk capture=${captureId} seq=${seq} packets=${r.packets} findings=${r.changedFindings} ms=${r.ms}` +

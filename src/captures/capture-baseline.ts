@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { CaptureEntity } from './capture.entity';
 import { BaselinePgStore } from '../baseline/baseline-pg.store';
 import { BaselineStoreError } from '../baseline/baseline-store';
 import { emptyBaselineModel, type BaselineModel } from '../engine/baseline/baseline-model';
@@ -22,6 +23,40 @@ export interface BaselineStart {
   carried: CarriedBaseline | null;
   /** A line for capture.errors when the baseline could not be used. */
   note?: string;
+}
+
+/**
+ * Another capture is learning into the same network: this one's first chunk waits (the worker
+ * delays the job without using an attempt; `analyze --db` sleeps), so captures learn one after
+ * the other, each from the model the previous one saved — as `analyze --baseline F --learn A B`.
+ */
+export class BaselineBusyError extends Error {
+  constructor(
+    readonly network: string,
+    readonly learningCapture: string,
+  ) {
+    super(`baseline ${network} is being learned by capture ${learningCapture}; this capture starts after it`);
+  }
+}
+
+/**
+ * Before a learn/auto capture's first chunk: refuses (BaselineBusyError) while another capture of
+ * the network is learning. A transaction-scoped advisory lock on the network makes the check and
+ * this chunk's commit (status analysing) one step, so two first chunks cannot both pass.
+ */
+export async function claimBaselineForLearning(tx: EntityManager, captureId: string, network: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`netwarden-baseline:${network}`]);
+  const other = await tx
+    .getRepository(CaptureEntity)
+    .createQueryBuilder('c')
+    .select('c.id')
+    .where('c.baselineNetwork = :network', { network })
+    .andWhere('c.baselineMode IN (:...modes)', { modes: ['learn', 'auto'] })
+    .andWhere('c.status = :status', { status: 'analysing' })
+    .andWhere('c.id <> :id', { id: captureId })
+    .orderBy('c.startedAt', 'ASC')
+    .getOne();
+  if (other) throw new BaselineBusyError(network, other.id);
 }
 
 /** At the first chunk: the stored model of `network` (a new one for learn/auto when none is stored). */

@@ -10,6 +10,7 @@ import { emptyBaselineModel, normalizeBaselineModel, type BaselineModel } from '
 import { baselineSession, type BaselineMode } from '../engine/baseline/baseline-session';
 import { resolveConfig } from '../engine/config';
 import type { Finding } from '../engine/finding';
+import { BaselineBusyError } from './capture-baseline';
 import { CaptureEntity } from './capture.entity';
 import { ChunkProcessor } from './chunk-processor';
 import { StateCipher } from './state-cipher';
@@ -89,31 +90,51 @@ describe('ChunkProcessor + baselines table', () => {
     expect(baselineTypes(stored)).toEqual(['baseline-new-host', 'baseline-new-service']);
   });
 
-  it('learn saves at the last chunk; a capture whose model moved on meanwhile does not overwrite it', async () => {
+  it('learning captures of one network run one after the other: the second starts from the model the first saved', async () => {
     const a = await capture(LEARN, 'office', 'learn');
     const b = await capture(DETECT, 'office', 'learn');
     const p = processor();
-    // Both start from "nothing stored", then A finishes first.
     await p.processChunk(a.id, 0, 'unit');
-    await p.processChunk(b.id, 0, 'unit');
+    // A is learning: B's first chunk waits (nothing written for it).
+    await expect(p.processChunk(b.id, 0, 'unit')).rejects.toThrow(new BaselineBusyError('office', a.id));
+    expect((await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id: b.id })).chunksDone).toBe(0);
     for (let seq = 1; seq < a.chunks; seq++) await p.processChunk(a.id, seq, 'unit');
     const afterA = await store().loadVersioned('office');
-    const expectedA = (await engine(LEARN, a.id, 'learn', emptyBaselineModel('office'))).learned!;
-    expect(afterA!.version).toBe(1);
-    expect(afterA!.model).toEqual(normalizeBaselineModel(expectedA));
+    const learnedA = (await engine(LEARN, a.id, 'learn', emptyBaselineModel('office'))).learned!;
+    expect([afterA!.version, afterA!.model]).toEqual([1, normalizeBaselineModel(learnedA)]);
 
-    for (let seq = 1; seq < b.chunks; seq++) await p.processChunk(b.id, seq, 'unit');
+    for (let seq = 0; seq < b.chunks; seq++) await p.processChunk(b.id, seq, 'unit');
     const rowB = await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id: b.id });
-    expect([rowB.status, rowB.errors]).toEqual([
+    expect([rowB.status, rowB.errors]).toEqual(['done', []]);
+    const learnedAB = (await engine(DETECT, b.id, 'learn', learnedA)).learned!;
+    const afterB = await store().loadVersioned('office');
+    expect([afterB!.version, afterB!.model]).toEqual([2, normalizeBaselineModel(learnedAB)]);
+    // Detect captures never wait.
+    const d = await capture(DETECT, 'office', 'detect');
+    const c = await capture(LEARN, 'office', 'auto');
+    await p.processChunk(c.id, 0, 'unit');
+    await p.processChunk(d.id, 0, 'unit');
+  });
+
+  it('a learned model is not saved over one another writer stored meanwhile (the capture says so)', async () => {
+    const c = await capture(LEARN, 'branch', 'learn');
+    const p = processor();
+    await p.processChunk(c.id, 0, 'unit');
+    // Another writer (not a capture of the service) stores a model for the network meanwhile.
+    const other = (await engine(DETECT, 'o', 'learn', emptyBaselineModel('branch'))).learned!;
+    await store().save(other);
+    for (let seq = 1; seq < c.chunks; seq++) await p.processChunk(c.id, seq, 'unit');
+    const row = await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id: c.id });
+    expect([row.status, row.errors]).toEqual([
       'done',
       [
         {
           offset: -1,
           message:
-            'baseline office: another capture saved the model while this one learned (version none → 1); what this capture learned was not saved (upload it again to learn it)',
+            'baseline branch: another capture saved the model while this one learned (version none → 1); what this capture learned was not saved (upload it again to learn it)',
         },
       ],
     ]);
-    expect(await store().loadVersioned('office')).toEqual(afterA);
+    expect(await store().loadVersioned('branch')).toEqual({ version: 1, model: normalizeBaselineModel(other) });
   });
 });

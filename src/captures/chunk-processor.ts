@@ -13,7 +13,12 @@ import { TrafficSummary, type TrafficSummaryState } from '../engine/summary/traf
 import { upsertFindings } from '../findings/finding-writer';
 import { writeSummary } from '../findings/summary-writer';
 import type { ServiceEvent } from '../queue/service-events';
-import { saveCaptureBaseline, startCaptureBaseline, type CarriedBaseline } from './capture-baseline';
+import {
+  claimBaselineForLearning,
+  saveCaptureBaseline,
+  startCaptureBaseline,
+  type CarriedBaseline,
+} from './capture-baseline';
 import { CaptureChunkEntity } from './capture-chunk.entity';
 import { CaptureEntity } from './capture.entity';
 import type { StateCipher } from './state-cipher';
@@ -162,6 +167,7 @@ export class ChunkProcessor {
     if (capture.baselineNetwork !== null && capture.baselineMode !== null) {
       if (carried) baseline = carried.baseline ?? null;
       else {
+        if (capture.baselineMode !== 'detect') await claimBaselineForLearning(tx, capture.id, capture.baselineNetwork);
         const start = await startCaptureBaseline(tx, capture.baselineNetwork, capture.baselineMode);
         baseline = start.carried;
         if (start.note) errors.push({ offset: -1, message: start.note });

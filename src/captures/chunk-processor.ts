@@ -5,13 +5,13 @@ import { readCapture } from '../engine/capture/read-capture';
 import { resolveConfig, type EngineConfig } from '../engine/config';
 import { baselineSession } from '../engine/baseline/baseline-session';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
-import type { CaptureIntel } from '../intel/intel-index-source';
 import { createDetectors } from '../engine/detectors/registry';
 import type { Finding } from '../engine/finding';
 import { Pipeline, type PipelineState, type PipelineStats } from '../engine/pipeline';
 import { TrafficSummary, type TrafficSummaryState } from '../engine/summary/traffic-summary';
 import { upsertFindings } from '../findings/finding-writer';
 import { writeSummary } from '../findings/summary-writer';
+import type { CaptureIntel } from '../intel/intel-index-source';
 import type { ServiceEvent } from '../queue/service-events';
 import {
   claimBaselineForLearning,
@@ -30,6 +30,9 @@ import type { StateCipher } from './state-cipher';
  * save the new state and the progress. Only after the commit are events published and the next
  * chunk enqueued, so a crash at any moment leaves either the old state (the chunk runs again
  * from it) or the new one (a re-delivery is recognised and skipped) — never half of each.
+ * What detectors are handed is fixed at the first chunk so any worker continues alike: the
+ * threat-intel index version (captures.intelVersion) and the capture's stored baseline model
+ * (carried in the sealed state); the last chunk saves what the capture learned (capture-baseline.ts).
  */
 export interface ChunkProcessorOptions {
   dataSource: DataSource;

@@ -1,5 +1,12 @@
 import { CapturesFindings1764000000000 } from './1764000000000-captures-findings';
 import { TrafficSummary1764000006000 } from './1764000006000-traffic-summary';
+import { CaptureIntelVersion1764000011000 } from './1764000011000-capture-intel-version';
+import { Baselines1764000012000 } from './1764000012000-baselines';
 
 /** Applied in this order; each later issue appends its own. */
-export const MIGRATIONS = [CapturesFindings1764000000000, TrafficSummary1764000006000];
+export const MIGRATIONS = [
+  CapturesFindings1764000000000,
+  TrafficSummary1764000006000,
+  CaptureIntelVersion1764000011000,
+  Baselines1764000012000,
+];

@@ -45,6 +45,10 @@ function program(): Command {
     )
     .option('--data-dir <dir>', 'with --db: where the chunk files go (default $NETWARDEN_DATA_DIR, ./data)')
     .option(
+      '--baseline-network <name>',
+      "with --db: the network's baseline stored in the database (as uploads with ?baseline= use it); --learn/--detect as with --baseline",
+    )
+    .option(
       '--capture-id <id>',
       'capture id the finding ids derive from (default: the file name; with --db: a new UUID)',
     )

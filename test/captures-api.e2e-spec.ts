@@ -161,6 +161,8 @@ describe('captures API (POST/GET/DELETE /captures)', () => {
       timings: { createdAt: expect.any(String), startedAt: null, finishedAt: null, durationMs: null },
       findings: { total: 0, bySeverity: { info: 0, low: 0, medium: 0, high: 0, critical: 0 } },
       detectors: null,
+      baseline: null,
+      intelVersion: null,
       duplicate: false,
     });
     // The chunk rows describe exactly the files in the capture's directory, every packet once.

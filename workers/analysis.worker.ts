@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { DataSource } from 'typeorm';
+import { BaselineBusyError } from '../src/captures/capture-baseline';
 import { ChunkProcessor } from '../src/captures/chunk-processor';
 import { StateCipher } from '../src/captures/state-cipher';
 import { loadSettings, SettingsError, type Settings } from '../src/config/settings';
 import { openDataSource } from '../src/database/data-source';
+import { FeedConfigError } from '../src/intel/feed-config';
+import { IntelIndexSource } from '../src/intel/intel-index-source';
 import { ANALYSIS_QUEUE, redisOptions, type AnalysisJobData } from '../src/queue/analysis-queue';
 import { AnalysisQueue } from '../src/queue/analysis-queue.service';
 import { reconcileAnalysisJobs } from '../src/queue/analysis-reconciler';
@@ -49,6 +52,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const name = `${hostname()}:${process.pid}`;
+  let intel: IntelIndexSource;
+  try {
+    // The same feeds file and cache the API's IntelService uses (shared data directory).
+    intel = new IntelIndexSource(settings.dataDir, { log });
+  } catch (err) {
+    if (err instanceof FeedConfigError) {
+      process.stderr.write(`netwarden worker: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const dataSource = await openDatabase(settings);
   const queue = new AnalysisQueue(settings);
   queue.queue.on('error', () => undefined); // ioredis reconnects by itself
@@ -57,15 +71,25 @@ async function main(): Promise<void> {
     dataSource,
     dataDir: settings.dataDir,
     cipher: new StateCipher(settings.secretKey),
+    intel,
     publish: (e) => events.publish(e),
     enqueue: (id, seq) => queue.enqueue(id, seq),
   });
 
   const worker = new Worker<AnalysisJobData>(
     ANALYSIS_QUEUE,
-    async (job: Job<AnalysisJobData>) => {
+    async (job: Job<AnalysisJobData>, token?: string) => {
       const { captureId, seq } = job.data;
-      const r = await processor.processChunk(captureId, seq, name);
+      let r;
+      try {
+        r = await processor.processChunk(captureId, seq, name);
+      } catch (err) {
+        if (!(err instanceof BaselineBusyError)) throw err;
+        // Waiting for another capture to finish learning is not a failure: no attempt is used.
+        log(`chunk capture=${captureId} seq=${seq} waits: ${err.message}`);
+        await job.moveToDelayed(Date.now() + settings.worker.baselineWaitMs, token);
+        throw new DelayedError();
+      }
       if (r.kind === 'processed') {
         log(
           `chunk capture=${captureId} seq=${seq} packets=${r.packets} findings=${r.changedFindings} ms=${r.ms}` +
@@ -122,6 +146,14 @@ async function main(): Promise<void> {
     }
   };
   const timer = setInterval(() => void reconcile(), settings.worker.reconcileMs);
+  // Keeps the index fresh between captures, so a reload rarely runs inside a chunk's transaction.
+  const intelTimer = setInterval(() => {
+    try {
+      intel.check();
+    } catch (err) {
+      log(`intel: ${errorText(err)}`);
+    }
+  }, settings.worker.intelCheckMs);
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -129,6 +161,7 @@ async function main(): Promise<void> {
     closing = true;
     log(`${signal}: finishing the current chunk, then exiting`);
     clearInterval(timer);
+    clearInterval(intelTimer);
     // A chunk stuck on an unreachable database is abandoned: its lock expires and another
     // worker redoes it from the saved state (the uncommitted transaction rolls back).
     const abandon = setTimeout(() => void worker.close(true), settings.worker.lockMs);

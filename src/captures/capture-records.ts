@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { BaselineMode } from '../engine/baseline/baseline-session';
 import { CaptureChunkEntity } from './capture-chunk.entity';
 import type { IngestResult } from './capture-ingest';
 import { CaptureEntity, type CaptureSource } from './capture.entity';
@@ -14,6 +15,8 @@ export interface NewCapture {
   ingest: IngestResult;
   /** Detector ids to run; null/undefined = all. */
   detectors?: string[] | null;
+  /** The stored baseline the network-baseline detector uses, and how; null/undefined = none. */
+  baseline?: { network: string; mode: BaselineMode } | null;
 }
 
 export async function insertCapture(manager: EntityManager, c: NewCapture): Promise<CaptureEntity> {
@@ -30,6 +33,8 @@ export async function insertCapture(manager: EntityManager, c: NewCapture): Prom
     chunksTotal: c.ingest.chunks.length,
     chunksDone: 0,
     detectors: c.detectors ?? null,
+    baselineNetwork: c.baseline?.network ?? null,
+    baselineMode: c.baseline?.mode ?? null,
     state: null,
   });
   await manager.insert(CaptureEntity, capture);

@@ -94,7 +94,14 @@ export class CaptureUploadService {
         });
         if (existing) return { duplicate: true as const, id: existing.id };
       }
-      const capture = await insertCapture(m, { id, name, source: 'upload', ingest, detectors: options.detectors });
+      const capture = await insertCapture(m, {
+        id,
+        name,
+        source: 'upload',
+        ingest,
+        detectors: options.detectors,
+        baseline: options.baseline,
+      });
       const saved = await m.findOneByOrFail(CaptureEntity, { id: capture.id });
       return { duplicate: false as const, view: toCaptureView(saved) };
     });

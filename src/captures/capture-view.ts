@@ -39,6 +39,11 @@ export class CaptureErrorView {
   @ApiProperty() message!: string;
 }
 
+export class CaptureBaselineView {
+  @ApiProperty({ description: 'the network whose stored baseline the capture uses' }) network!: string;
+  @ApiProperty({ enum: ['auto', 'learn', 'detect'] }) mode!: string;
+}
+
 export class CaptureView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: "the upload's base name, sanitised (display only)" }) name!: string;
@@ -56,6 +61,14 @@ export class CaptureView {
   @ApiProperty({ type: FindingCountsView }) findings!: FindingCountsView;
   @ApiProperty({ type: [String], nullable: true, description: 'detector ids run; null = all' })
   detectors!: string[] | null;
+  @ApiProperty({ type: CaptureBaselineView, nullable: true, description: 'upload ?baseline= and ?baselineMode=' })
+  baseline!: CaptureBaselineView | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'threat-intel indicator set the capture is analysed with (pinned at its first chunk)',
+  })
+  intelVersion!: string | null;
 }
 
 export class UploadedCaptureView extends CaptureView {
@@ -104,5 +117,7 @@ export function toCaptureView(c: CaptureEntity, counts: SeverityCounts = emptySe
     },
     findings: { total: Object.values(counts).reduce((a, b) => a + b, 0), bySeverity: counts },
     detectors: c.detectors,
+    baseline: c.baselineNetwork && c.baselineMode ? { network: c.baselineNetwork, mode: c.baselineMode } : null,
+    intelVersion: c.intelVersion,
   };
 }

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
 import { bigintNumber } from '../database/column-types';
+import type { BaselineMode } from '../engine/baseline/baseline-session';
 import type { CaptureChunkEntity } from './capture-chunk.entity';
 
 export const CAPTURE_STATUSES = ['receiving', 'queued', 'analysing', 'done', 'failed'] as const;
@@ -77,6 +78,25 @@ export class CaptureEntity {
 
   @Column('int', { default: 0 })
   findingsDropped!: number;
+
+  /**
+   * The threat-intel index version (loadIntel's hash) current when the first chunk ran: every
+   * later chunk is analysed with the same indicators, whichever worker takes it. Null before the
+   * first chunk and for captures analysed without the service's feeds (`analyze --db`).
+   */
+  @Column('text', { nullable: true })
+  intelVersion!: string | null;
+
+  /**
+   * The learned baseline (baselines.network) the network-baseline detector compares with and/or
+   * learns into (upload `?baseline=NAME`); null = no baseline, the detector stays silent.
+   */
+  @Column('text', { nullable: true })
+  baselineNetwork!: string | null;
+
+  /** learn | detect | auto (upload `?baselineMode=`, default auto); null without a baseline. */
+  @Column('text', { nullable: true })
+  baselineMode!: BaselineMode | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

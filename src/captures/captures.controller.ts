@@ -89,9 +89,25 @@ export class CapturesController {
     description: 'comma-separated detector ids (default: all)',
   })
   @ApiQuery({ name: 'name', required: false, type: String, description: 'display name for a raw upload' })
+  @ApiQuery({
+    name: 'baseline',
+    required: false,
+    type: String,
+    description: 'network whose learned baseline (stored in the database) the network-baseline detector uses',
+  })
+  @ApiQuery({
+    name: 'baselineMode',
+    required: false,
+    enum: ['auto', 'learn', 'detect'],
+    description:
+      'with baseline: learn into it, compare with it, or auto (learn for learnPeriod, then compare; default)',
+  })
   @ApiAcceptedResponse({ type: UploadedCaptureView, description: 'stored and queued; Location: /captures/{id}' })
   @ApiOkResponse({ type: UploadedCaptureView, description: 'the same file was already stored (duplicate: true)' })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'empty upload, malformed form, unknown detector' })
+  @ApiBadRequestResponse({
+    type: ErrorView,
+    description: 'empty upload, malformed form, unknown detector, bad baseline options',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'beyond UPLOAD_MAX_BYTES' })
   @ApiUnsupportedMediaTypeResponse({
     type: ErrorView,

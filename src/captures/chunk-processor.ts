@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CaptureError } from '../engine/capture/capture-error';
 import { readCapture } from '../engine/capture/read-capture';
 import { resolveConfig, type EngineConfig } from '../engine/config';
+import { baselineSession } from '../engine/baseline/baseline-session';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { createDetectors } from '../engine/detectors/registry';
 import type { Finding } from '../engine/finding';
@@ -10,7 +11,14 @@ import { Pipeline, type PipelineState, type PipelineStats } from '../engine/pipe
 import { TrafficSummary, type TrafficSummaryState } from '../engine/summary/traffic-summary';
 import { upsertFindings } from '../findings/finding-writer';
 import { writeSummary } from '../findings/summary-writer';
+import type { CaptureIntel } from '../intel/intel-index-source';
 import type { ServiceEvent } from '../queue/service-events';
+import {
+  claimBaselineForLearning,
+  saveCaptureBaseline,
+  startCaptureBaseline,
+  type CarriedBaseline,
+} from './capture-baseline';
 import { CaptureChunkEntity } from './capture-chunk.entity';
 import { CaptureEntity } from './capture.entity';
 import type { StateCipher } from './state-cipher';
@@ -22,6 +30,9 @@ import type { StateCipher } from './state-cipher';
  * save the new state and the progress. Only after the commit are events published and the next
  * chunk enqueued, so a crash at any moment leaves either the old state (the chunk runs again
  * from it) or the new one (a re-delivery is recognised and skipped) — never half of each.
+ * What detectors are handed is fixed at the first chunk so any worker continues alike: the
+ * threat-intel index version (captures.intelVersion) and the capture's stored baseline model
+ * (carried in the sealed state); the last chunk saves what the capture learned (capture-baseline.ts).
  */
 export interface ChunkProcessorOptions {
   dataSource: DataSource;
@@ -31,6 +42,11 @@ export interface ChunkProcessorOptions {
   config?: EngineConfig;
   /** Resources some detectors need (intel, baseline); the same for every chunk of a capture. */
   resources?: (capture: CaptureEntity) => DetectorResources;
+  /**
+   * The service's threat-intel feeds (workers): the capture is pinned to the index version
+   * current at its first chunk (captures.intelVersion); overrides `resources().intel`.
+   */
+  intel?: CaptureIntel;
   /** Best effort, after commit (Redis pub/sub in the workers; absent in the CLI). */
   publish?: (event: ServiceEvent) => Promise<void>;
   /** Adds the next chunk's job (the queue in the workers; the CLI runs chunks itself). */
@@ -60,11 +76,30 @@ export class ChunkOrderError extends Error {}
 interface CarriedState {
   pipeline: PipelineState;
   summary: TrafficSummaryState;
+  /** The capture's baseline model as of its first chunk (absent/null: no baseline). */
+  baseline?: CarriedBaseline | null;
 }
 
 interface Committed {
   outcome: ChunkOutcome;
   events: ServiceEvent[];
+}
+
+/**
+ * A chunk that could not have its capture's pinned intel version ran with another one (and the
+ * capture is re-pinned to it): a capture error with no offset (like the finding-limit line), so
+ * a reader knows the threat-intel findings may differ from a run with one indicator set.
+ */
+function noteIntelSwitch(
+  errors: Array<{ offset: number; message: string }>,
+  pinned: string,
+  used: string,
+  seq: number,
+): void {
+  errors.push({
+    offset: -1,
+    message: `threat intel: indicator set ${pinned} was no longer available; chunk ${seq} and later used ${used}`,
+  });
 }
 
 export class ChunkProcessor {
@@ -118,19 +153,42 @@ export class ChunkProcessor {
     if (!chunk) throw new Error(`chunk ${seq} of capture ${captureId} is not recorded`);
     const last = total !== null && seq === total - 1;
 
+    const errors = [...capture.errors];
+    const resources: DetectorResources = { ...this.opts.resources?.(capture) };
+    let intelVersion = capture.intelVersion;
+    if (this.opts.intel) {
+      const use = this.opts.intel.forCapture(intelVersion);
+      resources.intel = use.index;
+      if (use.pinnedMissing !== undefined) noteIntelSwitch(errors, use.pinnedMissing, use.version, seq);
+      // Re-pinned after a switch: the rest of the capture stays on the set this chunk used.
+      intelVersion = use.version;
+    }
+
+    const carried = capture.state ? (this.opts.cipher.open(capture.id, capture.state) as CarriedState) : null;
+    if (carried === null && seq > 0) throw new Error(`capture ${captureId} has no saved state before chunk ${seq}`);
+    let baseline: CarriedBaseline | null = null;
+    if (capture.baselineNetwork !== null && capture.baselineMode !== null) {
+      if (carried) baseline = carried.baseline ?? null;
+      else {
+        if (capture.baselineMode !== 'detect') await claimBaselineForLearning(tx, capture.id, capture.baselineNetwork);
+        const start = await startCaptureBaseline(tx, capture.baselineNetwork, capture.baselineMode);
+        baseline = start.carried;
+        if (start.note) errors.push({ offset: -1, message: start.note });
+      }
+    }
+    const session = baseline && capture.baselineMode ? baselineSession(capture.baselineMode, baseline.model) : null;
+    if (session) resources.baseline = session;
+
     const summary = new TrafficSummary();
     const pipeline = new Pipeline({
       captureId: capture.id,
-      detectors: createDetectors(this.config, capture.detectors ?? undefined, this.opts.resources?.(capture)),
+      detectors: createDetectors(this.config, capture.detectors ?? undefined, resources),
       config: this.config,
       observers: [summary.observer()],
     });
-    if (capture.state) {
-      const carried = this.opts.cipher.open(capture.id, capture.state) as CarriedState;
+    if (carried) {
       pipeline.restore(carried.pipeline);
       summary.restore(carried.summary);
-    } else if (seq > 0) {
-      throw new Error(`capture ${captureId} has no saved state before chunk ${seq}`);
     }
     const before = new Set(pipeline.findings().map((f) => f.id));
     const packetsBefore = pipeline.getStats().packets;
@@ -146,10 +204,13 @@ export class ChunkProcessor {
       throw err;
     }
 
-    const errors = [...capture.errors];
     if (last) {
       pipeline.finish();
       summary.finish();
+      if (baseline && session?.learned) {
+        const note = await saveCaptureBaseline(tx, baseline, session.learned);
+        if (note) errors.push({ offset: -1, message: note });
+      }
     }
     const stats = pipeline.getStats();
     if (last && stats.findingsDropped > 0) {
@@ -170,6 +231,7 @@ export class ChunkProcessor {
       : this.opts.cipher.seal(capture.id, {
           pipeline: pipeline.snapshot(),
           summary: summary.snapshot(),
+          baseline,
         } satisfies CarriedState);
     const status = last ? 'done' : 'analysing';
     await tx.update(
@@ -187,6 +249,7 @@ export class ChunkProcessor {
         finishedAt: last ? now : null,
         errors,
         state,
+        intelVersion,
       },
     );
     const ms = Date.now() - started;

@@ -1,4 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
+import { NETWORK_NAME } from '../engine/baseline/baseline-model';
+import { BASELINE_MODES, type BaselineMode } from '../engine/baseline/baseline-session';
 import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
 
 /** `POST /captures` query options, checked before a byte of the body is read. */
@@ -9,6 +11,8 @@ export interface UploadOptions {
   detectors: string[] | null;
   /** Raw `?name=` (sanitised later with the multipart filename as fallback). */
   name: string | null;
+  /** `?baseline=NETWORK[&baselineMode=auto|learn|detect]`: the stored baseline the capture uses; null = none. */
+  baseline: { network: string; mode: BaselineMode } | null;
 }
 
 export type UploadQuery = Record<string, unknown>;
@@ -40,5 +44,21 @@ export function parseUploadOptions(query: UploadQuery): UploadOptions {
     }
   }
   const name = single(query, 'name') ?? null;
-  return { force: force === 'true' || force === '1', detectors, name };
+  return { force: force === 'true' || force === '1', detectors, name, baseline: baselineOption(query, detectors) };
+}
+
+function baselineOption(query: UploadQuery, detectors: string[] | null): UploadOptions['baseline'] {
+  const network = single(query, 'baseline');
+  const mode = single(query, 'baselineMode');
+  if (network === undefined) {
+    if (mode !== undefined) throw new BadRequestException('query parameter baselineMode needs baseline=NETWORK');
+    return null;
+  }
+  if (!NETWORK_NAME.test(network))
+    throw new BadRequestException("query parameter baseline must be 1-64 letters, digits, '.', '_' or '-'");
+  if (mode !== undefined && !BASELINE_MODES.includes(mode as BaselineMode))
+    throw new BadRequestException(`query parameter baselineMode must be one of ${BASELINE_MODES.join(', ')}`);
+  if (detectors && !detectors.includes('network-baseline'))
+    throw new BadRequestException('query parameter baseline needs the network-baseline detector (add it to detectors)');
+  return { network, mode: (mode as BaselineMode | undefined) ?? 'auto' };
 }

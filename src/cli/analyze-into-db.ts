@@ -1,6 +1,7 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { BaselineBusyError } from '../captures/capture-baseline';
 import { ChunkProcessor, type ChunkOutcome } from '../captures/chunk-processor';
 import { ingestCapture } from '../captures/capture-ingest';
 import { insertCapture } from '../captures/capture-records';
@@ -8,6 +9,7 @@ import { CaptureEntity } from '../captures/capture.entity';
 import { StateCipher } from '../captures/state-cipher';
 import type { Settings } from '../config/settings';
 import type { CaptureAnalysis } from '../engine/analyze-capture';
+import type { BaselineMode } from '../engine/baseline/baseline-session';
 import type { EngineConfig } from '../engine/config';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { isoTime } from '../engine/finding';
@@ -26,6 +28,8 @@ export interface AnalyzeIntoDbOptions {
   captureId: string;
   detectors?: readonly string[];
   resources?: DetectorResources;
+  /** The database baseline the capture uses (`--baseline-network`); null/undefined = none. */
+  baseline?: { network: string; mode: BaselineMode } | null;
 }
 
 export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDbOptions): Promise<CaptureAnalysis> {
@@ -51,6 +55,7 @@ export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDb
       source: 'cli',
       ingest,
       detectors: o.detectors ? [...o.detectors] : null,
+      baseline: o.baseline ?? null,
     }),
   );
   const processor = new ChunkProcessor({
@@ -62,7 +67,7 @@ export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDb
   });
   let stats: PipelineStats | null = null;
   for (let seq = 0; seq < ingest.chunks.length; seq++) {
-    const r: ChunkOutcome = await processor.processChunk(o.captureId, seq, 'cli');
+    const r: ChunkOutcome = await processChunkWhenFree(processor, o.captureId, seq);
     if (r.kind === 'processed') stats = r.stats;
   }
   const capture = await o.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id: o.captureId });
@@ -76,4 +81,19 @@ export async function analyzeIntoDb(file: string, name: string, o: AnalyzeIntoDb
     errors: capture.errors,
     findings: await findingsInEngineOrder(o.dataSource.manager, o.captureId),
   };
+}
+
+/** A chunk, run again every second while another capture is learning into the same baseline. */
+async function processChunkWhenFree(processor: ChunkProcessor, captureId: string, seq: number): Promise<ChunkOutcome> {
+  let told = false;
+  for (;;) {
+    try {
+      return await processor.processChunk(captureId, seq, 'cli');
+    } catch (err) {
+      if (!(err instanceof BaselineBusyError)) throw err;
+      if (!told) process.stderr.write(`netwarden: ${err.message}; waiting\n`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }

@@ -5,10 +5,11 @@ import { IngestError } from '../captures/capture-ingest';
 import { loadSettings, SettingsError, type Settings } from '../config/settings';
 import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture';
 import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
+import type { BaselineMode } from '../engine/baseline/baseline-session';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
 import { isSeverity, severityRank, type Severity } from '../engine/finding';
-import { CliBaseline, type BaselineCliOptions } from './baseline-option';
+import { CliBaseline, dbBaselineOption, type BaselineCliOptions } from './baseline-option';
 import { renderAnalysis } from './findings-table';
 import { ProgressBar } from './progress-bar';
 import { terminalSafe } from './terminal-text';
@@ -150,11 +151,12 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
   }
 
   const baseline = await CliBaseline.open(o, detectors, config);
+  const dbBaseline = dbBaselineOption(o, detectors);
 
   const intel = o.intel ? loadIntelResources(o.intel, o.intelCache) : {};
   const db = o.db ? await openDb({ ...o, db: o.db }) : null;
   try {
-    return await analyzeFiles(files, o, { minSeverity, failOn, config, detectors, baseline, intel, db });
+    return await analyzeFiles(files, o, { minSeverity, failOn, config, detectors, baseline, dbBaseline, intel, db });
   } finally {
     await db?.ds.destroy();
   }
@@ -166,12 +168,14 @@ interface AnalyzeContext {
   config: EngineConfig;
   detectors: string[] | undefined;
   baseline: CliBaseline | null;
+  /** --baseline-network: stored on the capture, loaded and saved by the ChunkProcessor. */
+  dbBaseline: { network: string; mode: BaselineMode } | null;
   intel: DetectorResources;
   db: { settings: Settings; ds: DataSource } | null;
 }
 
 async function analyzeFiles(files: string[], o: AnalyzeCommandOptions, cx: AnalyzeContext): Promise<number> {
-  const { minSeverity, failOn, config, detectors, baseline, intel, db } = cx;
+  const { minSeverity, failOn, config, detectors, baseline, dbBaseline, intel, db } = cx;
 
   const results: CaptureAnalysis[] = [];
   let badInput = false;
@@ -196,6 +200,7 @@ async function analyzeFiles(files: string[], o: AnalyzeCommandOptions, cx: Analy
           captureId,
           detectors,
           resources: { ...intel, ...baseline?.resources() },
+          baseline: dbBaseline,
         });
       } else {
         result = await analyzeCapture(file, name, {

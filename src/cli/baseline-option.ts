@@ -14,6 +14,29 @@ export interface BaselineCliOptions {
   learn?: boolean;
   detect?: boolean;
   network?: string;
+  /** `analyze --db URL --baseline-network NAME`: the baseline stored in the database (see dbBaselineOption). */
+  baselineNetwork?: string;
+}
+
+/**
+ * `--baseline-network NAME` (with --db): the capture is recorded with that baseline and mode, and
+ * the workers' ChunkProcessor loads and saves the model in the baselines table, as for an upload
+ * with `?baseline=NAME&baselineMode=…`. Null without the option.
+ */
+export function dbBaselineOption(
+  o: BaselineCliOptions & { db?: string },
+  detectors: readonly string[] | undefined,
+): { network: string; mode: BaselineMode } | null {
+  if (o.baselineNetwork === undefined) return null;
+  if (!o.db) throw new UsageError('--baseline-network needs --db (a file baseline is --baseline FILE)');
+  if (o.learn && o.detect) throw new UsageError('choose one of --learn and --detect');
+  if (!NETWORK_NAME.test(o.baselineNetwork))
+    throw new UsageError(
+      `--baseline-network must be 1-64 letters, digits, '.', '_' or '-' (got "${terminalSafe(o.baselineNetwork, 70)}")`,
+    );
+  if (detectors && !detectors.includes('network-baseline'))
+    throw new UsageError('--baseline-network needs the network-baseline detector (add it to --detectors)');
+  return { network: o.baselineNetwork, mode: o.learn ? 'learn' : o.detect ? 'detect' : 'auto' };
 }
 
 /**
@@ -37,10 +60,13 @@ export class CliBaseline {
     config: EngineConfig,
   ): Promise<CliBaseline | null> {
     if (o.baseline === undefined) {
-      if (o.learn || o.detect || o.network !== undefined)
-        throw new UsageError('--learn, --detect and --network need --baseline FILE');
+      if (o.network !== undefined || ((o.learn || o.detect) && o.baselineNetwork === undefined))
+        throw new UsageError(
+          '--learn, --detect and --network need --baseline FILE (or --baseline-network NAME with --db)',
+        );
       return null;
     }
+    if (o.baselineNetwork !== undefined) throw new UsageError('choose one of --baseline and --baseline-network');
     if (o.learn && o.detect) throw new UsageError('choose one of --learn and --detect');
     if (detectors && !detectors.includes('network-baseline'))
       throw new UsageError('--baseline needs the network-baseline detector (add it to --detectors)');

@@ -35,6 +35,10 @@ export interface Settings {
     backoffMs: number;
     /** How often a worker re-enqueues the next chunk of captures whose job was lost (Redis restart). */
     reconcileMs: number;
+    /** How often a worker checks the intel feeds file and cached copies for changes (also at each capture's start). */
+    intelCheckMs: number;
+    /** How long a learning capture's first chunk waits before checking again whether its network's baseline is free. */
+    baselineWaitMs: number;
   };
   throttle: { ttlMs: number; limit: number; uploadLimit: number };
   /** GET /events: comment line every heartbeatMs; a client more than clientBufferBytes behind is dropped. */
@@ -164,6 +168,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       attempts: intFromEnv(env, 'WORKER_ATTEMPTS', 8, 1, 100),
       backoffMs: intFromEnv(env, 'WORKER_BACKOFF_MS', 1000, 10, 600_000),
       reconcileMs: intFromEnv(env, 'WORKER_RECONCILE_MS', 10_000, 100, 3_600_000),
+      intelCheckMs: intFromEnv(env, 'WORKER_INTEL_CHECK_MS', 30_000, 100, 3_600_000),
+      baselineWaitMs: intFromEnv(env, 'WORKER_BASELINE_WAIT_MS', 2_000, 50, 600_000),
     },
     throttle: {
       ttlMs: intFromEnv(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),

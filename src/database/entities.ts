@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
+import { BaselineEntity } from '../baseline/baseline.entity';
 import { CaptureChunkEntity } from '../captures/capture-chunk.entity';
 import { CaptureEntity } from '../captures/capture.entity';
 import { FindingEntity } from '../findings/finding.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   TlsServerEntity,
   TrafficBucketEntity,
   CredentialEntity,
+  BaselineEntity,
 ];

@@ -4,6 +4,7 @@
  * for the threat-intel detector. Shared by `netwarden intel …`, `analyze --intel` and the
  * service's IntelService.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { parseFeed, type FeedLineError, type FeedParseReport } from '../engine/intel/feed-format';
 import { IndicatorIndexBuilder, type IndicatorIndex } from '../engine/intel/indicator-index';
@@ -172,6 +173,20 @@ export interface IntelLoad {
   feeds: LoadedFeed[];
   /** One line each: feeds that could not be used (never fetched, unreadable file, …). */
   warnings: string[];
+  /**
+   * What the index was built from, as a short hash: each used feed's name, the settings that
+   * shape its indicators (type, format, csv options, severity) and its body's SHA-256, in feed
+   * order. Two processes that load the same feeds and copies get the same version, so the
+   * service can pin one capture to one indicator set across its chunks.
+   */
+  version: string;
+}
+
+/** The fields of a feed that decide which indicators (and which feed name, severity) it adds. */
+function versionPart(feed: FeedConfig, body: Buffer): string {
+  const { name, type, format, column, header, delimiter, severity } = feed;
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  return JSON.stringify([name, type, format, column ?? null, header ?? null, delimiter ?? null, severity, bodyHash]);
 }
 
 /** Builds the index from every enabled feed: cached copies for URLs, local files read directly. */
@@ -179,6 +194,7 @@ export function loadIntel(feeds: readonly FeedConfig[], cache: FeedCache, feedsF
   const builder = new IndicatorIndexBuilder();
   const loaded: LoadedFeed[] = [];
   const warnings: string[] = [];
+  const version = createHash('sha256').update('netwarden-intel-v1');
   for (const feed of feeds) {
     if (!feed.enabled) {
       loaded.push({ name: feed.name, source: 'disabled', indicators: 0, bad: 0 });
@@ -211,6 +227,7 @@ export function loadIntel(feeds: readonly FeedConfig[], cache: FeedCache, feedsF
       });
       continue;
     }
+    version.update(`${versionPart(feed, body)}\n`);
     const idx = builder.addFeed({ name: feed.name, severity: feed.severity });
     const r = parseInto(builder, idx, feed, body);
     if (r.fatal) warnings.push(`feed ${feed.name}: ${r.fatal}`);
@@ -223,5 +240,5 @@ export function loadIntel(feeds: readonly FeedConfig[], cache: FeedCache, feedsF
       ...(meta?.lastError ? { lastError: meta.lastError } : {}),
     });
   }
-  return { index: builder.build(), feeds: loaded, warnings };
+  return { index: builder.build(), feeds: loaded, warnings, version: version.digest('hex').slice(0, 24) };
 }

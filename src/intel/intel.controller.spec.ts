@@ -79,7 +79,11 @@ describe('intel feeds API', () => {
   it('starts with no feeds', async () => {
     const r = await call('GET', '/intel/feeds');
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ feeds: [], index: { ipv4: 0, ipv4Cidr: 0, ipv6: 0, domain: 0, url: 0 } });
+    expect(await r.json()).toEqual({
+      feeds: [],
+      index: { ipv4: 0, ipv4Cidr: 0, ipv6: 0, domain: 0, url: 0 },
+      version: expect.stringMatching(/^[0-9a-f]{24}$/),
+    });
   });
 
   it('refuses invalid feeds with the reasons (400), and local paths through the API', async () => {

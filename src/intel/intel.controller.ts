@@ -27,7 +27,7 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
  * Intel feed management (API key or JWT, see AccessGuard; changes need admin, reading any key):
- * GET /intel/feeds · POST /intel/feeds (add or replace one feed, fetched at once) ·
+ * GET /intel/feeds (with the index's counts and version, as captures' intelVersion names it) · POST /intel/feeds (add or replace one feed, fetched at once) ·
  * DELETE /intel/feeds/:name · POST /intel/feeds/:name/refresh.
  * Feeds added here must be http(s) URLs: a local path or file:// URL would let an API caller make
  * the server read its own files; local feeds belong in the feeds file.
@@ -42,8 +42,8 @@ export class IntelController {
 
   @Get()
   @Roles('read', 'admin')
-  list(): { feeds: FeedStatus[]; index: ReturnType<IntelService['counts']> } {
-    return { feeds: this.intel.list(), index: this.intel.counts() };
+  list(): { feeds: FeedStatus[]; index: ReturnType<IntelService['counts']>; version: string } {
+    return { feeds: this.intel.list(), index: this.intel.counts(), version: this.intel.version() };
   }
 
   @Post()

@@ -41,6 +41,8 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
   private readonly cache = new FeedCache(defaultIntelCacheDir());
   private feeds: FeedConfig[] = [];
   private index: IndicatorIndex = new IndicatorIndexBuilder().build();
+  /** loadIntel's version of the current index: what a capture's intelVersion names. */
+  private indexVersion = '';
   private loaded = new Map<string, LoadedFeed>();
   private lastRefresh = new Map<string, FeedUpdateResult>();
   /** One refresh per feed at a time: a scheduled tick and an API call share it. */
@@ -74,6 +76,11 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
   /** DetectorResources for a new pipeline: the current intel index. */
   resources(): DetectorResources {
     return { intel: this.index };
+  }
+
+  /** The current index's version (the workers build the same one from the same files). */
+  version(): string {
+    return this.indexVersion;
   }
 
   counts(): IndexCounts {
@@ -155,6 +162,7 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
   private rebuild(): void {
     const load = loadIntel(this.feeds, this.cache, this.feedsFile);
     this.index = load.index;
+    this.indexVersion = load.version;
     this.loaded = new Map(load.feeds.map((f) => [f.name, f]));
     for (const w of load.warnings) this.log.warn(redactText(w));
   }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writevSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { CaptureError } from '../engine/capture/capture-error';
-import { CaptureChunker, type CaptureChunk } from '../engine/capture/chunker';
+import { CaptureChunker, type CaptureChunkParts } from '../engine/capture/chunker';
 
 /**
  * Receives one capture as a stream (an upload, a file for `analyze --db`) and leaves it on disk
@@ -71,7 +72,6 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
   const hash = createHash('sha256');
   const chunks: IngestedChunk[] = [];
   const errors: IngestResult['errors'] = [];
-  const pending: CaptureChunk[] = [];
   let format: 'pcap' | 'pcapng' | null = null;
   let size = 0;
   let received = 0;
@@ -82,30 +82,36 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     source: opts.source,
     maxBytes: opts.chunkMaxBytes,
     maxPackets: opts.chunkMaxPackets,
-    onChunk: (c) => pending.push(c),
+    // The chunk's pieces are valid only during the call (no copy: see onChunkParts), so the file
+    // is written right here, synchronously — a page-cache write of at most one chunk.
+    onChunkParts: (c) => writeChunk(c),
   });
 
-  const flushChunks = async () => {
-    while (pending.length > 0) {
-      const c = pending.shift()!;
-      const file = chunkFileName(c.seq, format ?? 'pcap');
-      await writeFile(join(opts.dir, file), c.data);
-      const done: IngestedChunk = {
-        seq: c.seq,
-        file,
-        firstFrame: c.firstFrame,
-        packets: c.packets,
-        fileBytes: c.data.length,
-      };
-      chunks.push(done);
-      opts.onChunk?.(done);
+  const writeChunk = (c: CaptureChunkParts) => {
+    const file = chunkFileName(c.seq, format ?? 'pcap');
+    const fd = openSync(join(opts.dir, file), 'w');
+    try {
+      const written = writevSync(fd, c.parts);
+      if (written !== c.byteLength)
+        throw new Error(`${file}: short write (${written} of ${c.byteLength} bytes; disk full?)`);
+    } finally {
+      closeSync(fd);
     }
+    const done: IngestedChunk = {
+      seq: c.seq,
+      file,
+      firstFrame: c.firstFrame,
+      packets: c.packets,
+      fileBytes: c.byteLength,
+    };
+    chunks.push(done);
+    opts.onChunk?.(done);
   };
 
   /** Damage before any packet refuses the capture; after packets it is recorded, as `analyze` does. */
   const onCaptureError = (err: CaptureError) => {
     parseStopped = true;
-    if (pending.length === 0 && chunks.length === 0) {
+    if (chunks.length === 0) {
       if (err.code === 'empty') throw new IngestError(400, `${opts.source}: the upload is empty (0 bytes)`);
       if (err.code === 'not-a-capture') throw new IngestError(415, `${err.message}; upload a pcap or pcapng file`);
       throw new IngestError(422, `${err.message}: no packet could be read`);
@@ -157,7 +163,7 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
         done(failed);
         return;
       }
-      flushChunks().then(() => done(), done);
+      done();
     },
     final(done) {
       const failed = parseStopped ? null : feed(() => chunker.end());
@@ -165,7 +171,7 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
         done(failed);
         return;
       }
-      flushChunks().then(() => done(), done);
+      done();
     },
   });
 
@@ -190,7 +196,7 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     const code = (err as NodeJS.ErrnoException).code;
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
       // A damaged gzip stream: keep what decoded cleanly when packets came out of it.
-      if (chunks.length === 0 && pending.length === 0) {
+      if (chunks.length === 0) {
         throw new IngestError(
           422,
           `${opts.source}: gzip data is damaged (${(err as Error).message}) before any packet`,
@@ -200,7 +206,6 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
         offset: size,
         message: `${opts.source}: gzip data is damaged after ${size} bytes: ${(err as Error).message}`,
       });
-      await flushChunks();
     } else {
       throw err;
     }

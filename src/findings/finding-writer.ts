@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { bulkUpsert } from '../database/bulk-upsert';
 import { severityRank, type Finding } from '../engine/finding';
 import { pgText, utf16SortKey } from '../database/pg-text';
 import { FindingEntity } from './finding.entity';
@@ -14,13 +14,14 @@ export async function upsertFindings(
   captureId: string,
   entries: ReadonlyArray<{ sortKey: string; finding: Finding }>,
 ): Promise<void> {
-  const BATCH = 500; // keeps each statement well under PostgreSQL's 65 535 parameters
-  for (let i = 0; i < entries.length; i += BATCH) {
-    // Packet times keep their microseconds: a JS Date (what TypeORM turns a value into) has only
-    // milliseconds, and findings within one millisecond must still sort as the engine sorts them.
-    // So the ISO text goes in as a bound parameter that PostgreSQL casts itself.
-    const times: Record<string, string> = {};
-    const rows = entries.slice(i, i + BATCH).map(({ sortKey, finding: f }, j) => ({
+  const now = new Date().toISOString();
+  // Packet times go in as the engine's ISO text (cast by PostgreSQL to timestamptz): a JS Date
+  // has only milliseconds, and findings within one millisecond must still sort as the engine sorts them.
+  await bulkUpsert(
+    manager,
+    FindingEntity,
+    ['id'],
+    entries.map(({ sortKey, finding: f }) => ({
       id: f.id,
       captureId,
       sortKey: utf16SortKey(sortKey),
@@ -29,44 +30,13 @@ export async function upsertFindings(
       severity: f.severity,
       severityRank: severityRank(f.severity),
       title: pgText(f.title),
-      firstSeen: packetTime(times, `firstSeen${j}`, f.firstSeen),
-      lastSeen: packetTime(times, `lastSeen${j}`, f.lastSeen),
+      firstSeen: f.firstSeen,
+      lastSeen: f.lastSeen,
       count: f.count,
       srcIp: pgText(f.src?.ip),
       dstIp: pgText(f.dst?.ip),
       doc: f,
-      updatedAt: new Date(),
-    }));
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(FindingEntity)
-      .values(rows as QueryDeepPartialEntity<FindingEntity>[])
-      .setParameters(times)
-      .orUpdate(
-        [
-          'sortKey',
-          'detector',
-          'type',
-          'severity',
-          'severityRank',
-          'title',
-          'firstSeen',
-          'lastSeen',
-          'count',
-          'srcIp',
-          'dstIp',
-          'doc',
-          'updatedAt',
-        ],
-        ['id'],
-      )
-      .execute();
-  }
-}
-
-/** A raw `CAST(:name AS timestamptz)` whose value (the engine's ISO text) is bound, never inlined. */
-function packetTime(params: Record<string, string>, name: string, iso: string): () => string {
-  params[name] = iso;
-  return () => `CAST(:${name} AS timestamptz)`;
+      updatedAt: now,
+    })),
+  );
 }

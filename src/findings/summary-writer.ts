@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { EntityManager } from 'typeorm';
+import { bulkUpsert } from '../database/bulk-upsert';
 import { pgText } from '../database/pg-text';
 import { isoTime, type Finding } from '../engine/finding';
 import type { SummaryDelta, TlsRow } from '../engine/summary/traffic-summary';
@@ -14,36 +14,12 @@ import { TrafficBucketEntity } from '../traffic/traffic-bucket.entity';
  * Persists one chunk's summary delta, and the masked credentials its changed findings describe,
  * inside the chunk's transaction. Every row holds the collector's absolute values and is upserted
  * on its natural key, so a chunk retried after a crash rewrites the same rows (never adds).
- * Parameterised inserts only (packet text never becomes SQL); at most 500 rows per statement.
+ * Parameterised inserts only (packet text never becomes SQL): see bulkUpsert.
  */
-const BATCH = 500;
 const CREDENTIALS_DETECTOR = 'plaintext-credentials';
 
 /** Packet time (s) as a timestamptz parameter with its microseconds. */
 const ts = (t: number): string => isoTime(t);
-
-async function upsert<E extends ObjectLiteral>(
-  manager: EntityManager,
-  entity: EntityTarget<E>,
-  keys: readonly string[],
-  rows: Array<Record<string, unknown>>,
-): Promise<void> {
-  if (rows.length === 0) return;
-  // One statement may not touch a row twice (ON CONFLICT): the last version of a key wins.
-  const byKey = new Map<string, Record<string, unknown>>();
-  for (const r of rows) byKey.set(JSON.stringify(keys.map((k) => r[k])), r);
-  const unique = [...byKey.values()];
-  const columns = Object.keys(unique[0]).filter((c) => !keys.includes(c));
-  for (let i = 0; i < unique.length; i += BATCH) {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(entity)
-      .values(unique.slice(i, i + BATCH) as QueryDeepPartialEntity<E>[])
-      .orUpdate(columns, [...keys])
-      .execute();
-  }
-}
 
 export function tlsRowId(r: Pick<TlsRow, 'serverIp' | 'serverPort' | 'sni' | 'sha256' | 'firstFrame'>): string {
   return createHash('sha256')
@@ -58,7 +34,7 @@ export async function writeSummary(
   delta: SummaryDelta,
   changedFindings: readonly Finding[],
 ): Promise<void> {
-  await upsert(
+  await bulkUpsert(
     manager,
     FlowEntity,
     ['captureId', 'firstFrame'],
@@ -86,7 +62,7 @@ export async function writeSummary(
       final: f.final,
     })),
   );
-  await upsert(
+  await bulkUpsert(
     manager,
     HostEntity,
     ['captureId', 'ip', 'firstFrame'],
@@ -105,7 +81,7 @@ export async function writeSummary(
       lastSeen: ts(h.lastSeen),
     })),
   );
-  await upsert(
+  await bulkUpsert(
     manager,
     TlsServerEntity,
     ['captureId', 'id'],
@@ -129,7 +105,7 @@ export async function writeSummary(
       count: r.count,
     })),
   );
-  await upsert(
+  await bulkUpsert(
     manager,
     TrafficBucketEntity,
     ['captureId', 'minute', 'firstFrame'],
@@ -143,7 +119,7 @@ export async function writeSummary(
       apps: b.apps,
     })),
   );
-  await upsert(
+  await bulkUpsert(
     manager,
     CredentialEntity,
     ['captureId', 'findingId'],

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** The project root and the shared captures beside the clone (CI has ../shared too). */
-export const ROOT = resolve(__dirname, '..', '..');
+// Two levels up from test/support — or three when this runs compiled, from dist/test/support (the bench).
+const up = resolve(__dirname, '..', '..');
+export const ROOT = basename(up) === 'dist' ? dirname(up) : up;
 export const SHARED_PCAPS = resolve(ROOT, '..', 'shared', 'pcaps');
 export const FIXTURES = join(ROOT, 'fixtures');
 

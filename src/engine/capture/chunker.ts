@@ -18,7 +18,19 @@ export interface CaptureChunkerOptions {
   /** Cut before a chunk's file would exceed this many bytes (default 16 MiB); one oversized record still makes a chunk. */
   maxBytes?: number;
   maxCapLen?: number;
-  onChunk: (chunk: CaptureChunk) => void;
+  /** Each chunk as one new buffer. */
+  onChunk?: (chunk: CaptureChunk) => void;
+  /**
+   * Instead of onChunk: each chunk as the pieces it is made of (header, then the packets), with
+   * no copy — valid only during the call (write them there). For the upload API, which would
+   * otherwise hold a second chunk-sized buffer beside the chunker's own.
+   */
+  onChunkParts?: (chunk: CaptureChunkParts) => void;
+}
+
+export interface CaptureChunkParts extends Omit<CaptureChunk, 'data'> {
+  parts: Buffer[];
+  byteLength: number;
 }
 
 const noop = (): void => undefined;
@@ -133,11 +145,18 @@ export class CaptureChunker {
 
   private emit(): void {
     if (!this.open) this.start();
-    const data = Buffer.allocUnsafe(this.headerAtOpen + this.bodyLen);
-    let at = 0;
-    for (const part of this.headerParts) at += part.copy(data, at);
-    this.body.copy(data, at, 0, this.bodyLen);
-    this.opts.onChunk({ seq: this.seq++, data, firstFrame: this.firstFrame, packets: this.chunkPackets });
+    const size = this.headerAtOpen + this.bodyLen;
+    const meta = { seq: this.seq++, firstFrame: this.firstFrame, packets: this.chunkPackets };
+    if (this.opts.onChunkParts) {
+      const parts = [...this.headerParts, this.body.subarray(0, this.bodyLen)];
+      this.opts.onChunkParts({ ...meta, parts, byteLength: size });
+    } else {
+      const data = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (const part of this.headerParts) at += part.copy(data, at);
+      this.body.copy(data, at, 0, this.bodyLen);
+      this.opts.onChunk?.({ ...meta, data });
+    }
     this.open = false;
     this.bodyLen = 0;
     this.chunkPackets = 0;
@@ -146,7 +165,10 @@ export class CaptureChunker {
   private append(buf: Buffer, start: number, end: number): void {
     const want = this.bodyLen + (end - start);
     if (want > this.body.length) {
-      const grown = Buffer.allocUnsafe(Math.max(want, Math.min(this.body.length * 2, this.maxBytes), 4096));
+      // Straight to a full chunk once past 1 MiB: doubling from 4 KiB to 16 MiB would leave
+      // ~16 MiB of outgrown buffers for the GC (the upload API's peak RSS saw them).
+      const next = this.body.length >= 1024 * 1024 ? this.maxBytes : Math.min(this.body.length * 2, this.maxBytes);
+      const grown = Buffer.allocUnsafe(Math.max(want, next, 4096));
       this.body.copy(grown, 0, 0, this.bodyLen);
       this.body = grown;
     }

@@ -2,22 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { normalizeBaselineModel, parseBaselineModel } from '../src/engine/baseline/baseline-model';
 import type { Finding } from '../src/engine/finding';
 import { ROOT } from './support/paths';
 import { runCli } from './support/run-cli';
 import { NET, addedHostAndService, timelinePcap } from './support/scenarios/baseline.scenario';
-import {
-  TEST_API_KEY,
-  serviceEnv,
-  startApi,
-  startWorker,
-  type ApiProcess,
-  type ServiceProcess,
-} from './support/service-processes';
-import { createTestDatabase, testRedisPrefix, type TestDatabase } from './support/test-database';
+import { ServiceStack } from './support/service-stack';
+import type { TestDatabase } from './support/test-database';
 
 /**
  * Network baselines in the service (real processes: dist/ API + two workers, real PostgreSQL and
@@ -36,12 +29,10 @@ interface CaptureView {
 }
 
 describe('baselines in the service', () => {
+  let stack: ServiceStack;
   let db: TestDatabase;
-  let api: ApiProcess;
-  const workers: ServiceProcess[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'nw-baseline-svc-'));
+  let dataDir: string;
   const files = mkdtempSync(join(tmpdir(), 'nw-baseline-svc-files-'));
-  const headers = { 'x-api-key': TEST_API_KEY };
   const { learn, detect } = addedHostAndService();
   const LEARN = join(files, 'learn.pcap');
   const DETECT = join(files, 'detect.pcap');
@@ -50,48 +41,20 @@ describe('baselines in the service', () => {
   beforeAll(async () => {
     writeFileSync(LEARN, timelinePcap(learn));
     writeFileSync(DETECT, timelinePcap(detect));
-    db = await createTestDatabase();
-    await db.dataSource.destroy();
-    const env = serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, CHUNK_MAX_PACKETS: '7' });
-    api = await startApi(env);
-    workers.push(startWorker(env), startWorker(env));
+    stack = await ServiceStack.start({ name: 'baseline-svc', env: { CHUNK_MAX_PACKETS: '7' } });
+    ({ db, dataDir } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), ...workers.map((w) => w.stop())]);
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack?.stop();
     rmSync(files, { recursive: true, force: true });
   });
 
-  async function upload(
-    file: string,
-    query: string,
-  ): Promise<{ status: number; body: { id?: string; message?: string } }> {
-    const form = new FormData();
-    form.append('file', new Blob([readFileSync(file)]), basename(file));
-    const r = await fetch(`${api.url}/captures?${query}`, { method: 'POST', headers, body: form });
-    return { status: r.status, body: (await r.json()) as { id?: string; message?: string } };
-  }
+  const upload = (file: string, query: string) => stack.upload(file, query);
 
-  async function waitDone(id: string): Promise<CaptureView> {
-    const until = Date.now() + 60_000;
-    for (;;) {
-      const v = (await (await fetch(`${api.url}/captures/${id}`, { headers })).json()) as CaptureView;
-      if (v.status === 'done' || v.status === 'failed') return v;
-      if (Date.now() > until)
-        throw new Error(`not done: ${JSON.stringify(v)}\n${workers.map((w) => w.output()).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitDone = (id: string) => stack.waitDone<CaptureView>(id);
 
-  async function alerts(id: string): Promise<Finding[]> {
-    const r = await fetch(`${api.url}/alerts?capture=${id}&limit=100`, { headers });
-    expect(r.status).toBe(200);
-    const body = (await r.json()) as { items: Finding[]; total: number };
-    expect(body.items.length).toBe(body.total);
-    return body.items;
-  }
+  const alerts = (id: string) => stack.alerts(id);
 
   async function storedRow(network: string): Promise<{ model: unknown; packets: string; version: number } | null> {
     const c = new Client({ connectionString: db.url });

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Finding } from '../src/engine/finding';
 import { pcapFile } from './support/frame-builder';
 import {
@@ -14,15 +14,8 @@ import {
   type FeedServer,
 } from './support/intel-scenario';
 import { runCli } from './support/run-cli';
-import {
-  TEST_API_KEY,
-  serviceEnv,
-  startApi,
-  startWorker,
-  type ApiProcess,
-  type ServiceProcess,
-} from './support/service-processes';
-import { createTestDatabase, testRedisPrefix, type TestDatabase } from './support/test-database';
+import { TEST_API_KEY, type ApiProcess, type ServiceProcess } from './support/service-processes';
+import { ServiceStack } from './support/service-stack';
 
 /**
  * Threat intel in the service (real processes: dist/ API + two workers, real PostgreSQL and
@@ -40,11 +33,11 @@ interface CaptureView {
 }
 
 describe('threat intel in the workers', () => {
-  let db: TestDatabase;
+  let stack: ServiceStack;
   let api: ApiProcess;
   let feeds: FeedServer;
-  const workers: ServiceProcess[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'nw-intel-svc-'));
+  let workers: ServiceProcess[];
+  let dataDir: string;
   const files = mkdtempSync(join(tmpdir(), 'nw-intel-svc-files-'));
   const headers = { 'x-api-key': TEST_API_KEY };
   const listed = join(files, 'listed.pcap');
@@ -64,18 +57,13 @@ describe('threat intel in the workers', () => {
         { linkType: 1, start: t.start, step: 0.05 },
       ),
     );
-    db = await createTestDatabase();
-    await db.dataSource.destroy();
-    const env = serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, CHUNK_MAX_PACKETS: '4' });
-    api = await startApi(env);
-    workers.push(startWorker(env), startWorker(env));
+    stack = await ServiceStack.start({ name: 'intel-svc', env: { CHUNK_MAX_PACKETS: '4' } });
+    ({ api, workers, dataDir } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([api?.stop(), ...workers.map((w) => w.stop())]);
+    await stack?.stop();
     await feeds?.close();
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
     rmSync(files, { recursive: true, force: true });
   });
 
@@ -90,32 +78,14 @@ describe('threat intel in the workers', () => {
   }
 
   async function upload(file: string, force = false): Promise<string> {
-    const form = new FormData();
-    form.append('file', new Blob([readFileSync(file)]), basename(file));
-    const r = await fetch(`${api.url}/captures${force ? '?force=true' : ''}`, { method: 'POST', headers, body: form });
-    const body = (await r.json()) as { id: string };
-    expect([r.status, typeof body.id]).toEqual([202, 'string']);
-    return body.id;
+    const r = await stack.upload(file, force ? 'force=true' : '');
+    expect([r.status, typeof r.body.id]).toEqual([202, 'string']);
+    return r.body.id!;
   }
 
-  async function waitDone(id: string): Promise<CaptureView> {
-    const until = Date.now() + 60_000;
-    for (;;) {
-      const v = (await (await fetch(`${api.url}/captures/${id}`, { headers })).json()) as CaptureView;
-      if (v.status === 'done' || v.status === 'failed') return v;
-      if (Date.now() > until)
-        throw new Error(`not done: ${JSON.stringify(v)}\n${workers.map((w) => w.output()).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitDone = (id: string) => stack.waitDone<CaptureView>(id);
 
-  async function alerts(id: string): Promise<Finding[]> {
-    const r = await fetch(`${api.url}/alerts?capture=${id}&limit=100`, { headers });
-    expect(r.status).toBe(200);
-    const body = (await r.json()) as { items: Finding[]; total: number };
-    expect(body.items.length).toBe(body.total);
-    return body.items;
-  }
+  const alerts = (id: string) => stack.alerts(id);
 
   /** `analyze --json` with the service's own feeds file and cache, as the capture's id. */
   function analyze(file: string, id: string): Finding[] {

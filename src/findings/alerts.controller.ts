@@ -40,7 +40,11 @@ const FINDING_ID = /^[0-9a-f]{32}$/;
 @ApiTags('alerts')
 @ApiSecurity('api-key')
 @ApiBearerAuth('jwt')
-@ApiResponse({ status: 401, description: 'missing or invalid credentials (X-API-Key or Bearer JWT)', schema: ERROR_SCHEMA })
+@ApiResponse({
+  status: 401,
+  description: 'missing or invalid credentials (X-API-Key or Bearer JWT)',
+  schema: ERROR_SCHEMA,
+})
 @Controller('alerts')
 export class AlertsController {
   constructor(

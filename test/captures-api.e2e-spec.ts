@@ -284,11 +284,11 @@ describe('captures API (POST/GET/DELETE /captures)', () => {
     expect((await call(api.url, '/captures?status=queued')).body.total).toBe(2);
     await db.dataSource.query(`UPDATE captures SET status = 'queued' WHERE id = $1`, [first.id]);
 
-    expectError(await call(api.url, '/captures?limit=201'), 400, /limit must be an integer from 1 to 200/);
+    expectError(await call(api.url, '/captures?limit=201'), 400, /limit: must be an integer from 1 to 200/);
     expectError(await call(api.url, '/captures?limit=0'), 400, /limit/);
     expectError(await call(api.url, '/captures?page=0'), 400, /page/);
     expectError(await call(api.url, '/captures?page=abc'), 400, /page/);
-    expectError(await call(api.url, '/captures?status=bogus'), 400, /status must be one of receiving, queued/);
+    expectError(await call(api.url, '/captures?status=bogus'), 400, /status: one of receiving, queued/);
     await expectHealthy();
   });
 

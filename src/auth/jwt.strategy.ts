@@ -3,12 +3,11 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
+import { isUuid } from '../http/query-params';
 import { ApiKeysService } from './api-keys.service';
 import { JWT_AUDIENCE, JWT_ISSUER, type TokenClaims } from './token.service';
 import { jwtSigningKey } from './key-material';
 import type { Principal } from './principal';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `Authorization: Bearer <jwt>` (passport strategy 'jwt'): HS256 only, our issuer and audience,
@@ -31,7 +30,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: TokenClaims): Promise<Principal | false> {
-    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return false;
+    if (typeof claims.sub !== 'string' || !isUuid(claims.sub)) return false;
     const key = await this.keys.activeKeyById(claims.sub);
     return key ? { keyId: key.id, role: key.role, via: 'jwt' } : false;
   }

@@ -1,4 +1,5 @@
-import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { secretSubkey } from '../config/secret-subkey';
 
 /** Every generated key starts with this, so leaked keys are recognisable (secret scanners). */
 export const KEY_PREFIX = 'nwk_';
@@ -32,5 +33,5 @@ export function shownPrefix(key: string): string {
  * state at rest) is never used directly as an HMAC key, and other uses get independent keys.
  */
 export function jwtSigningKey(secretKey: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secretKey, 'netwarden', 'netwarden jwt hs256 v1', 32));
+  return secretSubkey(secretKey, 'netwarden jwt hs256 v1');
 }

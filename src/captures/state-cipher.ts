@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { secretSubkey } from '../config/secret-subkey';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 /**
@@ -22,7 +23,7 @@ export class StateCipher {
 
   constructor(secretKey: string) {
     if (!secretKey) throw new StateCipherError('a secret key is required to seal capture state');
-    this.key = Buffer.from(hkdfSync('sha256', secretKey, 'netwarden', 'capture-state v1', 32));
+    this.key = secretSubkey(secretKey, 'capture-state v1');
   }
 
   seal(captureId: string, value: unknown): Buffer {

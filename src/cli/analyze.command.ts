@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../http/query-params';
 import { readFileSync, statSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { IngestError } from '../captures/capture-ingest';
@@ -90,14 +91,12 @@ function openError(file: string, err: unknown): string | null {
   return code && why[code] ? `${file}: ${why[code]}` : null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function checkCaptureIdOptions(files: string[], o: AnalyzeCommandOptions): void {
   if (o.dataDir !== undefined && !o.db) throw new UsageError('--data-dir needs --db');
   if (o.captureId === undefined) return;
   if (files.length > 1) throw new UsageError('--capture-id names one capture: give one file');
   if (o.captureId === '' || o.captureId.length > 200) throw new UsageError('--capture-id must be 1 to 200 characters');
-  if (o.db && !UUID.test(o.captureId)) throw new UsageError('with --db, --capture-id must be a UUID');
+  if (o.db && !isUuid(o.captureId)) throw new UsageError('with --db, --capture-id must be a UUID');
 }
 
 /** Settings for --db (chunk sizes, size cap, SECRET_KEY for the carried state), with the options' overrides. */

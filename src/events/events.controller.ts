@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiSec
 import type { Response } from 'express';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
-import { isUuid } from '../findings/alerts-query';
+import { isUuid } from '../http/query-params';
 import { EventBusService } from './event-bus.service';
 
 /**

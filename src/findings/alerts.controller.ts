@@ -25,7 +25,7 @@ import {
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import type { Finding } from '../engine/finding';
-import { ALERT_SORTS, AlertsQueryError, MAX_ALERTS_LIMIT, parseAlertsQuery } from './alerts-query';
+import { ALERT_SORTS, MAX_ALERTS_LIMIT, parseAlertsQuery } from './alerts-query';
 import { EvidenceError, evidencePcap, readEvidencePackets } from './evidence-pcap';
 import { ALERT_SCHEMA, ALERTS_PAGE_SCHEMA, ERROR_SCHEMA } from './finding.schema';
 import { FindingsQueryService, type AlertsPage } from './findings-query.service';
@@ -84,12 +84,7 @@ export class AlertsController {
   @ApiResponse({ status: 200, schema: ALERTS_PAGE_SCHEMA })
   @ApiResponse({ status: 400, description: 'a bad filter value, with the reason', schema: ERROR_SCHEMA })
   async list(@Query() query: Record<string, unknown>): Promise<AlertsPage> {
-    try {
-      return await this.findings.list(parseAlertsQuery(query));
-    } catch (err) {
-      if (err instanceof AlertsQueryError) throw new BadRequestException(err.message);
-      throw err;
-    }
+    return this.findings.list(parseAlertsQuery(query));
   }
 
   @Get(':id')

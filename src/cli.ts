@@ -3,6 +3,7 @@ import { version } from '../package.json';
 import { EXIT, runAnalyze, UsageError } from './cli/analyze.command';
 import { DETECTORS } from './engine/detectors/registry';
 import { IntelUsageError, runIntelList, runIntelUpdate } from './cli/intel.command';
+import { runMonitor } from './cli/monitor.command';
 
 /**
  * `netwarden` command line. `analyze` runs the engine in-process: no Redis, no PostgreSQL.
@@ -11,7 +12,7 @@ import { IntelUsageError, runIntelList, runIntelUpdate } from './cli/intel.comma
 function program(): Command {
   const p = new Command();
   p.name('netwarden')
-    .description('Network security monitor: find attacks in pcap/pcapng captures.')
+    .description('Network security monitor: find attacks in pcap/pcapng captures and on live interfaces.')
     .version(version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -54,6 +55,23 @@ function program(): Command {
     )
     .action(async (files: string[], opts) => {
       process.exitCode = await runAnalyze(files, opts);
+    });
+
+  p.command('monitor')
+    .description('watch a live interface (libpcap) and print findings as they appear; Ctrl-C stops')
+    .argument('<interface>', 'interface to capture on (see `ip link`)')
+    .option('--filter <bpf>', 'capture filter in libpcap (tcpdump) syntax, e.g. "not port 22"')
+    .option('--jsonl', 'one finding per line as JSON, again whenever it changes (the later line wins)')
+    .option('--detectors <ids>', 'comma-separated detector ids (default: all)')
+    .option('--min-severity <severity>', 'hide findings below this severity')
+    .option('--config <file>', 'JSON file overriding engine thresholds (see README)')
+    .option('--snaplen <bytes>', 'bytes kept of each packet (default 262144)')
+    .option('--no-promisc', 'do not put the interface into promiscuous mode')
+    .option('--buffer-size <bytes>', "libpcap's kernel buffer (default 33554432)")
+    .option('--capture-id <id>', 'capture id the finding ids derive from (default monitor-<interface>)')
+    .option('--stats-interval <seconds>', 'print packet and drop counters on stderr this often (default: only at the end)')
+    .action(async (iface: string, opts) => {
+      process.exitCode = await runMonitor(iface, opts);
     });
 
   const intel = p.command('intel').description('threat-intelligence feeds: fetch into the cache, list');

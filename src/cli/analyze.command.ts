@@ -41,14 +41,14 @@ export class UsageError extends Error {}
 
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
-function severityOption(name: string, value: string | undefined): Severity | undefined {
+export function severityOption(name: string, value: string | undefined): Severity | undefined {
   if (value === undefined) return undefined;
   if (!isSeverity(value))
     throw new UsageError(`${name} must be one of info, low, medium, high, critical (got "${terminalSafe(value, 40)}")`);
   return value;
 }
 
-function loadConfig(file: string | undefined): EngineConfig {
+export function loadConfig(file: string | undefined): EngineConfig {
   if (!file) return resolveConfig();
   let text: string;
   try {
@@ -129,14 +129,9 @@ async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ sett
   return { settings, ds };
 }
 
-export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Promise<number> {
-  if (files.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
-  if (o.json && o.jsonl) throw new UsageError('choose one of --json and --jsonl');
-  checkCaptureIdOptions(files, o);
-  const minSeverity = severityOption('--min-severity', o.minSeverity) ?? 'info';
-  const failOn = severityOption('--fail-on', o.failOn);
-  const config = loadConfig(o.config);
-  const detectors = o.detectors
+/** --detectors a,b,c: known ids, or a UsageError naming the unknown one. */
+export function detectorsOption(value: string | undefined): string[] | undefined {
+  const detectors = value
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -148,6 +143,17 @@ export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Pro
       throw err;
     }
   }
+  return detectors;
+}
+
+export async function runAnalyze(files: string[], o: AnalyzeCommandOptions): Promise<number> {
+  if (files.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
+  if (o.json && o.jsonl) throw new UsageError('choose one of --json and --jsonl');
+  checkCaptureIdOptions(files, o);
+  const minSeverity = severityOption('--min-severity', o.minSeverity) ?? 'info';
+  const failOn = severityOption('--fail-on', o.failOn);
+  const config = loadConfig(o.config);
+  const detectors = detectorsOption(o.detectors);
 
   const baseline = await CliBaseline.open(o, detectors, config);
   const dbBaseline = dbBaselineOption(o, detectors);

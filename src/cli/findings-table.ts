@@ -9,7 +9,7 @@ function host(h?: HostRef): string {
   return h.port !== undefined ? (addr.includes(':') && h.ip ? `[${addr}]:${h.port}` : `${addr}:${h.port}`) : addr;
 }
 
-function findingRow(f: Finding): string[] {
+export function findingRow(f: Finding): string[] {
   const route = [host(f.src), host(f.dst)].filter(Boolean).join(' → ');
   return [
     f.severity.toUpperCase(),

@@ -50,6 +50,31 @@ export interface Settings {
    * trusting X-Forwarded-For from anyone would let a client pick its own rate-limit bucket.
    */
   trustProxy: number | string[] | null;
+  live: LiveSettings;
+}
+
+/** Live interface capture (src/live/): defaults for sessions; POST /live may override the per-session ones. */
+export interface LiveSettings {
+  /** false: /live answers 503 and nothing is captured (uploads and the rest work as before). */
+  enabled: boolean;
+  /** Sessions left running by an API that stopped are taken up again by the next API on this host. */
+  resume: boolean;
+  maxSessions: number;
+  /** Bytes kept of each packet (libpcap snaplen). */
+  snaplen: number;
+  promiscuous: boolean;
+  /** libpcap's kernel ring: what absorbs bursts while the capture process is busy. */
+  bufferBytes: number;
+  /** A chunk is cut after chunkMs, chunkPackets or chunkBytes, whichever comes first. */
+  chunkMs: number;
+  chunkPackets: number;
+  chunkBytes: number;
+  /** Analysed chunk files kept per session as rolling pcaps (0 = delete each once analysed). */
+  retainBytes: number;
+  /** ... and for how long (0 = no age limit). */
+  retainSeconds: number;
+  /** A session whose capture process has not reported for this long is taken over (resume). */
+  orphanMs: number;
 }
 
 export class SettingsError extends Error {}
@@ -187,5 +212,20 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       redirectHttpPort: redirect === 0 ? null : redirect,
     },
     trustProxy: trustProxyFromEnv(env),
+    live: {
+      enabled: boolFromEnv(env, 'LIVE_ENABLED', true),
+      resume: boolFromEnv(env, 'LIVE_RESUME', true),
+      maxSessions: intFromEnv(env, 'LIVE_MAX_SESSIONS', 8, 1, 256),
+      // tcpdump's default snaplen: whole packets, also on interfaces with large offloads.
+      snaplen: intFromEnv(env, 'LIVE_SNAPLEN', 262_144, 64, 262_144),
+      promiscuous: boolFromEnv(env, 'LIVE_PROMISCUOUS', true),
+      bufferBytes: intFromEnv(env, 'LIVE_BUFFER_BYTES', 32 * MiB, 64 * 1024, 2 * GiB),
+      chunkMs: intFromEnv(env, 'LIVE_CHUNK_MS', 2000, 100, 3_600_000),
+      chunkPackets: intFromEnv(env, 'LIVE_CHUNK_PACKETS', 100_000, 1, 10_000_000),
+      chunkBytes: intFromEnv(env, 'LIVE_CHUNK_BYTES', 16 * MiB, 64 * 1024, 1 * GiB),
+      retainBytes: intFromEnv(env, 'LIVE_RETAIN_BYTES', 1 * GiB, 0, 1024 * GiB),
+      retainSeconds: intFromEnv(env, 'LIVE_RETAIN_SECONDS', 24 * 3600, 0, 365 * 24 * 3600),
+      orphanMs: intFromEnv(env, 'LIVE_ORPHAN_MS', 15_000, 1000, 3_600_000),
+    },
   };
 }

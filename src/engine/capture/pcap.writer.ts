@@ -40,7 +40,7 @@ export function encodePcapRecord(pkt: PcapPacket, nanosecond: boolean): Buffer {
   return b;
 }
 
-function writeRecordHeader(
+export function writeRecordHeader(
   b: Buffer,
   at: number,
   tsSec: number,

@@ -7,6 +7,7 @@ import { EventsModule } from './events/events.module';
 import { FindingsModule } from './findings/findings.module';
 import { HealthModule } from './health/health.module';
 import { IntelModule } from './intel/intel.module';
+import { LiveModule } from './live/live.module';
 import { TrafficModule } from './traffic/traffic.module';
 
 @Module({
@@ -21,6 +22,7 @@ import { TrafficModule } from './traffic/traffic.module';
     FindingsModule,
     EventsModule,
     TrafficModule,
+    LiveModule,
   ],
 })
 export class AppModule {}

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       if (r.kind === 'processed') {
         log(
           `chunk capture=${captureId} seq=${seq} packets=${r.packets} findings=${r.changedFindings} ms=${r.ms}` +
-            (r.next === null ? ' capture done' : ''),
+            (r.done ? ' capture done' : ''),
         );
       } else {
         log(

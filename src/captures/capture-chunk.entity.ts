@@ -51,4 +51,8 @@ export class CaptureChunkEntity {
 
   @Column('timestamptz', { nullable: true })
   finishedAt!: Date | null;
+
+  /** The file was deleted by live retention (LIVE_RETAIN_*) after it was analysed. */
+  @Column('timestamptz', { nullable: true })
+  prunedAt!: Date | null;
 }

@@ -59,8 +59,10 @@ export type ChunkOutcome =
   | { kind: 'already'; next: number | null }
   | {
       kind: 'processed';
-      /** Next chunk to run, null when the capture is done. */
+      /** Next chunk to run: null when the capture is done or (live) the next chunk is not recorded yet. */
       next: number | null;
+      /** This was the capture's last chunk. */
+      done: boolean;
       /** Packets in this chunk. */
       packets: number;
       ms: number;
@@ -143,7 +145,7 @@ export class ChunkProcessor {
       const next =
         capture.status === 'done' || capture.status === 'failed' || (total !== null && capture.chunksDone >= total)
           ? null
-          : capture.chunksDone;
+          : await this.recordedChunk(tx, captureId, capture.chunksDone, total);
       return { outcome: { kind: 'already', next }, events: [] };
     }
     if (seq > capture.chunksDone) {
@@ -280,7 +282,8 @@ export class ChunkProcessor {
     return {
       outcome: {
         kind: 'processed',
-        next: last || total === null ? null : seq + 1,
+        next: last ? null : await this.recordedChunk(tx, capture.id, seq + 1, total),
+        done: last,
         packets: stats.packets - packetsBefore,
         ms,
         stats,
@@ -288,6 +291,16 @@ export class ChunkProcessor {
       },
       events,
     };
+  }
+
+  /**
+   * `seq` if it can run now. A live capture's chunks are recorded while it runs (chunksTotal
+   * null until it stops): the next one may not exist yet — then whoever records it enqueues it
+   * (LiveChunkRecorder reads chunksDone under this same row lock, so one of the two always does).
+   */
+  private async recordedChunk(tx: EntityManager, captureId: string, seq: number, total: number | null) {
+    if (total !== null) return seq;
+    return (await tx.existsBy(CaptureChunkEntity, { captureId, seq })) ? seq : null;
   }
 
   /**

@@ -3,6 +3,7 @@ import { BaselineEntity } from '../baseline/baseline.entity';
 import { CaptureChunkEntity } from '../captures/capture-chunk.entity';
 import { CaptureEntity } from '../captures/capture.entity';
 import { FindingEntity } from '../findings/finding.entity';
+import { LiveSessionEntity } from '../live/live-session.entity';
 import { CredentialEntity } from '../traffic/credential.entity';
 import { FlowEntity } from '../traffic/flow.entity';
 import { HostEntity } from '../traffic/host.entity';
@@ -21,4 +22,5 @@ export const ENTITIES = [
   TrafficBucketEntity,
   CredentialEntity,
   BaselineEntity,
+  LiveSessionEntity,
 ];

@@ -1,0 +1,135 @@
+import { closeSync, openSync, writevSync } from 'node:fs';
+import { join } from 'node:path';
+import { chunkFileName } from '../captures/capture-ingest';
+import type { CaptureCounters, CaptureJob, FromCapture, ToCapture } from './capture-process-protocol';
+import { LiveCaptureError } from './live-capture-error';
+import { LiveChunkCutter, type LiveChunk } from './live-chunk-cutter';
+import { LivePacketSource } from './live-packet-source';
+
+/**
+ * A live session's capture process (forked by LiveSessionsService, one per session): libpcap →
+ * chunk files in the capture's directory → a message per chunk to the API, which records it and
+ * enqueues it for the workers. Everything here is synchronous inside the packet loop (file writes
+ * included), so chunks are cut by age even while libpcap's loop never returns under load.
+ */
+function send(msg: FromCapture, then?: () => void): void {
+  if (!process.send || !process.connected) {
+    then?.();
+    return;
+  }
+  process.send(msg, undefined, undefined, () => then?.());
+}
+
+function main(): void {
+  const job = JSON.parse(process.argv[2] ?? '{}') as CaptureJob;
+  let source: LivePacketSource;
+  try {
+    source = LivePacketSource.open({
+      iface: job.iface,
+      filter: job.filter,
+      snaplen: job.snaplen,
+      promiscuous: job.promiscuous,
+      bufferBytes: job.bufferBytes,
+    });
+  } catch (err) {
+    const e =
+      err instanceof LiveCaptureError
+        ? err
+        : new LiveCaptureError('open-failed', (err as Error)?.message ?? String(err));
+    send({ type: 'error', code: e.code, message: e.message }, () => process.exit(3));
+    return;
+  }
+
+  let bytes = 0;
+  let closingChunk = false;
+  const writeChunk = (c: LiveChunk) => {
+    const file = chunkFileName(c.seq, 'pcap');
+    const fd = openSync(join(job.dir, file), 'w', 0o600);
+    try {
+      writevSync(fd, c.parts);
+    } finally {
+      closeSync(fd);
+    }
+    send({
+      type: 'chunk',
+      seq: c.seq,
+      file,
+      firstFrame: c.firstFrame,
+      packets: c.packets,
+      fileBytes: c.fileBytes,
+      firstTime: c.firstTime,
+      lastTime: c.lastTime,
+      closing: closingChunk,
+    });
+  };
+  const cutter = new LiveChunkCutter({
+    linkType: source.linkType,
+    snaplen: job.snaplen,
+    maxPackets: job.chunkPackets,
+    maxBytes: job.chunkBytes,
+    maxMs: job.chunkMs,
+    firstSeq: job.firstSeq,
+    firstFrame: job.firstFrame,
+    onChunk: writeChunk,
+  });
+  const counters = (): CaptureCounters => {
+    const s = source.stats();
+    return {
+      packets: cutter.framesSeen - job.firstFrame + 1,
+      bytes,
+      received: s.received,
+      dropped: s.dropped,
+      ifDropped: s.ifDropped,
+    };
+  };
+
+  let ending = false;
+  const end = (closing: boolean, exitCode: number) => {
+    if (ending) return;
+    ending = true;
+    source.close();
+    try {
+      closingChunk = closing;
+      cutter.flush(closing);
+    } catch (err) {
+      process.stderr.write(`capture: cannot write the last chunk: ${(err as Error).message}\n`);
+      exitCode = 1;
+    }
+    send({ type: 'ended', closing, ...counters() }, () => process.exit(exitCode));
+    // The API is gone: nobody to tell.
+    setTimeout(() => process.exit(exitCode), 2000).unref();
+  };
+
+  let lastStats = 0;
+  source.start({
+    onPacket: (rec) => {
+      bytes += rec.capLen;
+      cutter.push(rec, Date.now());
+    },
+    onTick: (now) => {
+      cutter.tick(now);
+      if (now - lastStats >= job.statsMs) {
+        lastStats = now;
+        send({ type: 'stats', ...counters() });
+      }
+    },
+    tickMs: Math.min(250, job.chunkMs),
+    onError: (err) => {
+      // A chunk file could not be written (disk full...): what was cut so far stays recorded.
+      send({ type: 'error', code: 'capture-failed', message: (err as Error)?.message ?? String(err) });
+      setImmediate(() => end(false, 1)); // not inside libpcap's loop
+    },
+  });
+  send({ type: 'ready', linkType: source.linkType });
+
+  process.on('message', (m: ToCapture) => {
+    if (m?.type === 'stop') end(true, 0);
+    else if (m?.type === 'pause') end(false, 0);
+  });
+  // The API died or let go: keep what was captured (it resumes the session), then exit.
+  process.on('disconnect', () => end(false, 0));
+  process.on('SIGTERM', () => end(false, 0));
+  process.on('SIGINT', () => end(false, 0));
+}
+
+main();

@@ -69,7 +69,10 @@ function program(): Command {
     .option('--no-promisc', 'do not put the interface into promiscuous mode')
     .option('--buffer-size <bytes>', "libpcap's kernel buffer (default 33554432)")
     .option('--capture-id <id>', 'capture id the finding ids derive from (default monitor-<interface>)')
-    .option('--stats-interval <seconds>', 'print packet and drop counters on stderr this often (default: only at the end)')
+    .option(
+      '--stats-interval <seconds>',
+      'print packet and drop counters on stderr this often (default: only at the end)',
+    )
     .action(async (iface: string, opts) => {
       process.exitCode = await runMonitor(iface, opts);
     });

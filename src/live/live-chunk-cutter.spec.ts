@@ -8,6 +8,7 @@ interface Cut {
   seq: number;
   firstFrame: number;
   packets: number;
+  fileBytes: number;
   data: Buffer;
   firstTime: number | null;
   lastTime: number | null;

@@ -10,6 +10,7 @@ import {
   Query,
   Req,
   Res,
+  StreamableFile,
   UseFilters,
 } from '@nestjs/common';
 import {
@@ -22,7 +23,9 @@ import {
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
   ApiQuery,
+  ApiResponse,
   ApiSecurity,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -146,6 +149,26 @@ export class CapturesController {
   @ApiNotFoundResponse({ type: ErrorView, description: 'no capture with this id' })
   get(@Param('id', uuid) id: string): Promise<CaptureView> {
     return this.captures.view(id);
+  }
+
+  @Get(':id/pcap')
+  @ApiOperation({
+    summary: "The capture's stored packets as one capture file",
+    description:
+      'Every stored chunk in order (pcap, or pcapng for pcapng uploads), streamed. For live sessions: what the rolling retention kept (LIVE_RETAIN_BYTES / LIVE_RETAIN_SECONDS); X-Netwarden-Chunks-Missing counts the chunks pruned before. 410 when nothing is stored.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiProduces('application/vnd.tcpdump.pcap', 'application/x-pcapng')
+  @ApiResponse({ status: 200, description: 'capture file (attachment)', schema: { type: 'string', format: 'binary' } })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'no capture with this id' })
+  @ApiResponse({ status: 410, type: ErrorView, description: 'its packets are no longer stored' })
+  async pcap(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    const out = await this.captures.export(id);
+    res.setHeader('X-Netwarden-Chunks-Missing', String(out.missing));
+    return new StreamableFile(out.stream, {
+      type: out.format === 'pcapng' ? 'application/x-pcapng' : 'application/vnd.tcpdump.pcap',
+      disposition: `attachment; filename="capture-${id}.${out.format}"`,
+    });
   }
 
   @Delete(':id')

@@ -1,4 +1,4 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { rm } from 'node:fs/promises';
 import type { Repository } from 'typeorm';
@@ -8,6 +8,8 @@ import { isSeverity } from '../engine/finding';
 import { FindingEntity } from '../findings/finding.entity';
 import { AnalysisQueueService } from '../queue/analysis-queue.service';
 import { captureDir } from './capture-dir';
+import { CaptureChunkEntity } from './capture-chunk.entity';
+import { exportCapture, type CaptureExport } from './capture-export';
 import { CaptureEntity, type CaptureStatus } from './capture.entity';
 import {
   emptySeverityCounts,
@@ -51,9 +53,32 @@ export class CapturesService {
   async remove(id: string): Promise<void> {
     const capture = await this.captures.findOne({ where: { id }, select: { id: true, chunksTotal: true } });
     if (!capture) throw new NotFoundException(`no capture with id ${id}`);
-    await this.queue.removeCaptureJobs(id, capture.chunksTotal ?? 0);
+    // A live capture's total is open until it stops: its recorded chunks are what may have jobs.
+    const chunks = capture.chunksTotal ?? (await this.captures.manager.countBy(CaptureChunkEntity, { captureId: id }));
+    await this.queue.removeCaptureJobs(id, chunks);
     await this.captures.delete({ id });
     await rm(captureDir(this.settings, id), { recursive: true, force: true });
+  }
+
+  /** The stored chunks as one capture file (GET /captures/:id/pcap). */
+  async export(id: string): Promise<CaptureExport & { format: 'pcap' | 'pcapng' }> {
+    const capture = await this.captures.findOne({ where: { id }, select: { id: true, format: true } });
+    if (!capture) throw new NotFoundException(`no capture with id ${id}`);
+    const chunks = await this.captures.manager.find(CaptureChunkEntity, {
+      select: ['seq', 'file', 'packets', 'prunedAt'],
+      where: { captureId: id },
+    });
+    const format = capture.format === 'pcapng' ? 'pcapng' : 'pcap';
+    const out = await exportCapture(captureDir(this.settings, id), format, chunks);
+    if (out.exported === 0) {
+      out.stream.destroy();
+      throw new GoneException(
+        chunks.length === 0
+          ? `capture ${id} has no stored packets yet`
+          : `the packets of capture ${id} are no longer stored (live retention: LIVE_RETAIN_BYTES / LIVE_RETAIN_SECONDS)`,
+      );
+    }
+    return { ...out, format };
   }
 
   /** Findings per severity for each capture (one GROUP BY). */

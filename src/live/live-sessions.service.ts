@@ -428,7 +428,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const reason = asked
       ? (r.session.reason ?? 'stopped')
       : `the capture process exited unexpectedly (${e.signal ?? `code ${e.code}`})${r.session.reason ? `: ${r.session.reason}` : ''}`;
-    if (!e.closing) await this.closeCapture({ ...r.session, packets: this.counters(r).packets }, r.chunksCut);
+    if (!e.closing) await this.closeCapture(r.session);
     await this.db
       .getRepository(LiveSessionEntity)
       .update(
@@ -450,7 +450,8 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
    * Writes and records an empty closing chunk for a session whose capture process did not:
    * the workers then finish the capture (detectors flush what is pending).
    */
-  private async closeCapture(session: LiveSessionEntity, seq: number): Promise<void> {
+  private async closeCapture(session: LiveSessionEntity): Promise<void> {
+    const { seq, frame } = await this.recordedEnd(session.captureId);
     const file = chunkFileName(seq, 'pcap');
     const dir = captureDir(this.settings, session.captureId);
     const header = encodePcapHeader({ linkType: session.linkType ?? 1, snaplen: session.snaplen });
@@ -461,7 +462,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
         type: 'chunk',
         seq,
         file,
-        firstFrame: session.packets + 1,
+        firstFrame: frame,
         packets: 0,
         fileBytes: header.length,
         firstTime: null,
@@ -471,6 +472,20 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     } catch (err) {
       this.log.warn(`live session ${session.id}: closing its capture: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Where the capture's recorded chunks end: the next chunk's seq and first frame. From the rows,
+   * not the session's counters (saved once a second): a chunk recorded just before this process
+   * died must not be cut again under the same number.
+   */
+  private async recordedEnd(captureId: string): Promise<{ seq: number; frame: number }> {
+    const rows: Array<{ seq: string; frame: string }> = await this.db.query(
+      `SELECT COALESCE(MAX(seq) + 1, 0) AS seq, COALESCE(MAX("firstFrame" + packets), 1) AS frame
+       FROM capture_chunks WHERE "captureId" = $1`,
+      [captureId],
+    );
+    return { seq: Number(rows[0]?.seq ?? 0), frame: Number(rows[0]?.frame ?? 1) };
   }
 
   private async endChild(r: Running, how: 'stop' | 'pause'): Promise<void> {
@@ -514,7 +529,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     // Nobody runs it (paused, or its API died): close it from here.
     const claimed = await this.claim(id);
     if (!claimed) return repo.findOneBy({ id });
-    await this.closeCapture(claimed, claimed.chunksCut);
+    await this.closeCapture(claimed);
     await repo.update(
       { id },
       { status: 'stopped', reason: 'stopped on request', owner: null, stoppedAt: new Date(), stopRequested: false },
@@ -552,7 +567,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       const s = await this.claim(c.id);
       if (!s || this.shuttingDown) continue;
       if (!this.settings.live.resume || s.status === 'stopping' || s.stopRequested) {
-        await this.closeCapture(s, s.chunksCut);
+        await this.closeCapture(s);
         await this.db.getRepository(LiveSessionEntity).update(
           { id: s.id },
           {
@@ -573,7 +588,10 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const pausedSince = s.heartbeatAt ?? s.createdAt;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const spawned = await this.spawnCapture(s, dir, s.chunksCut, s.packets + 1);
+      const end = await this.recordedEnd(s.captureId);
+      s.chunksCut = end.seq;
+      s.packets = end.frame - 1;
+      const spawned = await this.spawnCapture(s, dir, end.seq, end.frame);
       const note = `live capture on ${s.interface} was interrupted from ${pausedSince.toISOString()} to ${new Date().toISOString()} (API restart): packets in between were not captured`;
       await this.db.query(`UPDATE captures SET errors = errors || $2::jsonb WHERE id = $1`, [
         s.captureId,
@@ -588,7 +606,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.log.warn(`live session ${s.id} could not be resumed: ${why}`);
-      await this.closeCapture(s, s.chunksCut);
+      await this.closeCapture(s);
       await this.db
         .getRepository(LiveSessionEntity)
         .update(

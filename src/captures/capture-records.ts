@@ -54,3 +54,28 @@ export async function insertCapture(manager: EntityManager, c: NewCapture): Prom
   }
   return capture;
 }
+
+/**
+ * A live session's capture: no file, no hash, no total yet — its chunks are recorded while it
+ * runs (LiveChunkRecorder) and the closing chunk sets chunksTotal.
+ */
+export async function insertLiveCapture(
+  manager: EntityManager,
+  c: { id: string; name: string; detectors?: string[] | null },
+): Promise<void> {
+  await manager.insert(CaptureEntity, {
+    id: c.id,
+    name: c.name,
+    source: 'live',
+    sha256: null,
+    format: 'pcap',
+    sizeBytes: 0,
+    status: 'queued',
+    reason: null,
+    errors: [],
+    chunksTotal: null,
+    chunksDone: 0,
+    detectors: c.detectors ?? null,
+    state: null,
+  });
+}

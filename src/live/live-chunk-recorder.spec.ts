@@ -7,6 +7,7 @@ import { SHARED_PCAPS } from '../../test/support/paths';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from '../../test/support/test-database';
 import { chunkFileName } from '../captures/capture-ingest';
 import { CaptureChunkEntity } from '../captures/capture-chunk.entity';
+import { insertLiveCapture } from '../captures/capture-records';
 import { CaptureEntity } from '../captures/capture.entity';
 import { ChunkProcessor } from '../captures/chunk-processor';
 import { StateCipher } from '../captures/state-cipher';
@@ -45,21 +46,7 @@ describe('LiveChunkRecorder with the ChunkProcessor', () => {
 
   async function liveCapture(): Promise<string> {
     const id = randomUUID();
-    await db.dataSource.getRepository(CaptureEntity).insert({
-      id,
-      name: 'live test0',
-      source: 'live',
-      sha256: null,
-      format: 'pcap',
-      sizeBytes: 0,
-      status: 'queued',
-      reason: null,
-      errors: [],
-      chunksTotal: null,
-      chunksDone: 0,
-      detectors: null,
-      state: null,
-    });
+    await insertLiveCapture(db.dataSource.manager, { id, name: 'live test0' });
     mkdirSync(join(dataDir, 'captures', id), { recursive: true });
     return id;
   }

@@ -14,7 +14,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { In, type DataSource } from 'typeorm';
 import { captureDir } from '../captures/capture-dir';
 import { chunkFileName } from '../captures/capture-ingest';
-import { CaptureEntity } from '../captures/capture.entity';
+import { insertLiveCapture } from '../captures/capture-records';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import { encodePcapHeader } from '../engine/capture/pcap.writer';
@@ -184,20 +184,10 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     session.linkType = spawned.linkType;
     try {
       await this.db.transaction(async (tx) => {
-        await tx.insert(CaptureEntity, {
+        await insertLiveCapture(tx, {
           id: captureId,
           name: req.name ?? `live ${req.interface}${session.filter ? ` (${session.filter})` : ''}`,
-          source: 'live',
-          sha256: null,
-          format: 'pcap',
-          sizeBytes: 0,
-          status: 'queued',
-          reason: null,
-          errors: [],
-          chunksTotal: null,
-          chunksDone: 0,
-          detectors: req.detectors ?? null,
-          state: null,
+          detectors: req.detectors,
         });
         await tx.insert(LiveSessionEntity, session);
       });

@@ -85,6 +85,8 @@ export class LivePacketSource {
   private readonly rec = newPacketRecord();
   private frame = 0;
   private closed = false;
+  /** node_pcap has closed the libpcap handle and stopped its poll handle: dispatch must not be called again. */
+  private released = false;
   private timer: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -185,8 +187,9 @@ export class LivePacketSource {
     };
     const session = this.session;
     const read = () => {
-      if (this.closed) return;
-      session.dispatch(this.buf, header);
+      // After close() this still reads, once: the read that finishes node_pcap's close (see release()).
+      if (this.closed) this.release();
+      else if (session.dispatch(this.buf, header) === -2) this.released = true;
     };
     // node_pcap's poll handler calls session.read_callback when the fd is readable.
     (session as NativePcapSession & { read_callback?: () => void }).read_callback = read;
@@ -219,16 +222,42 @@ export class LivePacketSource {
     return this.frame;
   }
 
-  /** Idempotent; never call from inside onPacket (the native loop is still running): it defers itself. */
+  /**
+   * Idempotent; never call from inside onPacket (the native loop is still running): it defers itself.
+   *
+   * node_pcap's close() only sets libpcap's break flag; the handle (socket, kernel ring) is closed
+   * and the poll handle that keeps the event loop alive is stopped by the next dispatch, which
+   * returns -2 — and in non-blocking mode a dispatch sees the flag only when a packet is waiting.
+   * So close() tries that read now, and the poll callback tries it again when a packet arrives;
+   * on a line that stays quiet the handle stays registered (a process that is done must exit
+   * itself rather than wait for the event loop to drain: see the CLI's monitor command).
+   */
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (!this.closed) this.stats();
     this.closed = true;
+    if (this.released) return;
     try {
       this.session.close();
     } catch {
       // already closed
+    }
+    this.release();
+  }
+
+  /** True once the libpcap handle is closed (its socket, ring and poll handle freed). */
+  get handleReleased(): boolean {
+    return this.released;
+  }
+
+  private release(): void {
+    if (this.released) return;
+    try {
+      // With the break flag set, libpcap returns -2 before handing out a packet, and node_pcap frees the handle.
+      if (this.session.dispatch(this.buf, this.header) === -2) this.released = true;
+    } catch {
+      this.released = true;
     }
   }
 }

@@ -75,6 +75,9 @@ function program(): Command {
     )
     .action(async (iface: string, opts) => {
       process.exitCode = await runMonitor(iface, opts);
+      // A stopped capture's libpcap handle may stay registered with the event loop until another
+      // packet arrives (see LivePacketSource.close): leave once everything is written.
+      exitWhenDone = true;
     });
 
   const intel = p.command('intel').description('threat-intelligence feeds: fetch into the cache, list');
@@ -122,6 +125,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Set by commands that may leave native handles behind once done (monitor): run() then exits explicitly. */
+let exitWhenDone = false;
+
+function exitAfterFlush(code: number): void {
+  // An empty write's callback runs after everything written before it has been handed to the OS.
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 /** Process entry: sets the exit code, never lets bad input end in a stack trace. */
 export function run(argv: string[]): void {
   // Output to a closed pipe (`netwarden analyze f | head`) is not an error worth a stack trace.
@@ -131,6 +147,7 @@ export function run(argv: string[]): void {
   main(argv).then(
     (code) => {
       process.exitCode = code;
+      if (exitWhenDone) exitAfterFlush(code);
     },
     (err: unknown) => {
       process.stderr.write(

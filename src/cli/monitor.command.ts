@@ -113,6 +113,7 @@ export async function runMonitor(iface: string, o: MonitorCommandOptions): Promi
   );
 
   const why = await done;
+  await source.drain();
   source.close();
   pipeline.finish();
   emit();

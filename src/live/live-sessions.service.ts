@@ -199,7 +199,13 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
           detectors: req.detectors ?? null,
           state: null,
         });
-        await tx.insert(LiveSessionEntity, session);
+        // A copy: TypeORM merges the INSERT's RETURNING values (the defaulted bigint counters
+        // among them) into the object it is given untransformed — PostgreSQL's strings, so
+        // base.packets + this run's packets became "0" + 2004 = "02004" in GET /live/:id, and a
+        // closing chunk's firstFrame "02004" + 1 = frame 20041.
+        const inserted = await tx.insert(LiveSessionEntity, { ...session });
+        const createdAt = (inserted.generatedMaps[0] as Partial<LiveSessionEntity> | undefined)?.createdAt;
+        if (createdAt instanceof Date) session.createdAt = createdAt;
       });
     } catch (err) {
       spawned.child.kill('SIGKILL');

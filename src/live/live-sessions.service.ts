@@ -102,10 +102,14 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     if (!this.settings.live.enabled) return;
-    const sweep = () =>
+    const sweep = () => {
       void this.takeOverOrphans().catch((err: unknown) =>
         this.log.warn(`live: orphan check: ${(err as Error).message}`),
       );
+      void this.pruneEnded().catch((err: unknown) =>
+        this.log.warn(`live: retention of ended sessions: ${(err as Error).message}`),
+      );
+    };
     sweep();
     this.claimTimer = setInterval(sweep, Math.max(500, Math.floor(this.settings.live.orphanMs / 2)));
     this.claimTimer.unref();
@@ -417,6 +421,32 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       seconds: this.settings.live.retainSeconds,
     });
     if (n > 0) this.log.debug(`live capture ${captureId}: ${n} analysed chunk file(s) pruned`);
+  }
+
+  /**
+   * Retention for sessions that have ended on this host. A running session prunes at its
+   * heartbeat and once more when it ends; but the chunks still queued at that moment (the
+   * closing chunk at least, many when the workers lag) are analysed afterwards, and nothing
+   * deleted them: with LIVE_RETAIN_BYTES=0 a stopped session's last files stayed forever, and
+   * LIVE_RETAIN_SECONDS never aged out anything of an ended session. Only captures over a limit
+   * are visited, so ended sessions within their limits cost this one query.
+   */
+  private async pruneEnded(): Promise<void> {
+    if (this.shuttingDown) return;
+    const { retainBytes, retainSeconds } = this.settings.live;
+    const over = await this.db.query<Array<{ captureId: string }>>(
+      `SELECT k."captureId" FROM capture_chunks k
+         JOIN live_sessions s ON s."captureId" = k."captureId"
+        WHERE s.host = $1 AND s.status IN ('stopped', 'failed') AND k.status = 'done' AND k."prunedAt" IS NULL
+        GROUP BY k."captureId"
+       HAVING sum(k."fileBytes") > $2
+           OR ($3 > 0 AND min(k."finishedAt") < now() - make_interval(secs => $3::double precision))`,
+      [this.host, retainBytes, retainSeconds],
+    );
+    for (const { captureId } of over) {
+      if (this.shuttingDown) return;
+      await this.prune(captureId);
+    }
   }
 
   /** The capture process exited: as asked (stop/pause), or not (crash, interface gone). */

@@ -63,6 +63,8 @@ interface Running {
   chunksCut: number;
   lastPacketAt: Date | null;
   ended: Promise<{ closing: boolean; code: number | null; signal: string | null }>;
+  /** onExit has saved the outcome (session row, closing chunk): the session is no longer in `running`. */
+  settled: Promise<void>;
   /** What the API asked for: the exit then is not a failure. */
   ending: 'stop' | 'pause' | null;
   lastPrune: number;
@@ -312,6 +314,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       lastPacketAt: session.lastPacketAt,
       ending: null,
       lastPrune: 0,
+      settled: Promise.resolve(),
       ended: new Promise((resolve) => {
         let closing = false;
         child.on('message', (m: FromCapture) => {
@@ -324,7 +327,9 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const onMessage = (m: FromCapture) => this.onMessage(r, m);
     for (const m of early) onMessage(m);
     child.on('message', onMessage);
-    void r.ended.then((e) => this.onExit(r, e));
+    // A send to a process that has just exited emits 'error': logged, not an uncaught exception.
+    child.on('error', (err) => this.log.warn(`live session ${session.id}: capture process: ${err.message}`));
+    r.settled = r.ended.then((e) => this.onExit(r, e));
   }
 
   private onMessage(r: Running, m: FromCapture): void {
@@ -451,8 +456,19 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
 
   /** The capture process exited: as asked (stop/pause), or not (crash, interface gone). */
   private async onExit(r: Running, e: { closing: boolean; code: number | null; signal: string | null }): Promise<void> {
+    try {
+      await this.saveExit(r, e);
+    } finally {
+      // Only now: until the row says stopped, GET /live/:id shows this process's counters.
+      this.running.delete(r.session.id);
+    }
+  }
+
+  private async saveExit(
+    r: Running,
+    e: { closing: boolean; code: number | null; signal: string | null },
+  ): Promise<void> {
     await r.recording;
-    this.running.delete(r.session.id);
     if (r.ending === 'pause') {
       await this.db
         .getRepository(LiveSessionEntity)
@@ -511,11 +527,13 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
 
   private async endChild(r: Running, how: 'stop' | 'pause'): Promise<void> {
     if (r.ending === null) r.ending = how;
-    r.child.send({ type: how });
+    if (r.child.connected) r.child.send({ type: how }); // else it is already on its way out
     const timer = setTimeout(() => r.child.kill('SIGKILL'), END_TIMEOUT_MS);
     await r.ended;
     clearTimeout(timer);
-    await r.recording;
+    // What onExit saves (stopped + closing chunk, or owner released for the next API) is written
+    // before a stop answers and before shutdown goes on to close the database.
+    await r.settled;
   }
 
   private pause(r: Running): Promise<void> {
@@ -525,8 +543,6 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
   private async stopRunning(r: Running, reason: string): Promise<void> {
     r.session.reason = reason;
     await this.endChild(r, 'stop');
-    // onExit (after r.ended) saves the status; wait until it has.
-    while (this.running.has(r.session.id)) await new Promise((res) => setTimeout(res, 20));
   }
 
   /**

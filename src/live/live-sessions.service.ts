@@ -470,9 +470,10 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
   ): Promise<void> {
     await r.recording;
     if (r.ending === 'pause') {
+      // heartbeatAt: when it paused, where the resume note's "interrupted from" starts.
       await this.db
         .getRepository(LiveSessionEntity)
-        .update({ id: r.session.id, owner: this.me }, { ...this.counters(r), owner: null })
+        .update({ id: r.session.id, owner: this.me }, { ...this.counters(r), owner: null, heartbeatAt: new Date() })
         .catch(() => undefined);
       return;
     }
@@ -616,13 +617,13 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
         );
         continue;
       }
-      await this.resume(s);
+      // The claim set heartbeatAt: the last report of the run that ended is the candidate's.
+      await this.resume(s, c.heartbeatAt ?? c.createdAt);
     }
   }
 
-  private async resume(s: LiveSessionEntity): Promise<void> {
+  private async resume(s: LiveSessionEntity, pausedSince: Date): Promise<void> {
     const dir = captureDir(this.settings, s.captureId);
-    const pausedSince = s.heartbeatAt ?? s.createdAt;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const spawned = await this.spawnCapture(s, dir, s.chunksCut, s.packets + 1);

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +18,7 @@ import { CaptureEntity } from '../captures/capture.entity';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import { encodePcapHeader } from '../engine/capture/pcap.writer';
+import { readCapture } from '../engine/capture/read-capture';
 import { AnalysisQueue } from '../queue/analysis-queue.service';
 import type { CaptureCounters, CaptureJob, ChunkMessage, FromCapture } from './capture-process-protocol';
 import { LiveCaptureError } from './live-capture-error';
@@ -43,6 +44,9 @@ function returningRows<T>(result: unknown): T[] {
   }
   return Array.isArray(result) ? (result as T[]) : [];
 }
+
+/** Where a session taken over continues (LiveSessionsService.continuation). */
+type Continuation = Pick<LiveSessionEntity, 'chunksCut' | 'packets' | 'pcapReceived'>;
 
 /** How long a capture process may take to open its interface. */
 const OPEN_TIMEOUT_MS = 15_000;
@@ -481,7 +485,10 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const reason = asked
       ? (r.session.reason ?? 'stopped')
       : `the capture process exited unexpectedly (${e.signal ?? `code ${e.code}`})${r.session.reason ? `: ${r.session.reason}` : ''}`;
-    if (!e.closing) await this.closeCapture({ ...r.session, packets: this.counters(r).packets }, r.chunksCut);
+    if (!e.closing) {
+      await this.closeCapture({ ...r.session, packets: this.counters(r).packets }, r.chunksCut);
+      r.chunksCut += 1; // the closing chunk counts, as the capture process's own does
+    }
     await this.db
       .getRepository(LiveSessionEntity)
       .update(
@@ -567,10 +574,17 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     // Nobody runs it (paused, or its API died): close it from here.
     const claimed = await this.claim(id);
     if (!claimed) return repo.findOneBy({ id });
-    await this.closeCapture(claimed, claimed.chunksCut);
+    const next = await this.closeTakenOver(claimed);
     await repo.update(
       { id },
-      { status: 'stopped', reason: 'stopped on request', owner: null, stoppedAt: new Date(), stopRequested: false },
+      {
+        ...next,
+        status: 'stopped',
+        reason: 'stopped on request',
+        owner: null,
+        stoppedAt: new Date(),
+        stopRequested: false,
+      },
     );
     return repo.findOneBy({ id });
   }
@@ -605,10 +619,11 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       const s = await this.claim(c.id);
       if (!s || this.shuttingDown) continue;
       if (!this.settings.live.resume || s.status === 'stopping' || s.stopRequested) {
-        await this.closeCapture(s, s.chunksCut);
+        const next = await this.closeTakenOver(s);
         await this.db.getRepository(LiveSessionEntity).update(
           { id: s.id },
           {
+            ...next,
             status: 'stopped',
             reason: s.stopRequested ? 'stopped on request' : 'the API that ran it stopped (LIVE_RESUME=false)',
             owner: null,
@@ -622,10 +637,80 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
+  /**
+   * Where a session taken over from another API continues: after the chunks recorded in the
+   * database and the chunk files its capture process wrote after losing its API (it writes the
+   * open chunk when the API dies: capture-process.ts), which are recorded here. The session row's
+   * chunksCut and packets are only as fresh as its last heartbeat — after a kill -9 a chunk or two
+   * behind the recorded chunks — and continuing from them reused a recorded chunk's number: the
+   * new process overwrote that file under the old row (ignored as already recorded), frame numbers
+   * overlapped, and the capture's packets no longer matched the session's. A dead run's libpcap
+   * counters end at its last report: received is raised to at least what was recorded.
+   */
+  private async continuation(s: LiveSessionEntity, dir: string): Promise<Continuation> {
+    const [last] = await this.db.query<Array<{ seq: number; firstFrame: string; packets: number }>>(
+      `SELECT seq, "firstFrame", packets FROM capture_chunks WHERE "captureId" = $1 ORDER BY seq DESC LIMIT 1`,
+      [s.captureId],
+    );
+    let seq = last ? last.seq + 1 : 0;
+    let frame = last ? Number(last.firstFrame) + last.packets : 1;
+    for (;;) {
+      const file = chunkFileName(seq, 'pcap');
+      const path = join(dir, file);
+      let packets: number;
+      let fileBytes: number;
+      try {
+        fileBytes = (await stat(path)).size;
+        packets = (await readCapture(path, { source: file, onPacket: () => undefined })).packets;
+      } catch (err) {
+        // None (the usual case), or cut short: nothing from here on can be trusted.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.log.warn(
+            `live session ${s.id}: unrecorded chunk ${file} is unreadable, dropped: ${(err as Error).message}`,
+          );
+          await rm(path, { force: true });
+        }
+        break;
+      }
+      await this.recorder.record(s.captureId, {
+        type: 'chunk',
+        seq,
+        file,
+        firstFrame: frame,
+        packets,
+        fileBytes,
+        firstTime: null,
+        lastTime: null,
+        closing: false,
+      });
+      this.log.log(`live session ${s.id}: recorded chunk ${file} (${packets} packets) its capture process left`);
+      seq += 1;
+      frame += packets;
+    }
+    return {
+      chunksCut: seq,
+      packets: frame - 1,
+      pcapReceived: Math.max(s.pcapReceived, frame - 1 + s.pcapDropped),
+    };
+  }
+
+  /** Closes the capture of a session taken over (not resumed); the counters to save with it. */
+  private async closeTakenOver(s: LiveSessionEntity): Promise<Continuation> {
+    let next: Continuation = { chunksCut: s.chunksCut, packets: s.packets, pcapReceived: s.pcapReceived };
+    try {
+      next = await this.continuation(s, captureDir(this.settings, s.captureId));
+    } catch (err) {
+      this.log.warn(`live session ${s.id}: reading its recorded chunks: ${(err as Error).message}`);
+    }
+    await this.closeCapture({ ...s, ...next }, next.chunksCut);
+    return { ...next, chunksCut: next.chunksCut + 1 };
+  }
+
   private async resume(s: LiveSessionEntity, pausedSince: Date): Promise<void> {
     const dir = captureDir(this.settings, s.captureId);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      Object.assign(s, await this.continuation(s, dir));
       const spawned = await this.spawnCapture(s, dir, s.chunksCut, s.packets + 1);
       const note = `live capture on ${s.interface} was interrupted from ${pausedSince.toISOString()} to ${new Date().toISOString()} (API restart): packets in between were not captured`;
       await this.db.query(`UPDATE captures SET errors = errors || $2::jsonb WHERE id = $1`, [
@@ -633,20 +718,27 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
         JSON.stringify([{ offset: -1, message: note }]),
       ]);
       s.resumes += 1;
-      await this.db
-        .getRepository(LiveSessionEntity)
-        .update({ id: s.id }, { resumes: s.resumes, heartbeatAt: new Date() });
+      await this.db.getRepository(LiveSessionEntity).update(
+        { id: s.id },
+        {
+          resumes: s.resumes,
+          heartbeatAt: new Date(),
+          chunksCut: s.chunksCut,
+          packets: s.packets,
+          pcapReceived: s.pcapReceived,
+        },
+      );
       this.supervise(s, spawned.child, spawned.early);
       this.log.log(`live session ${s.id} on ${s.interface} resumed`);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.log.warn(`live session ${s.id} could not be resumed: ${why}`);
-      await this.closeCapture(s, s.chunksCut);
+      const next = await this.closeTakenOver(s);
       await this.db
         .getRepository(LiveSessionEntity)
         .update(
           { id: s.id },
-          { status: 'failed', reason: `could not resume: ${why}`, owner: null, stoppedAt: new Date() },
+          { ...next, status: 'failed', reason: `could not resume: ${why}`, owner: null, stoppedAt: new Date() },
         );
     }
   }

@@ -556,9 +556,13 @@ async function fileFrames(file: string): Promise<{ packets: number; maxLen: numb
   });
 
   it('reports libpcap drops (a 64 KiB kernel buffer, a replay at top speed) and still analyses the capture', async () => {
-    await stack.restartApi({ LIVE_BUFFER_BYTES: '65536' });
+    await stack.restartApi({ LIVE_BUFFER_BYTES: '65536', LIVE_MAX_SESSIONS: '1' });
     const { packets: perLoop } = await fileFrames(FLOOD);
     const s = await startSession(mon1);
+    // LIVE_MAX_SESSIONS=1: another interface is refused while this one runs.
+    const second = await call('POST', '/live', { body: { interface: mon0 } });
+    expect([second.status, second.body.error]).toEqual([409, 'busy']);
+    expect(String(second.body.message)).toBe('1 live sessions are running on this host (LIVE_MAX_SESSIONS)');
     const sent = await lab.replay('replayer', FLOOD, ['--topspeed', '--loop', '5']);
     expect(sent).toBe(5 * perLoop);
     const seen = await untilPackets(s.id, 1, 15_000);
@@ -629,7 +633,11 @@ async function fileFrames(file: string): Promise<{ packets: number; maxLen: numb
     expect(earlier.rows[0].n).toBe('0');
   }, 90_000);
 
-  it('after all that: /health is 200 and no API process logged a server error', async () => {
+  it('after all that: /health is 200 and no API process logged a server error; LIVE_ENABLED=false answers 503', async () => {
+    expect((await call('GET', '/health')).status).toBe(200);
+    await stack.restartApi({ LIVE_ENABLED: 'false' });
+    const off = await call('POST', '/live', { body: { interface: mon0 } });
+    expect([off.status, off.body.error]).toEqual([503, 'disabled']);
     expect((await call('GET', '/health')).status).toBe(200);
     for (const out of [...stack.formerApiOutput, stack.api.output()]) {
       expect(out).not.toMatch(/ExceptionsHandler|Internal server error|"statusCode":500/);

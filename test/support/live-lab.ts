@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /**
  * Network namespaces for the live-capture service suite. The API runs in the root namespace (the
@@ -39,7 +40,8 @@ export class LiveLab {
   }
 
   /** Builds the lab; on any failure what was made is removed before the error is rethrown. */
-  static create(segments: LabSegment[], tag = String(process.pid % 100_000)): LiveLab {
+  static create(segments: LabSegment[], tag = String(process.pid)): LiveLab {
+    LiveLab.sweepStale();
     const lab = new LiveLab(tag);
     try {
       lab.build(segments);
@@ -48,6 +50,19 @@ export class LiveLab {
       throw err;
     }
     return lab;
+  }
+
+  /** Labs of runs killed before their afterAll (their pid is gone): removed. */
+  static sweepStale(): void {
+    const gone = (pid: string) => !existsSync(`/proc/${pid}`);
+    for (const line of run(['ip', 'netns', 'list']).split('\n')) {
+      const m = /^(nwlv(\d+)-\S+)/.exec(line);
+      if (m && gone(m[2])) tryRun(['ip', 'netns', 'del', m[1]]);
+    }
+    for (const line of run(['ip', '-o', 'link', 'show']).split('\n')) {
+      const m = /^\d+: (nwlv(\d+)m\d+)[@:]/.exec(line);
+      if (m && gone(m[2])) tryRun(['ip', 'link', 'del', m[1]]);
+    }
   }
 
   private ns(name: string): string {

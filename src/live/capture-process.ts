@@ -84,10 +84,12 @@ function main(): void {
   };
 
   let ending = false;
-  const end = (closing: boolean, exitCode: number) => {
+  const end = async (closing: boolean, exitCode: number, drain = true) => {
     if (ending) return;
     ending = true;
-    source.close();
+    // What the kernel still holds belongs in the last chunk (closeDrained says why it waits).
+    if (drain) await source.closeDrained();
+    else source.close();
     try {
       closingChunk = closing;
       cutter.flush(closing);
@@ -117,19 +119,19 @@ function main(): void {
     onError: (err) => {
       // A chunk file could not be written (disk full...): what was cut so far stays recorded.
       send({ type: 'error', code: 'capture-failed', message: (err as Error)?.message ?? String(err) });
-      setImmediate(() => end(false, 1)); // not inside libpcap's loop
+      setImmediate(() => void end(false, 1, false)); // not inside libpcap's loop
     },
   });
   send({ type: 'ready', linkType: source.linkType });
 
   process.on('message', (m: ToCapture) => {
-    if (m?.type === 'stop') end(true, 0);
-    else if (m?.type === 'pause') end(false, 0);
+    if (m?.type === 'stop') void end(true, 0);
+    else if (m?.type === 'pause') void end(false, 0);
   });
   // The API died or let go: keep what was captured (it resumes the session), then exit.
-  process.on('disconnect', () => end(false, 0));
-  process.on('SIGTERM', () => end(false, 0));
-  process.on('SIGINT', () => end(false, 0));
+  process.on('disconnect', () => void end(false, 0));
+  process.on('SIGTERM', () => void end(false, 0));
+  process.on('SIGINT', () => void end(false, 0));
 }
 
 main();

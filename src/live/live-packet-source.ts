@@ -244,6 +244,15 @@ export class LivePacketSource {
   }
 
   /**
+   * Reads until every packet libpcap counted has been handed out (drain), then closes: what
+   * the kernel still held when the session was stopped is not lost.
+   */
+  async closeDrained(): Promise<void> {
+    await this.drain();
+    this.close();
+  }
+
+  /**
    * Idempotent; never call from inside onPacket (the native loop is still running): it defers itself.
    *
    * node_pcap's close() only sets libpcap's break flag; the handle (socket, kernel ring) is closed

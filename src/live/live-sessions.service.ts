@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +18,7 @@ import { insertLiveCapture } from '../captures/capture-records';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import { encodePcapHeader } from '../engine/capture/pcap.writer';
+import { readCapture } from '../engine/capture/read-capture';
 import { AnalysisQueue } from '../queue/analysis-queue.service';
 import type { CaptureCounters, CaptureJob, ChunkMessage, FromCapture } from './capture-process-protocol';
 import { LiveCaptureError } from './live-capture-error';
@@ -44,6 +45,9 @@ function returningRows<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : [];
 }
 
+/** Where a session taken over continues (LiveSessionsService.continuation). */
+type Continuation = Pick<LiveSessionEntity, 'chunksCut' | 'packets' | 'pcapReceived'>;
+
 /** How long a capture process may take to open its interface. */
 const OPEN_TIMEOUT_MS = 15_000;
 /** How long stop/pause waits for the capture process to write its last chunk and exit. */
@@ -63,6 +67,8 @@ interface Running {
   chunksCut: number;
   lastPacketAt: Date | null;
   ended: Promise<{ closing: boolean; code: number | null; signal: string | null }>;
+  /** onExit has saved the outcome (session row, closing chunk): the session is no longer in `running`. */
+  settled: Promise<void>;
   /** What the API asked for: the exit then is not a failure. */
   ending: 'stop' | 'pause' | null;
   lastPrune: number;
@@ -102,10 +108,14 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     if (!this.settings.live.enabled) return;
-    const sweep = () =>
+    const sweep = () => {
       void this.takeOverOrphans().catch((err: unknown) =>
         this.log.warn(`live: orphan check: ${(err as Error).message}`),
       );
+      void this.pruneEnded().catch((err: unknown) =>
+        this.log.warn(`live: retention of ended sessions: ${(err as Error).message}`),
+      );
+    };
     sweep();
     this.claimTimer = setInterval(sweep, Math.max(500, Math.floor(this.settings.live.orphanMs / 2)));
     this.claimTimer.unref();
@@ -189,7 +199,13 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
           name: req.name ?? `live ${req.interface}${session.filter ? ` (${session.filter})` : ''}`,
           detectors: req.detectors,
         });
-        await tx.insert(LiveSessionEntity, session);
+        // A copy: TypeORM merges the INSERT's RETURNING values (the defaulted bigint counters
+        // among them) into the object it is given untransformed — PostgreSQL's strings, so
+        // base.packets + this run's packets became "0" + 2004 = "02004" in GET /live/:id, and a
+        // closing chunk's firstFrame "02004" + 1 = frame 20041.
+        const inserted = await tx.insert(LiveSessionEntity, { ...session });
+        const createdAt = (inserted.generatedMaps[0] as Partial<LiveSessionEntity> | undefined)?.createdAt;
+        if (createdAt instanceof Date) session.createdAt = createdAt;
       });
     } catch (err) {
       spawned.child.kill('SIGKILL');
@@ -292,6 +308,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       lastPacketAt: session.lastPacketAt,
       ending: null,
       lastPrune: 0,
+      settled: Promise.resolve(),
       ended: new Promise((resolve) => {
         let closing = false;
         child.on('message', (m: FromCapture) => {
@@ -304,7 +321,9 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const onMessage = (m: FromCapture) => this.onMessage(r, m);
     for (const m of early) onMessage(m);
     child.on('message', onMessage);
-    void r.ended.then((e) => this.onExit(r, e));
+    // A send to a process that has just exited emits 'error': logged, not an uncaught exception.
+    child.on('error', (err) => this.log.warn(`live session ${session.id}: capture process: ${err.message}`));
+    r.settled = r.ended.then((e) => this.onExit(r, e));
   }
 
   private onMessage(r: Running, m: FromCapture): void {
@@ -403,14 +422,52 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     if (n > 0) this.log.debug(`live capture ${captureId}: ${n} analysed chunk file(s) pruned`);
   }
 
+  /**
+   * Retention for sessions that have ended on this host. A running session prunes at its
+   * heartbeat and once more when it ends; but the chunks still queued at that moment (the
+   * closing chunk at least, many when the workers lag) are analysed afterwards, and nothing
+   * deleted them: with LIVE_RETAIN_BYTES=0 a stopped session's last files stayed forever, and
+   * LIVE_RETAIN_SECONDS never aged out anything of an ended session. Only captures over a limit
+   * are visited, so ended sessions within their limits cost this one query.
+   */
+  private async pruneEnded(): Promise<void> {
+    if (this.shuttingDown) return;
+    const { retainBytes, retainSeconds } = this.settings.live;
+    const over = await this.db.query<Array<{ captureId: string }>>(
+      `SELECT k."captureId" FROM capture_chunks k
+         JOIN live_sessions s ON s."captureId" = k."captureId"
+        WHERE s.host = $1 AND s.status IN ('stopped', 'failed') AND k.status = 'done' AND k."prunedAt" IS NULL
+        GROUP BY k."captureId"
+       HAVING sum(k."fileBytes") > $2
+           OR ($3 > 0 AND min(k."finishedAt") < now() - make_interval(secs => $3::double precision))`,
+      [this.host, retainBytes, retainSeconds],
+    );
+    for (const { captureId } of over) {
+      if (this.shuttingDown) return;
+      await this.prune(captureId);
+    }
+  }
+
   /** The capture process exited: as asked (stop/pause), or not (crash, interface gone). */
   private async onExit(r: Running, e: { closing: boolean; code: number | null; signal: string | null }): Promise<void> {
+    try {
+      await this.saveExit(r, e);
+    } finally {
+      // Only now: until the row says stopped, GET /live/:id shows this process's counters.
+      this.running.delete(r.session.id);
+    }
+  }
+
+  private async saveExit(
+    r: Running,
+    e: { closing: boolean; code: number | null; signal: string | null },
+  ): Promise<void> {
     await r.recording;
-    this.running.delete(r.session.id);
     if (r.ending === 'pause') {
+      // heartbeatAt: when it paused, where the resume note's "interrupted from" starts.
       await this.db
         .getRepository(LiveSessionEntity)
-        .update({ id: r.session.id, owner: this.me }, { ...this.counters(r), owner: null })
+        .update({ id: r.session.id, owner: this.me }, { ...this.counters(r), owner: null, heartbeatAt: new Date() })
         .catch(() => undefined);
       return;
     }
@@ -418,7 +475,10 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const reason = asked
       ? (r.session.reason ?? 'stopped')
       : `the capture process exited unexpectedly (${e.signal ?? `code ${e.code}`})${r.session.reason ? `: ${r.session.reason}` : ''}`;
-    if (!e.closing) await this.closeCapture(r.session);
+    if (!e.closing) {
+      await this.closeCapture({ ...r.session, packets: this.counters(r).packets }, r.chunksCut);
+      r.chunksCut += 1; // the closing chunk counts, as the capture process's own does
+    }
     await this.db
       .getRepository(LiveSessionEntity)
       .update(
@@ -440,8 +500,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
    * Writes and records an empty closing chunk for a session whose capture process did not:
    * the workers then finish the capture (detectors flush what is pending).
    */
-  private async closeCapture(session: LiveSessionEntity): Promise<void> {
-    const { seq, frame } = await this.recordedEnd(session.captureId);
+  private async closeCapture(session: LiveSessionEntity, seq: number): Promise<void> {
     const file = chunkFileName(seq, 'pcap');
     const dir = captureDir(this.settings, session.captureId);
     const header = encodePcapHeader({ linkType: session.linkType ?? 1, snaplen: session.snaplen });
@@ -452,7 +511,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
         type: 'chunk',
         seq,
         file,
-        firstFrame: frame,
+        firstFrame: session.packets + 1,
         packets: 0,
         fileBytes: header.length,
         firstTime: null,
@@ -464,27 +523,15 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  /**
-   * Where the capture's recorded chunks end: the next chunk's seq and first frame. From the rows,
-   * not the session's counters (saved once a second): a chunk recorded just before this process
-   * died must not be cut again under the same number.
-   */
-  private async recordedEnd(captureId: string): Promise<{ seq: number; frame: number }> {
-    const rows: Array<{ seq: string; frame: string }> = await this.db.query(
-      `SELECT COALESCE(MAX(seq) + 1, 0) AS seq, COALESCE(MAX("firstFrame" + packets), 1) AS frame
-       FROM capture_chunks WHERE "captureId" = $1`,
-      [captureId],
-    );
-    return { seq: Number(rows[0]?.seq ?? 0), frame: Number(rows[0]?.frame ?? 1) };
-  }
-
   private async endChild(r: Running, how: 'stop' | 'pause'): Promise<void> {
     if (r.ending === null) r.ending = how;
-    r.child.send({ type: how });
+    if (r.child.connected) r.child.send({ type: how }); // else it is already on its way out
     const timer = setTimeout(() => r.child.kill('SIGKILL'), END_TIMEOUT_MS);
     await r.ended;
     clearTimeout(timer);
-    await r.recording;
+    // What onExit saves (stopped + closing chunk, or owner released for the next API) is written
+    // before a stop answers and before shutdown goes on to close the database.
+    await r.settled;
   }
 
   private pause(r: Running): Promise<void> {
@@ -494,8 +541,6 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
   private async stopRunning(r: Running, reason: string): Promise<void> {
     r.session.reason = reason;
     await this.endChild(r, 'stop');
-    // onExit (after r.ended) saves the status; wait until it has.
-    while (this.running.has(r.session.id)) await new Promise((res) => setTimeout(res, 20));
   }
 
   /**
@@ -519,10 +564,17 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     // Nobody runs it (paused, or its API died): close it from here.
     const claimed = await this.claim(id);
     if (!claimed) return repo.findOneBy({ id });
-    await this.closeCapture(claimed);
+    const next = await this.closeTakenOver(claimed);
     await repo.update(
       { id },
-      { status: 'stopped', reason: 'stopped on request', owner: null, stoppedAt: new Date(), stopRequested: false },
+      {
+        ...next,
+        status: 'stopped',
+        reason: 'stopped on request',
+        owner: null,
+        stoppedAt: new Date(),
+        stopRequested: false,
+      },
     );
     return repo.findOneBy({ id });
   }
@@ -557,10 +609,11 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       const s = await this.claim(c.id);
       if (!s || this.shuttingDown) continue;
       if (!this.settings.live.resume || s.status === 'stopping' || s.stopRequested) {
-        await this.closeCapture(s);
+        const next = await this.closeTakenOver(s);
         await this.db.getRepository(LiveSessionEntity).update(
           { id: s.id },
           {
+            ...next,
             status: 'stopped',
             reason: s.stopRequested ? 'stopped on request' : 'the API that ran it stopped (LIVE_RESUME=false)',
             owner: null,
@@ -569,39 +622,113 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
         );
         continue;
       }
-      await this.resume(s);
+      // The claim set heartbeatAt: the last report of the run that ended is the candidate's.
+      await this.resume(s, c.heartbeatAt ?? c.createdAt);
     }
   }
 
-  private async resume(s: LiveSessionEntity): Promise<void> {
+  /**
+   * Where a session taken over from another API continues: after the chunks recorded in the
+   * database and the chunk files its capture process wrote after losing its API (it writes the
+   * open chunk when the API dies: capture-process.ts), which are recorded here. The session row's
+   * chunksCut and packets are only as fresh as its last heartbeat — after a kill -9 a chunk or two
+   * behind the recorded chunks — and continuing from them reused a recorded chunk's number: the
+   * new process overwrote that file under the old row (ignored as already recorded), frame numbers
+   * overlapped, and the capture's packets no longer matched the session's. A dead run's libpcap
+   * counters end at its last report: received is raised to at least what was recorded.
+   */
+  private async continuation(s: LiveSessionEntity, dir: string): Promise<Continuation> {
+    const [last] = await this.db.query<Array<{ seq: number; firstFrame: string; packets: number }>>(
+      `SELECT seq, "firstFrame", packets FROM capture_chunks WHERE "captureId" = $1 ORDER BY seq DESC LIMIT 1`,
+      [s.captureId],
+    );
+    let seq = last ? last.seq + 1 : 0;
+    let frame = last ? Number(last.firstFrame) + last.packets : 1;
+    for (;;) {
+      const file = chunkFileName(seq, 'pcap');
+      const path = join(dir, file);
+      let packets: number;
+      let fileBytes: number;
+      try {
+        fileBytes = (await stat(path)).size;
+        packets = (await readCapture(path, { source: file, onPacket: () => undefined })).packets;
+      } catch (err) {
+        // None (the usual case), or cut short: nothing from here on can be trusted.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.log.warn(
+            `live session ${s.id}: unrecorded chunk ${file} is unreadable, dropped: ${(err as Error).message}`,
+          );
+          await rm(path, { force: true });
+        }
+        break;
+      }
+      await this.recorder.record(s.captureId, {
+        type: 'chunk',
+        seq,
+        file,
+        firstFrame: frame,
+        packets,
+        fileBytes,
+        firstTime: null,
+        lastTime: null,
+        closing: false,
+      });
+      this.log.log(`live session ${s.id}: recorded chunk ${file} (${packets} packets) its capture process left`);
+      seq += 1;
+      frame += packets;
+    }
+    return {
+      chunksCut: seq,
+      packets: frame - 1,
+      pcapReceived: Math.max(s.pcapReceived, frame - 1 + s.pcapDropped),
+    };
+  }
+
+  /** Closes the capture of a session taken over (not resumed); the counters to save with it. */
+  private async closeTakenOver(s: LiveSessionEntity): Promise<Continuation> {
+    let next: Continuation = { chunksCut: s.chunksCut, packets: s.packets, pcapReceived: s.pcapReceived };
+    try {
+      next = await this.continuation(s, captureDir(this.settings, s.captureId));
+    } catch (err) {
+      this.log.warn(`live session ${s.id}: reading its recorded chunks: ${(err as Error).message}`);
+    }
+    await this.closeCapture({ ...s, ...next }, next.chunksCut);
+    return { ...next, chunksCut: next.chunksCut + 1 };
+  }
+
+  private async resume(s: LiveSessionEntity, pausedSince: Date): Promise<void> {
     const dir = captureDir(this.settings, s.captureId);
-    const pausedSince = s.heartbeatAt ?? s.createdAt;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const end = await this.recordedEnd(s.captureId);
-      s.chunksCut = end.seq;
-      s.packets = end.frame - 1;
-      const spawned = await this.spawnCapture(s, dir, end.seq, end.frame);
+      Object.assign(s, await this.continuation(s, dir));
+      const spawned = await this.spawnCapture(s, dir, s.chunksCut, s.packets + 1);
       const note = `live capture on ${s.interface} was interrupted from ${pausedSince.toISOString()} to ${new Date().toISOString()} (API restart): packets in between were not captured`;
       await this.db.query(`UPDATE captures SET errors = errors || $2::jsonb WHERE id = $1`, [
         s.captureId,
         JSON.stringify([{ offset: -1, message: note }]),
       ]);
       s.resumes += 1;
-      await this.db
-        .getRepository(LiveSessionEntity)
-        .update({ id: s.id }, { resumes: s.resumes, heartbeatAt: new Date() });
+      await this.db.getRepository(LiveSessionEntity).update(
+        { id: s.id },
+        {
+          resumes: s.resumes,
+          heartbeatAt: new Date(),
+          chunksCut: s.chunksCut,
+          packets: s.packets,
+          pcapReceived: s.pcapReceived,
+        },
+      );
       this.supervise(s, spawned.child, spawned.early);
       this.log.log(`live session ${s.id} on ${s.interface} resumed`);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.log.warn(`live session ${s.id} could not be resumed: ${why}`);
-      await this.closeCapture(s);
+      const next = await this.closeTakenOver(s);
       await this.db
         .getRepository(LiveSessionEntity)
         .update(
           { id: s.id },
-          { status: 'failed', reason: `could not resume: ${why}`, owner: null, stoppedAt: new Date() },
+          { ...next, status: 'failed', reason: `could not resume: ${why}`, owner: null, stoppedAt: new Date() },
         );
     }
   }

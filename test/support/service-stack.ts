@@ -20,11 +20,15 @@ import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-d
 export class ServiceStack {
   readonly headers = { 'x-api-key': TEST_API_KEY };
 
+  /** Output of the API processes restartApi() replaced, oldest first. */
+  readonly formerApiOutput: string[] = [];
+
   private constructor(
     readonly db: TestDatabase,
     readonly dataDir: string,
-    readonly api: ApiProcess,
+    public api: ApiProcess,
     readonly workers: ServiceProcess[],
+    private readonly env: Record<string, string>,
   ) {}
 
   static async start(o: { name: string; workers?: number; env?: Record<string, string> }): Promise<ServiceStack> {
@@ -34,7 +38,19 @@ export class ServiceStack {
     const env = serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, ...o.env });
     const api = await startApi(env);
     const workers = Array.from({ length: o.workers ?? 2 }, () => startWorker(env));
-    return new ServiceStack(db, dataDir, api, workers);
+    return new ServiceStack(db, dataDir, api, workers, env);
+  }
+
+  /**
+   * SIGTERM the API (as a redeploy does; `kill: true` for kill -9), wait for it to exit, and
+   * start a new one with the suite's environment plus `env` (e.g. another LIVE_RESUME); `api` is
+   * the new process after.
+   */
+  async restartApi(env: Record<string, string> = {}, o: { kill?: boolean } = {}): Promise<ApiProcess> {
+    await (o.kill ? this.api.kill() : this.api.stop());
+    this.formerApiOutput.push(this.api.output());
+    this.api = await startApi({ ...this.env, ...env });
+    return this.api;
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CaptureParser } from '../../src/engine/capture/capture-parser';
 import { encodePcapHeader, encodePcapRecord } from '../../src/engine/capture/pcap.writer';
 import { loadSettings } from '../../src/config/settings';
@@ -90,6 +90,19 @@ export interface LiveBench {
 }
 
 const log = (s: string) => process.stderr.write(`bench-live: ${s}\n`);
+
+/** Processes we started that are running now (negative: a process group), ended if the bench is interrupted. */
+const running = new Set<number>();
+function killRunning(): void {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  running.clear();
+}
 
 function run(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
@@ -332,6 +345,8 @@ function replay(n: LiveNet, mix: string, rate: number | 'topspeed', count: numbe
   ];
   return new Promise((res, rej) => {
     const p = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (p.pid !== undefined) running.add(p.pid);
+    p.on('exit', () => running.delete(p.pid!));
     let out = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
     p.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -458,7 +473,8 @@ export const CAPTURERS: Capturer[] = [
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function trial(n: LiveNet, mix: string, cap: Capturer, rate: number): Promise<Trial> {
-  const scratch = mkdtempSync(join(tmpdir(), 'nw-bench-live-'));
+  // Beside the mix, in the run's directory: removed with it, also when the bench is interrupted.
+  const scratch = mkdtempSync(join(dirname(mix), 'chunks-'));
   const count = Math.max(2000, Math.round(rate * SECONDS));
   // Own process group: SIGINT reaches the capturer; GNU time ignores it and reports peak RSS.
   const p = spawn(
@@ -466,6 +482,7 @@ async function trial(n: LiveNet, mix: string, cap: Capturer, rate: number): Prom
     ['-f', 'NWBENCH-RSS-KB %M', 'ip', 'netns', 'exec', n.rxNs, ...pin(1), ...cap.command(n, scratch)],
     { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
+  if (p.pid !== undefined) running.add(-p.pid);
   let stderr = '';
   p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
@@ -534,6 +551,7 @@ async function trial(n: LiveNet, mix: string, cap: Capturer, rate: number): Prom
     return t;
   } finally {
     if (p.exitCode === null && p.signalCode === null) group('SIGKILL');
+    running.delete(-p.pid!);
     rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -600,13 +618,15 @@ export async function benchLive(skip = new Set<string>()): Promise<LiveBench> {
   const why = liveBenchUnavailable();
   if (why) throw new Error(`live bench ${why}`);
   const n = createLiveNet();
+  const scratch = mkdtempSync(join(tmpdir(), 'nw-bench-live-'));
   const onSignal = () => {
+    killRunning();
     n.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const scratch = mkdtempSync(join(tmpdir(), 'nw-bench-live-mix-'));
   try {
     const mix = join(scratch, 'mix.pcap');
     const corpus = buildLiveMix(mix, n.net);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCorpus } from './bench-corpus';
+import { benchLive, liveBenchUnavailable, liveTable, type LiveBench } from './bench-live';
 import { benchService } from './bench-service';
 import type { ModeResult } from './bench-mode';
 import { ensureBenchIntel } from './intel-indicators';
@@ -12,7 +13,11 @@ import { ensureSpoofedFlood } from './spoofed-flood';
  * pcap-parser on the same >= 1 GB capture, in one run. Each row runs in its own process under
  * /usr/bin/time for wall time and peak RSS. Ratios are what to quote; single timings vary.
  *
- * Env: BENCH_BYTES (default 1.05e9), BENCH_CACHE (default .bench-cache), BENCH_SKIP (row names separated by ;).
+ * Live capture comes last, in a table of its own (bench-live.ts: the highest loss-free tcpreplay
+ * rate per capturer on a veth pair; needs root, else skipped with a note).
+ *
+ * Env: BENCH_BYTES (default 1.05e9), BENCH_CACHE (default .bench-cache), BENCH_SKIP (row names
+ * separated by ;, "live" for all the live rows), BENCH_LIVE_* (see bench-live.ts).
  */
 const root = resolve(__dirname, '..', '..', '..');
 const shared = resolve(root, '..', 'shared', 'pcaps');
@@ -192,6 +197,17 @@ async function main(): Promise<void> {
     }
   }
 
+  // Live capture on a veth pair between two namespaces of its own (root only).
+  let live: LiveBench | null = null;
+  if (!skip.has('live')) {
+    const why = liveBenchUnavailable();
+    if (why) process.stderr.write(`bench: live capture rows skipped: ${why}\n`);
+    else {
+      process.stderr.write('bench: live capture (highest loss-free tcpreplay rate per capturer)...\n');
+      live = await benchLive(skip);
+    }
+  }
+
   const tcpdump = rows.find((r) => r.name.startsWith('tcpdump'));
   const header = ['what', 'packets', 'seconds', 'Mpackets/s', 'MB/s', 'peak RSS MB', '× tcpdump speed'];
   const table = rows.map((r) => {
@@ -217,6 +233,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${fmt(header)}\n${table.map(fmt).join('\n')}\n`);
   if (intelNote) process.stdout.write(`${intelNote}\n`);
   for (const n of serviceNotes) process.stdout.write(`service: ${n}\n`);
+  if (live) process.stdout.write(`\n${liveTable(live)}`);
 }
 
 main().catch((err: unknown) => {

@@ -6,6 +6,11 @@ import { LiveCaptureError } from './live-capture-error';
 import { LiveChunkCutter, type LiveChunk } from './live-chunk-cutter';
 import { LivePacketSource } from './live-packet-source';
 
+// Run by hand or by the bench (no IPC channel from the start): the messages go to stderr, one
+// JSON line each, so the final counters ('ended') can be read. A channel that closed later
+// (the API died) is not this case: nobody reads that stderr.
+const standalone = process.send === undefined;
+
 /**
  * A live session's capture process (forked by LiveSessionsService, one per session): libpcap →
  * chunk files in the capture's directory → a message per chunk to the API, which records it and
@@ -13,6 +18,11 @@ import { LivePacketSource } from './live-packet-source';
  * included), so chunks are cut by age even while libpcap's loop never returns under load.
  */
 function send(msg: FromCapture, then?: () => void): void {
+  if (standalone) {
+    process.stderr.write(`${JSON.stringify(msg)}\n`);
+    then?.();
+    return;
+  }
   if (!process.send || !process.connected) {
     then?.();
     return;

@@ -58,7 +58,7 @@ function openError(iface: string, message: string): LiveCaptureError {
   if (/no such device|doesn't exist|does not exist/i.test(message)) {
     return new LiveCaptureError(
       'no-such-interface',
-      `no such interface "${iface}" (libpcap: ${message}); `ip link` or GET /live/interfaces lists the ones there are`,
+      `no such interface "${iface}" (libpcap: ${message}); "ip link" or GET /live/interfaces lists the ones there are`,
     );
   }
   if (/not permitted|permission|EPERM|EACCES/i.test(message)) {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { returningRows } from '../database/returning-rows';
 import {
   BaselineModelError,
   NETWORK_NAME,
@@ -86,9 +87,7 @@ export class BaselinePgStore implements BaselineStore {
         ? [network, JSON.stringify(m), m.packets, now]
         : [network, JSON.stringify(m), m.packets, now, expected],
     )) as unknown;
-    // pg answers an UPDATE … RETURNING as [rows, count] through TypeORM, an INSERT as rows.
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as unknown[]) : (rows as unknown[]);
-    return list.length > 0;
+    return returningRows(rows).length > 0;
   }
 
   private checked(network: string | undefined): string {

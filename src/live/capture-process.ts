@@ -116,7 +116,7 @@ function main(): void {
   source.start({
     onPacket: (rec) => {
       bytes += rec.capLen;
-      cutter.push(rec, Date.now());
+      cutter.push(rec); // the chunk's age is read only when a packet opens one
     },
     onTick: (now) => {
       cutter.tick(now);

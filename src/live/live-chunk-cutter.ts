@@ -62,7 +62,8 @@ export class LiveChunkCutter {
     return this.seq;
   }
 
-  push(rec: PacketRecord, nowMs: number): void {
+  /** nowMs: wall time, read only when the packet opens a chunk (Date.now() per packet costs more than the copy). */
+  push(rec: PacketRecord, nowMs?: number): void {
     const len = RECORD_HEADER + rec.capLen;
     if (
       this.packets > 0 &&
@@ -70,7 +71,7 @@ export class LiveChunkCutter {
     ) {
       this.cut();
     }
-    if (this.packets === 0) this.openedAt = nowMs;
+    if (this.packets === 0) this.openedAt = nowMs ?? Date.now();
     this.reserve(len);
     writeRecordHeader(this.body, this.bodyLen, rec.tsSec, rec.tsNsec, rec.capLen, rec.origLen, false);
     rec.buf.copy(this.body, this.bodyLen + RECORD_HEADER, rec.offset, rec.offset + rec.capLen);

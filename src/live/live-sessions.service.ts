@@ -16,6 +16,7 @@ import { captureDir } from '../captures/capture-dir';
 import { chunkFileName } from '../captures/capture-ingest';
 import { insertLiveCapture } from '../captures/capture-records';
 import { SETTINGS } from '../config/settings.module';
+import { returningRows } from '../database/returning-rows';
 import type { Settings } from '../config/settings';
 import { encodePcapHeader } from '../engine/capture/pcap.writer';
 import { readCapture } from '../engine/capture/read-capture';
@@ -35,14 +36,6 @@ export interface StartLiveSession {
   chunkBytes?: number;
   detectors?: string[] | null;
   name?: string;
-}
-
-/** TypeORM's query() gives [rows, count] for UPDATE … RETURNING on PostgreSQL. */
-function returningRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return Array.isArray(result) ? (result as T[]) : [];
 }
 
 /** Where a session taken over continues (LiveSessionsService.continuation). */
@@ -564,18 +557,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     // Nobody runs it (paused, or its API died): close it from here.
     const claimed = await this.claim(id);
     if (!claimed) return repo.findOneBy({ id });
-    const next = await this.closeTakenOver(claimed);
-    await repo.update(
-      { id },
-      {
-        ...next,
-        status: 'stopped',
-        reason: 'stopped on request',
-        owner: null,
-        stoppedAt: new Date(),
-        stopRequested: false,
-      },
-    );
+    await this.closeTakenOver(claimed, 'stopped on request');
     return repo.findOneBy({ id });
   }
 
@@ -609,16 +591,9 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       const s = await this.claim(c.id);
       if (!s || this.shuttingDown) continue;
       if (!this.settings.live.resume || s.status === 'stopping' || s.stopRequested) {
-        const next = await this.closeTakenOver(s);
-        await this.db.getRepository(LiveSessionEntity).update(
-          { id: s.id },
-          {
-            ...next,
-            status: 'stopped',
-            reason: s.stopRequested ? 'stopped on request' : 'the API that ran it stopped (LIVE_RESUME=false)',
-            owner: null,
-            stoppedAt: new Date(),
-          },
+        await this.closeTakenOver(
+          s,
+          s.stopRequested ? 'stopped on request' : 'the API that ran it stopped (LIVE_RESUME=false)',
         );
         continue;
       }
@@ -684,8 +659,11 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     };
   }
 
-  /** Closes the capture of a session taken over (not resumed); the counters to save with it. */
-  private async closeTakenOver(s: LiveSessionEntity): Promise<Continuation> {
+  /**
+   * Ends a session taken over rather than resumed: its capture gets a closing chunk (after what
+   * its last capture process left, see continuation) and the row its final counters and status.
+   */
+  private async closeTakenOver(s: LiveSessionEntity, reason: string, status: 'stopped' | 'failed' = 'stopped') {
     let next: Continuation = { chunksCut: s.chunksCut, packets: s.packets, pcapReceived: s.pcapReceived };
     try {
       next = await this.continuation(s, captureDir(this.settings, s.captureId));
@@ -693,7 +671,18 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       this.log.warn(`live session ${s.id}: reading its recorded chunks: ${(err as Error).message}`);
     }
     await this.closeCapture({ ...s, ...next }, next.chunksCut);
-    return { ...next, chunksCut: next.chunksCut + 1 };
+    await this.db.getRepository(LiveSessionEntity).update(
+      { id: s.id },
+      {
+        ...next,
+        chunksCut: next.chunksCut + 1,
+        status,
+        reason,
+        owner: null,
+        stoppedAt: new Date(),
+        stopRequested: false,
+      },
+    );
   }
 
   private async resume(s: LiveSessionEntity, pausedSince: Date): Promise<void> {
@@ -723,13 +712,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.log.warn(`live session ${s.id} could not be resumed: ${why}`);
-      const next = await this.closeTakenOver(s);
-      await this.db
-        .getRepository(LiveSessionEntity)
-        .update(
-          { id: s.id },
-          { ...next, status: 'failed', reason: `could not resume: ${why}`, owner: null, stoppedAt: new Date() },
-        );
+      await this.closeTakenOver(s, `could not resume: ${why}`, 'failed');
     }
   }
 

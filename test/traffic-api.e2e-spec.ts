@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { AppModule } from '../src/app.module';
 import { SEVERITIES } from '../src/engine/finding';
+import { listenForTests } from './support/listen-for-tests';
 import { SHARED_PCAPS } from './support/paths';
 import { storeRun } from './support/summary-db';
 import { loadRecords } from './support/capture-records';
@@ -42,8 +43,7 @@ describe('traffic API (/data, /network_stats)', () => {
     process.env.API_KEY = KEY;
     const mod = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = mod.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    base = await listenForTests(app);
   });
   afterAll(async () => {
     await app?.close();

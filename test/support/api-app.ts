@@ -1,3 +1,4 @@
+import { listenForTests } from './listen-for-tests';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,8 +48,7 @@ export async function startTestApi(opts: { env?: Record<string, string>; db?: Te
   const app = mod.createNestApplication({ logger: false });
   app.enableShutdownHooks();
   setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = (await listenForTests(app)).replace('[::1]', '127.0.0.1');
   return {
     app,
     url,

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { mapDatabaseUnavailable } from '../http/database-unavailable.filter';
 import { IngestError } from './capture-ingest';
 
 /** How long a refused upload may go on sending (discarded) after its answer before we hang up. */
@@ -49,6 +50,9 @@ export class UploadExceptionFilter extends BaseExceptionFilter {
         req.once('end', () => clearTimeout(timer));
       });
     }
-    super.catch(exception instanceof IngestError ? ingestErrorToHttp(exception) : exception, host);
+    super.catch(
+      exception instanceof IngestError ? ingestErrorToHttp(exception) : mapDatabaseUnavailable(exception, host),
+      host,
+    );
   }
 }

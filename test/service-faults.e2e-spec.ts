@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CaptureChunkEntity } from '../src/captures/capture-chunk.entity';
@@ -20,6 +20,7 @@ import {
 } from './support/service-processes';
 import { startTcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, PG_ADMIN_URL, testRedisPrefix, type TestDatabase } from './support/test-database';
+import { canMountTmpfs, mountTmpfs, unmountTmpfs } from './support/tmpfs';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -32,6 +33,8 @@ import { waitFor } from './support/wait-for';
 const CHUNKS = 20;
 const headers = { 'x-api-key': TEST_API_KEY };
 const FTP = join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap');
+/** The data disk of the disk-full tests: smaller than the ~11 MB capture, room for the small ones. */
+const DISK_BYTES = 8 * 1024 * 1024;
 
 describe('the service under faults', () => {
   let db: TestDatabase;
@@ -255,6 +258,56 @@ describe('the service under faults', () => {
       await proxy.stop();
     }
   }, 180_000);
+
+  describe('the data disk full', () => {
+    const noTmpfs = canMountTmpfs();
+    let disk: string;
+    beforeAll(() => {
+      if (noTmpfs) return;
+      disk = join(workDir, 'disk');
+      mkdirSync(disk);
+      mountTmpfs(disk, DISK_BYTES);
+    });
+    afterAll(async () => {
+      if (noTmpfs) return;
+      await Promise.all(running.splice(0).map((p) => p.stop())); // nothing may hold a file there
+      unmountTmpfs(disk);
+    });
+
+    it('during an upload: 507 with the reason, its files removed, the API healthy, an upload that fits succeeds', async () => {
+      if (noTmpfs) {
+        if (process.env.CI) throw new Error(noTmpfs);
+        process.stdout.write(`service-faults: disk-full test skipped: ${noTmpfs}\n`);
+        return;
+      }
+      const e = env(disk);
+      const a = await api(e);
+      await worker(e);
+      const captures = join(disk, 'captures');
+      for (const how of ['raw', 'multipart'] as const) {
+        const r = how === 'raw' ? await uploadRaw(a.url, bigFile) : await uploadMultipart(a.url, bigFile);
+        expect({ how, status: r.status, body: JSON.parse(r.text) as unknown }).toEqual({
+          how,
+          status: 507,
+          body: {
+            statusCode: 507,
+            error: 'Insufficient Storage',
+            message: expect.stringMatching(/^no space left on the data disk/) as string,
+          },
+        });
+        expect(existsSync(captures) ? readdirSync(captures) : []).toEqual([]);
+      }
+      expect(a.output()).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      expect((await fetch(`${a.url}/health`)).status).toBe(200);
+
+      const fits = await uploadRaw(a.url, FTP);
+      expect(fits.status).toBe(202);
+      const id = (JSON.parse(fits.text) as { id: string }).id;
+      const done = await settled(id, 60_000);
+      expect({ status: done.status, reason: done.reason }).toEqual({ status: 'done', reason: null });
+      expect(await storedFindings(db.dataSource, id)).toEqual(await engineFindings(FTP, 'ftp-login.pcap', id));
+    }, 120_000);
+  });
 });
 
 /** A raw-body upload; the body text kept for the assertions. */
@@ -268,4 +321,12 @@ async function uploadRaw(
     body: readFileSync(file),
   });
   return { status: r.status, text: await r.text(), retryAfter: r.headers.get('retry-after') };
+}
+
+/** A multipart upload (field `file`), as browsers and curl -F send it. */
+async function uploadMultipart(url: string, file: string): Promise<{ status: number; text: string }> {
+  const form = new FormData();
+  form.append('file', new Blob([readFileSync(file)]), basename(file));
+  const r = await fetch(`${url}/captures`, { method: 'POST', headers, body: form });
+  return { status: r.status, text: await r.text() };
 }

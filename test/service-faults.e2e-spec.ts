@@ -1,9 +1,11 @@
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CaptureChunkEntity } from '../src/captures/capture-chunk.entity';
 import { CaptureEntity } from '../src/captures/capture.entity';
 import type { Finding } from '../src/engine/finding';
+import { loadPcapBinding } from '../src/live/pcap-binding';
 import { AnalysisQueue } from '../src/queue/analysis-queue.service';
 import { loadSettings } from '../src/config/settings';
 import { engineFindings, recordCapture, storedFindings } from './support/capture-fixtures';
@@ -307,8 +309,79 @@ describe('the service under faults', () => {
       expect({ status: done.status, reason: done.reason }).toEqual({ status: 'done', reason: null });
       expect(await storedFindings(db.dataSource, id)).toEqual(await engineFindings(FTP, 'ftp-login.pcap', id));
     }, 120_000);
+
+    it('while a live capture writes: the session fails with the reason, its capture still ends', async () => {
+      const why = noTmpfs ?? liveUnavailable();
+      if (why) {
+        if (process.env.CI) throw new Error(why);
+        process.stdout.write(`service-faults: live disk-full test skipped: ${why}\n`);
+        return;
+      }
+      const e = env(disk);
+      const a = await api(e);
+      await worker(e);
+      // Loopback only: datagrams from this process to a socket of its own, captured on lo by port.
+      const sink = createSocket('udp4');
+      await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+      const port = sink.address().port;
+      const sender = createSocket('udp4');
+      try {
+        const started = await fetch(`${a.url}/live`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            interface: 'lo',
+            filter: `udp and dst port ${port}`,
+            chunkMs: 200,
+            chunkBytes: 65536,
+          }),
+        });
+        const session = (await started.json()) as { id: string; captureId: string };
+        expect(started.status).toBe(201);
+        const payload = Buffer.alloc(8000, 0x61);
+        const view = () => fetch(`${a.url}/live/${session.id}`, { headers }).then((r) => r.json()) as Promise<LiveView>;
+        const failed = await waitFor(
+          'the live session to fail on the full disk',
+          async () => {
+            for (let i = 0; i < 50; i++) await new Promise((r) => sender.send(payload, port, '127.0.0.1', r));
+            const v = await view();
+            return v.status === 'running' ? undefined : v;
+          },
+          60_000,
+          20,
+        );
+        expect(failed.status).toBe('failed');
+        expect(failed.reason).toMatch(/ENOSPC|no space left/);
+        const capture = await settled(session.captureId, 60_000);
+        process.stdout.write(
+          `service-faults: live on a full disk: ${failed.reason}; capture ${capture.status} ${capture.reason ?? ''}\n`,
+        );
+        // Not stuck in "analysing": even its 24-byte closing chunk did not fit, so it ends failed, saying why.
+        expect(capture.status).toBe('failed');
+        expect(capture.reason).toMatch(/^live capture ended without its closing chunk: ENOSPC/);
+        expect((await fetch(`${a.url}/health`)).status).toBe(200);
+      } finally {
+        sender.close();
+        sink.close();
+      }
+    }, 120_000);
   });
 });
+
+interface LiveView {
+  status: string;
+  reason: string | null;
+}
+
+/** Why live capture cannot run here (the libpcap binding not built), or null. */
+function liveUnavailable(): string | null {
+  try {
+    loadPcapBinding();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 /** A raw-body upload; the body text kept for the assertions. */
 async function uploadRaw(

@@ -35,8 +35,8 @@ import { waitFor } from './support/wait-for';
 const CHUNKS = 20;
 const headers = { 'x-api-key': TEST_API_KEY };
 const FTP = join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap');
-/** The data disk of the disk-full tests: smaller than the ~11 MB capture, room for the small ones. */
-const DISK_BYTES = 8 * 1024 * 1024;
+/** The data disk of the disk-full tests: smaller than the ~7 MB capture, room for the small ones. */
+const DISK_BYTES = 4 * 1024 * 1024;
 
 describe('the service under faults', () => {
   let db: TestDatabase;
@@ -50,13 +50,13 @@ describe('the service under faults', () => {
     db = await createTestDatabase();
     workDir = mkdtempSync(join(tmpdir(), 'nw-service-faults-'));
     bigFile = join(workDir, 'big.pcap');
-    // ~11 MB of mixed attacks, cut into exactly CHUNKS chunks by packet count.
+    // ~7 MB of mixed attacks, cut into exactly CHUNKS chunks by packet count.
     const { packets } = writeRepeatedCapture(
       bigFile,
       ['ftp-login.pcap', 'scan-syn.pcap', 'tls-cert-change-a.pcap', 'arp-spoof-a.pcap', 'http-basic-and-form.pcap'].map(
         (f) => join(SHARED_PCAPS, 'attacks', f),
       ),
-      60,
+      40,
     );
     chunkPackets = Math.ceil(packets / CHUNKS);
   });
@@ -183,10 +183,11 @@ describe('the service under faults', () => {
       viaProxy.port = String(proxy.port);
       const dataDir = join(workDir, 'pg');
       mkdirSync(dataDir);
-      const e = env(dataDir, { DATABASE_URL: viaProxy.toString() });
+      // Back-off from 200 ms: the retries straddle the 10 s outage without waiting long after it.
+      const e = env(dataDir, { DATABASE_URL: viaProxy.toString(), WORKER_BACKOFF_MS: '200' });
       const a = await api(e);
       await Promise.all([worker(e), worker(e)]);
-      const up = await uploadRaw(a.url, bigFile);
+      const up = await uploadRaw(a.url, bigFile, 'force=true'); // the kill test stored the same bytes
       expect(up.status).toBe(202);
       const id = (JSON.parse(up.text) as { id: string }).id;
       await waitFor(
@@ -302,7 +303,7 @@ describe('the service under faults', () => {
       expect(a.output()).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
       expect((await fetch(`${a.url}/health`)).status).toBe(200);
 
-      const fits = await uploadRaw(a.url, FTP);
+      const fits = await uploadRaw(a.url, FTP, 'force=true'); // an earlier test stored the same bytes
       expect(fits.status).toBe(202);
       const id = (JSON.parse(fits.text) as { id: string }).id;
       const done = await settled(id, 60_000);
@@ -387,8 +388,9 @@ function liveUnavailable(): string | null {
 async function uploadRaw(
   url: string,
   file: string,
+  query = '',
 ): Promise<{ status: number; text: string; retryAfter: string | null }> {
-  const r = await fetch(`${url}/captures?name=${encodeURIComponent(basename(file))}`, {
+  const r = await fetch(`${url}/captures?name=${encodeURIComponent(basename(file))}${query ? `&${query}` : ''}`, {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/vnd.tcpdump.pcap' },
     body: readFileSync(file),

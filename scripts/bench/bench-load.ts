@@ -31,6 +31,8 @@ const root = resolve(__dirname, '..', '..', '..');
 const shared = resolve(root, '..', 'shared', 'pcaps');
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const READ_RATE = 200;
+/** Enough that the asked rate is still offered when answers slow down (10 would cap it at 10 / latency). */
+const READ_CONNECTIONS = 40;
 const SSE_CLIENTS = 200;
 /** Reads never wait longer than this for the captures after the timed phase. */
 const DONE_TIMEOUT_MS = 10 * 60_000;
@@ -78,6 +80,8 @@ export interface LoadBench {
   allDoneSeconds: number | null;
   capturesFailed: number;
   rssMb: { api: number; workers: number[] };
+  /** CPU seconds (user + system) the API used from the first upload to the end of the reads. */
+  apiCpuSeconds: number;
   sse: {
     clients: number;
     connected: number;
@@ -85,6 +89,15 @@ export interface LoadBench {
     doneSeen: { min: number; max: number };
     events: { min: number; max: number };
   };
+}
+
+/** utime + stime of a process from /proc/PID/stat, in seconds (clock ticks are 100 per second on Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -192,9 +205,10 @@ export async function benchLoad(seconds = Number(process.env.BENCH_LOAD_SECONDS 
       `bench: load: ${SSE_CLIENTS} SSE clients connected; 20 uploads + ${READ_RATE} reads/s for ${seconds} s...\n`,
     );
     const t0 = performance.now();
+    const cpu0 = cpuSeconds(api.proc.pid);
     const reads = autocannon({
       url: api.url,
-      connections: 10,
+      connections: READ_CONNECTIONS,
       overallRate: READ_RATE,
       duration: seconds,
       headers: { 'x-api-key': readKey },
@@ -203,6 +217,7 @@ export async function benchLoad(seconds = Number(process.env.BENCH_LOAD_SECONDS 
     const uploads = await Promise.all(files.map((f) => uploadOne(api.url, f)));
     for (const u of uploads) if (u.id) ids.add(u.id);
     const readResult = await reads;
+    const apiCpuSeconds = cpuSeconds(api.proc.pid) - cpu0;
 
     // Every accepted capture to the end (bounded), then what each client saw of them.
     const statuses = await Promise.all([...ids].map((id) => waitDone(api.url, id, DONE_TIMEOUT_MS)));
@@ -237,6 +252,7 @@ export async function benchLoad(seconds = Number(process.env.BENCH_LOAD_SECONDS 
       allDoneSeconds: ids.size === files.length && Number.isFinite(lastDone) ? (lastDone - t0) / 1000 : null,
       capturesFailed: statuses.filter((s) => s !== 'done').length,
       rssMb,
+      apiCpuSeconds,
       sse: {
         clients: clients.length,
         connected: clients.filter((c) => c.connected).length,
@@ -283,7 +299,8 @@ export function loadTable(r: LoadBench): string {
     fmt(header),
     ...rows.map(fmt),
     `all 20 captures done ${r.allDoneSeconds === null ? 'NOT all' : `${r.allDoneSeconds.toFixed(1)} s`} after the uploads began; ${r.capturesFailed} failed`,
-    `peak RSS: API ${r.rssMb.api.toFixed(0)} MB, workers ${r.rssMb.workers.map((m) => m.toFixed(0)).join(' / ')} MB`,
+    `peak RSS: API ${r.rssMb.api.toFixed(0)} MB, workers ${r.rssMb.workers.map((m) => m.toFixed(0)).join(' / ')} MB; ` +
+      `API CPU ${r.apiCpuSeconds.toFixed(1)} s in the ${r.seconds} s (${((r.apiCpuSeconds * 1000) / r.reads.count).toFixed(1)} ms per read, uploads and SSE included)`,
     `SSE: ${r.sse.connected}/${r.sse.clients} connected, ${r.sse.dropped} dropped, capture.done seen per client ` +
       `${r.sse.doneSeen.min}–${r.sse.doneSeen.max} of 20, events per client ${r.sse.events.min}–${r.sse.events.max}`,
   ];

@@ -13,7 +13,6 @@ const PG_MESSAGES = [
   /^Connection terminated/,
   /timeout exceeded when trying to connect/,
   /^Client has encountered a connection error/,
-  /^Connection terminated due to connection timeout/,
 ];
 
 /** Seconds a client is told to wait (Retry-After) before trying again. */

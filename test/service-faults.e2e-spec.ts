@@ -10,6 +10,7 @@ import { AnalysisQueue } from '../src/queue/analysis-queue.service';
 import { loadSettings } from '../src/config/settings';
 import { engineFindings, recordCapture, storedFindings } from './support/capture-fixtures';
 import { SHARED_PCAPS } from './support/paths';
+import { freePort, startRedis } from './support/redis-server';
 import { writeRepeatedCapture } from './support/repeat-capture';
 import { seededRandom, seedFromEnv } from './support/seeded-random';
 import {
@@ -259,6 +260,55 @@ describe('the service under faults', () => {
     } finally {
       await Promise.all(running.splice(0).map((p) => p.stop()));
       await proxy.stop();
+    }
+  }, 180_000);
+
+  it('Redis restarted empty under the API and the workers: uploads still accepted, both captures complete', async () => {
+    const port = await freePort();
+    let redis = await startRedis(port);
+    try {
+      const dataDir = join(workDir, 'redis');
+      mkdirSync(dataDir);
+      const e = env(dataDir, { REDIS_URL: `redis://127.0.0.1:${port}` });
+      const a = await api(e);
+      await Promise.all([worker(e), worker(e)]);
+      const up = await uploadRaw(a.url, bigFile, 'force=true');
+      expect(up.status).toBe(202);
+      const id = (JSON.parse(up.text) as { id: string }).id;
+      await waitFor(
+        'capture past chunk 3',
+        async () => ((await row(id)).chunksDone >= 3 ? true : undefined),
+        60_000,
+        50,
+      );
+
+      redis.kill('SIGKILL');
+      await new Promise((r) => redis.once('exit', r));
+      expect((await row(id)).chunksDone).toBeLessThan(CHUNKS); // really mid-capture
+      // While it is away: reads are PostgreSQL's and answer; an upload is stored and answered 202
+      // (its first job is added by the reconciler later); /health says Redis is down.
+      expect((await fetch(`${a.url}/captures/${id}`, { headers })).status).toBe(200);
+      const during = await uploadRaw(a.url, FTP, 'force=true');
+      expect(during.status).toBe(202);
+      const lateId = (JSON.parse(during.text) as { id: string }).id;
+      const health = await fetch(`${a.url}/health`);
+      expect({ status: health.status, body: (await health.json()) as unknown }).toMatchObject({
+        status: 503,
+        body: { checks: { redis: { status: 'down' } } },
+      });
+      redis = await startRedis(port); // empty: every job and lock is gone
+
+      const r = await settled(id, 120_000);
+      expect(r.reason).toBeNull();
+      await expectCleanRunResult(id, bigFile, 'big.pcap');
+      const late = await settled(lateId, 60_000);
+      expect({ status: late.status, reason: late.reason }).toEqual({ status: 'done', reason: null });
+      expect(await storedFindings(db.dataSource, lateId)).toEqual(await engineFindings(FTP, 'ftp-login.pcap', lateId));
+      expect((await fetch(`${a.url}/health`)).status).toBe(200);
+      expect(running.map((p) => p.output()).join('\n')).toMatch(/reconciler re-enqueued \d+ lost chunk job/);
+    } finally {
+      await Promise.all(running.splice(0).map((p) => p.stop()));
+      redis.kill('SIGKILL');
     }
   }, 180_000);
 

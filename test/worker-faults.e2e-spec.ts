@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureChunkEntity } from '../src/captures/capture-chunk.entity';
@@ -10,6 +8,7 @@ import type { Finding } from '../src/engine/finding';
 import { AnalysisQueue } from '../src/queue/analysis-queue.service';
 import { engineFindings, recordCapture, storedFindings, type StoredCapture } from './support/capture-fixtures';
 import { SHARED_PCAPS } from './support/paths';
+import { freePort, startRedis } from './support/redis-server';
 import { writeRepeatedCapture } from './support/repeat-capture';
 import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
 import { startTcpProxy } from './support/tcp-proxy';
@@ -265,40 +264,3 @@ describe('analysis workers under faults', () => {
     expect(workers[0].proc.exitCode).toBeNull();
   }, 60_000);
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Our own redis-server (never the shared one), keeping nothing on disk, as in production. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(
-    'redis-server ready',
-    async () => (/Ready to accept connections/.test(out) ? true : undefined),
-    10_000,
-    50,
-  );
-  return proc;
-}

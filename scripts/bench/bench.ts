@@ -3,6 +3,7 @@ import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureCorpus } from './bench-corpus';
 import { benchLive, liveBenchUnavailable, liveTable, type LiveBench } from './bench-live';
+import { benchLoad, loadTable, type LoadBench } from './bench-load';
 import { benchService } from './bench-service';
 import type { ModeResult } from './bench-mode';
 import { ensureBenchIntel } from './intel-indicators';
@@ -16,8 +17,12 @@ import { ensureSpoofedFlood } from './spoofed-flood';
  * Live capture comes last, in a table of its own (bench-live.ts: the highest loss-free tcpreplay
  * rate per capturer on a veth pair; needs root, else skipped with a note).
  *
+ * The service under load (bench-load.ts: 20 uploads, 200 reads/s, 200 SSE clients) has a table of
+ * its own too, before the live one.
+ *
  * Env: BENCH_BYTES (default 1.05e9), BENCH_CACHE (default .bench-cache), BENCH_SKIP (row names
- * separated by ;, "live" for all the live rows), BENCH_LIVE_* (see bench-live.ts).
+ * separated by ;, "live" for all the live rows, "load" for the load run), BENCH_LIVE_* (see
+ * bench-live.ts), BENCH_LOAD_SECONDS (default 60).
  */
 const root = resolve(__dirname, '..', '..', '..');
 const shared = resolve(root, '..', 'shared', 'pcaps');
@@ -197,6 +202,13 @@ async function main(): Promise<void> {
     }
   }
 
+  // The service under load: concurrent uploads, steady reads and SSE listeners at once.
+  let load: LoadBench | null = null;
+  if (!skip.has('load')) {
+    process.stderr.write('bench: service under load (20 uploads, 200 reads/s, 200 SSE clients)...\n');
+    load = await benchLoad();
+  }
+
   // Live capture on a veth pair between two namespaces of its own (root only).
   let live: LiveBench | null = null;
   if (!skip.has('live')) {
@@ -233,6 +245,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${fmt(header)}\n${table.map(fmt).join('\n')}\n`);
   if (intelNote) process.stdout.write(`${intelNote}\n`);
   for (const n of serviceNotes) process.stdout.write(`service: ${n}\n`);
+  if (load) process.stdout.write(`\n${loadTable(load)}`);
   if (live) process.stdout.write(`\n${liveTable(live)}`);
 }
 

@@ -3,13 +3,18 @@ import {
   BadRequestException,
   Catch,
   HttpException,
+  Logger,
   PayloadTooLargeException,
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { mapDatabaseUnavailable } from '../http/database-unavailable.filter';
 import { IngestError } from './capture-ingest';
+import { diskFullException, isDiskFull } from './disk-full';
+
+const log = new Logger('CaptureUpload');
 
 /** How long a refused upload may go on sending (discarded) after its answer before we hang up. */
 const LINGER_MS = 3000;
@@ -49,6 +54,16 @@ export class UploadExceptionFilter extends BaseExceptionFilter {
         req.once('end', () => clearTimeout(timer));
       });
     }
-    super.catch(exception instanceof IngestError ? ingestErrorToHttp(exception) : exception, host);
+    super.catch(this.toHttp(exception, host), host);
+  }
+
+  private toHttp(exception: unknown, host: ArgumentsHost): unknown {
+    if (exception instanceof IngestError) return ingestErrorToHttp(exception);
+    if (isDiskFull(exception)) {
+      // One line, no stack: the operator's to fix, and the upload's files are already removed.
+      log.warn(`upload refused with 507: the data disk is full (${(exception as Error).message})`);
+      return diskFullException();
+    }
+    return mapDatabaseUnavailable(exception, host);
   }
 }

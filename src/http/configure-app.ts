@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Settings } from '../config/settings';
+import { DatabaseUnavailableFilter } from './database-unavailable.filter';
 import { securityHeaders } from './security-headers';
 
 /**
@@ -10,4 +11,5 @@ export function configureApp(app: NestExpressApplication, s: Settings): void {
   app.use(securityHeaders(s));
   // Only behind a known proxy: otherwise X-Forwarded-For would choose the client's rate-limit bucket.
   if (s.trustProxy !== null) app.set('trust proxy', s.trustProxy);
+  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
 }

@@ -15,6 +15,7 @@ import { In, type DataSource } from 'typeorm';
 import { captureDir } from '../captures/capture-dir';
 import { chunkFileName } from '../captures/capture-ingest';
 import { insertLiveCapture } from '../captures/capture-records';
+import { CaptureEntity } from '../captures/capture.entity';
 import { SETTINGS } from '../config/settings.module';
 import { returningRows } from '../database/returning-rows';
 import type { Settings } from '../config/settings';
@@ -513,8 +514,22 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
         closing: true,
       });
     } catch (err) {
-      this.log.warn(`live session ${session.id}: closing its capture: ${(err as Error).message}`);
+      const why = (err as Error).message;
+      this.log.warn(`live session ${session.id}: closing its capture: ${why}`);
+      // Without a closing chunk the workers could never finish the capture (a full data disk
+      // refuses even a 24-byte header): end it here, failed with the reason, what was analysed kept.
+      await this.failCapture(session.captureId, `live capture ended without its closing chunk: ${why}`);
     }
+  }
+
+  private async failCapture(captureId: string, reason: string): Promise<void> {
+    await this.db
+      .createQueryBuilder()
+      .update(CaptureEntity)
+      .set({ status: 'failed', reason: reason.slice(0, 2000), finishedAt: new Date(), state: null })
+      .where('id = :captureId AND status IN (:...open)', { captureId, open: ['queued', 'analysing'] })
+      .execute()
+      .catch((e: unknown) => this.log.warn(`capture ${captureId}: cannot mark it failed: ${(e as Error).message}`));
   }
 
   private async endChild(r: Running, how: 'stop' | 'pause'): Promise<void> {

@@ -1,0 +1,33 @@
+import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { Response } from 'express';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailableException,
+  databaseUnavailableReason,
+} from '../database/database-unavailable';
+
+const log = new Logger('DatabaseUnavailable');
+
+/**
+ * PostgreSQL unreachable → 503 with Retry-After and one warning line (no stack: an outage is not
+ * a bug, and a stack per request would flood the log for its whole length). Returns the exception
+ * to answer with; anything else is passed through unchanged. Shared by the global filter and the
+ * captures routes' own filter (a controller's filter takes precedence over global ones).
+ */
+export function mapDatabaseUnavailable(exception: unknown, host: ArgumentsHost): unknown {
+  const reason = databaseUnavailableReason(exception);
+  if (reason === null) return exception;
+  const res = host.switchToHttp().getResponse<Response>();
+  const req = host.switchToHttp().getRequest<{ method?: string; path?: string }>();
+  if (!res.headersSent) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  log.warn(`database unreachable (${reason}): ${req.method ?? '?'} ${req.path ?? '?'} answered 503`);
+  return databaseUnavailableException();
+}
+
+@Catch()
+export class DatabaseUnavailableFilter extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    super.catch(mapDatabaseUnavailable(exception, host), host);
+  }
+}

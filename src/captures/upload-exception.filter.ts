@@ -3,6 +3,7 @@ import {
   BadRequestException,
   Catch,
   HttpException,
+  HttpStatus,
   PayloadTooLargeException,
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
@@ -10,6 +11,7 @@ import {
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { IngestError } from './capture-ingest';
+import { UploadBudgetError } from './upload-byte-budget';
 
 /** How long a refused upload may go on sending (discarded) after its answer before we hang up. */
 const LINGER_MS = 3000;
@@ -24,6 +26,11 @@ export function ingestErrorToHttp(err: IngestError): HttpException {
       return new UnsupportedMediaTypeException(err.message);
     case 422:
       return new UnprocessableEntityException(err.message);
+    case 429:
+      return new HttpException(
+        { statusCode: 429, error: 'Too Many Requests', message: err.message },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
   }
 }
 
@@ -48,6 +55,9 @@ export class UploadExceptionFilter extends BaseExceptionFilter {
         timer.unref();
         req.once('end', () => clearTimeout(timer));
       });
+    }
+    if (exception instanceof UploadBudgetError && !res.headersSent) {
+      res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
     super.catch(exception instanceof IngestError ? ingestErrorToHttp(exception) : exception, host);
   }

@@ -4,10 +4,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { CaptureError } from '../engine/capture/capture-error';
 import { CaptureChunker, type CaptureChunkParts } from '../engine/capture/chunker';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/private-modes';
+import { gunzipMembers } from './gzip-members';
+import { JunkRecordCounter } from './junk-records';
 
 /**
  * Receives one capture as a stream (an upload, a file for `analyze --db`) and leaves it on disk
@@ -23,6 +24,15 @@ export interface IngestOptions {
   source: string;
   /** Capture bytes allowed after decompression. */
   maxBytes: number;
+  /** gzip: capture bytes allowed per byte received so far (past GZIP_RATIO_ALLOWANCE); absent = no cap. */
+  maxGzipRatio?: number;
+  /** Share of empty or repeated packet records beyond which the capture is refused (junk-records.ts); absent = no check. */
+  maxEmptyRecordShare?: number;
+  /**
+   * Charged with the capture bytes as they arrive, a batch at a time (the upload byte budget); the
+   * ingest waits for it, and fails with what it throws.
+   */
+  charge?: (bytes: number) => Promise<void>;
   chunkMaxBytes: number;
   chunkMaxPackets: number;
   /** Called after each chunk file is written (progress, or enqueueing early). */
@@ -54,7 +64,7 @@ export interface IngestResult {
 /** Input refused as a whole: `status` is the HTTP status the API answers with. */
 export class IngestError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415 | 422,
+    readonly status: 400 | 413 | 415 | 422 | 429,
     message: string,
   ) {
     super(message);
@@ -63,6 +73,13 @@ export class IngestError extends Error {
 }
 
 const PCAPNG_MAGIC = 0x0a0d0d0a;
+/**
+ * Capture bytes a gzip may produce beyond ratio × received: a small gzip's header and first block
+ * can legitimately inflate far more than the ratio (a 1 KB gzip of a 200 KB capture is fine).
+ */
+export const GZIP_RATIO_ALLOWANCE = 1024 * 1024;
+/** Capture bytes charged to the byte budget at a time (one Redis call per MiB). */
+const CHARGE_BATCH = 1024 * 1024;
 
 export function chunkFileName(seq: number, format: 'pcap' | 'pcapng'): string {
   return `${String(seq).padStart(6, '0')}.${format}`;
@@ -78,17 +95,24 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
   let received = 0;
   let parseStopped = false;
   let magic = Buffer.alloc(0);
+  let gzip = false;
+  let uncharged = 0;
+  const junk = new JunkRecordCounter();
 
   const chunker = new CaptureChunker({
     source: opts.source,
     maxBytes: opts.chunkMaxBytes,
     maxPackets: opts.chunkMaxPackets,
+    onPacket: opts.maxEmptyRecordShare === undefined ? undefined : (rec) => junk.see(rec),
     // The chunk's pieces are valid only during the call (no copy: see onChunkParts), so the file
     // is written right here, synchronously — a page-cache write of at most one chunk.
     onChunkParts: (c) => writeChunk(c),
   });
 
   const writeChunk = (c: CaptureChunkParts) => {
+    // Judged before each chunk is written, so junk costs at most one chunk in memory and none on disk.
+    const refusal = opts.maxEmptyRecordShare === undefined ? null : junk.refusal(opts.maxEmptyRecordShare);
+    if (refusal) throw new IngestError(422, `${opts.source}: ${refusal}`);
     const file = chunkFileName(c.seq, format ?? 'pcap');
     const fd = openSync(join(opts.dir, file), 'w', PRIVATE_FILE_MODE);
     try {
@@ -136,35 +160,45 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     }
   };
 
+  /** Why the capture bytes so far are too many, or null. */
+  const overLimit = (): IngestError | null => {
+    if (size > opts.maxBytes) {
+      return new IngestError(
+        413,
+        `${opts.source}: capture larger than the ${opts.maxBytes}-byte limit (UPLOAD_MAX_BYTES)`,
+      );
+    }
+    const ratio = opts.maxGzipRatio;
+    if (gzip && ratio !== undefined && size > ratio * received + GZIP_RATIO_ALLOWANCE) {
+      return new IngestError(
+        413,
+        `${opts.source}: the gzip data inflates to more than ${ratio} times its size ` +
+          `(${size} bytes from the first ${received}; UPLOAD_MAX_GZIP_RATIO=${ratio}): refused as a decompression bomb`,
+      );
+    }
+    return null;
+  };
+
   const sink = new Writable({
     highWaterMark: 1024 * 1024,
     write(piece: Buffer, _enc, done) {
       size += piece.length;
-      if (size > opts.maxBytes) {
-        done(
-          new IngestError(
-            413,
-            `${opts.source}: capture larger than the ${opts.maxBytes}-byte limit (UPLOAD_MAX_BYTES)`,
-          ),
+      const refused = overLimit();
+      if (refused) {
+        done(refused);
+        return;
+      }
+      uncharged += piece.length;
+      if (opts.charge && uncharged >= CHARGE_BATCH) {
+        const batch = uncharged;
+        uncharged = 0;
+        opts.charge(batch).then(
+          () => take(piece, done),
+          (err: unknown) => done(err as Error),
         );
         return;
       }
-      hash.update(piece);
-      if (format === null) {
-        // The parser checks the magic; we only name the format for the chunk files.
-        magic = Buffer.concat([magic, piece.subarray(0, 4 - magic.length)]);
-        if (magic.length === 4) format = magic.readUInt32BE(0) === PCAPNG_MAGIC ? 'pcapng' : 'pcap';
-      }
-      if (parseStopped) {
-        done();
-        return;
-      }
-      const failed = feed(() => chunker.write(piece));
-      if (failed) {
-        done(failed);
-        return;
-      }
-      done();
+      take(piece, done);
     },
     final(done) {
       const failed = parseStopped ? null : feed(() => chunker.end());
@@ -176,6 +210,26 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     },
   });
 
+  /** Hashes, names the format of and chunks one piece of capture bytes. */
+  const take = (piece: Buffer, done: (err?: Error | null) => void) => {
+    hash.update(piece);
+    if (format === null) {
+      // The parser checks the magic; we only name the format for the chunk files.
+      magic = Buffer.concat([magic, piece.subarray(0, 4 - magic.length)]);
+      if (magic.length === 4) format = magic.readUInt32BE(0) === PCAPNG_MAGIC ? 'pcapng' : 'pcap';
+    }
+    if (parseStopped) {
+      done();
+      return;
+    }
+    const failed = feed(() => chunker.write(piece));
+    if (failed) {
+      done(failed);
+      return;
+    }
+    done();
+  };
+
   // Sniff gzip from the first two bytes rather than trusting Content-Encoding or the file name.
   const counted = async function* (source: AsyncIterable<Buffer | string>) {
     for await (const raw of source) {
@@ -185,10 +239,12 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     }
   };
   const first = await readHead(input);
-  const gzip = first.head.length >= 2 && first.head[0] === 0x1f && first.head[1] === 0x8b;
+  gzip = first.head.length >= 2 && first.head[0] === 0x1f && first.head[1] === 0x8b;
+  let trailing = 0;
+  const notes = { onTrailingBytes: (n: number) => (trailing = n) };
   try {
     if (gzip) {
-      await pipeline(first.stream, counted, createGunzip({ chunkSize: 256 * 1024 }), sink);
+      await pipeline(first.stream, counted, gunzipMembers(notes), sink);
     } else {
       await pipeline(first.stream, counted, sink);
     }
@@ -196,8 +252,11 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
     if (err instanceof IngestError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
-      // A damaged gzip stream: keep what decoded cleanly when packets came out of it.
-      if (chunks.length === 0) {
+      // A damaged gzip stream: keep what decoded cleanly when packets came out of it — the
+      // chunker's open chunk included (the sink's final step, which writes it, never ran).
+      const failed = parseStopped ? null : feed(() => chunker.end());
+      if (failed) throw failed;
+      if (chunks.every((c) => c.packets === 0)) {
         throw new IngestError(
           422,
           `${opts.source}: gzip data is damaged (${(err as Error).message}) before any packet`,
@@ -211,7 +270,15 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
       throw err;
     }
   }
+  if (opts.charge && uncharged > 0) await opts.charge(uncharged);
   if (size === 0) throw new IngestError(400, `${opts.source}: the upload is empty (0 bytes)`);
+  if (trailing > 0) {
+    // As gzip -d: "decompression OK, trailing garbage ignored" — the capture is what decoded.
+    errors.push({
+      offset: size,
+      message: `${opts.source}: ${trailing} trailing bytes after the last gzip member were ignored (not gzip data)`,
+    });
+  }
   return {
     sha256: hash.digest('hex'),
     sizeBytes: size,

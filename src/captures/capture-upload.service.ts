@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Not, type DataSource } from 'typeorm';
+import type { AuthenticatedRequest } from '../auth/principal';
 import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import { AnalysisQueueService } from '../queue/analysis-queue.service';
@@ -13,22 +14,24 @@ import { insertCapture } from './capture-records';
 import { toCaptureView, type CaptureView } from './capture-view';
 import { CaptureEntity } from './capture.entity';
 import { CapturesService } from './captures.service';
-import type { UploadOptions } from './upload-options';
+import { UploadByteBudget } from './upload-byte-budget';
+import { analysisKey, type UploadOptions } from './upload-options';
 import { assertAcceptedType, assertDeclaredLength, receiveMultipart, receiveRaw } from './upload-receiver';
 
 const ENQUEUE_WAIT_MS = 5000;
 
 export interface UploadOutcome {
   view: CaptureView & { duplicate: boolean };
-  /** 202 a new capture was queued; 200 the same file was already stored. */
+  /** 202 a new capture was queued; 200 the same file was already stored with the same analysis options. */
   status: 200 | 202;
 }
 
 /**
  * `POST /captures`: the capture gets its id before a byte is read, the body streams into its
  * directory as chunk files, and then — under an advisory lock on the hash, so two identical
- * uploads at once cannot both be stored — it is either recognised as a duplicate (the new files
- * go) or recorded and its first chunk enqueued. Any failure removes the directory.
+ * uploads at once cannot both be stored — it is either recognised as a duplicate (same bytes and
+ * same analysis options: the new files go) or recorded and its first chunk enqueued. Any failure
+ * removes the directory. The bytes count against the caller's upload byte budget as they arrive.
  */
 @Injectable()
 export class CaptureUploadService {
@@ -38,12 +41,17 @@ export class CaptureUploadService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly queue: AnalysisQueueService,
     private readonly captures: CapturesService,
+    private readonly budget: UploadByteBudget,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async upload(req: Request, res: Response, options: UploadOptions): Promise<UploadOutcome> {
     const shape = assertAcceptedType(req);
     assertDeclaredLength(req, this.settings.upload.maxBytes);
+    // The same bucket as the request limits (ApiThrottlerGuard): per key, else per address.
+    const principal = (req as Request & AuthenticatedRequest).principal;
+    const tracker = principal ? `key:${principal.keyId}` : `ip:${req.ip ?? 'unknown'}`;
+    await this.budget.assertAvailable(tracker);
     const id = randomUUID();
     const dir = captureDir(this.settings, id);
     let running: Promise<unknown> = Promise.resolve();
@@ -51,6 +59,9 @@ export class CaptureUploadService {
       dir,
       name: options.name,
       maxBytes: this.settings.upload.maxBytes,
+      maxGzipRatio: this.settings.upload.maxGzipRatio,
+      maxEmptyRecordShare: this.settings.upload.maxEmptyRecordShare,
+      charge: (bytes: number) => this.budget.charge(tracker, bytes),
       chunkMaxBytes: this.settings.chunk.maxBytes,
       chunkMaxPackets: this.settings.chunk.maxPackets,
       onIngest: (p: Promise<unknown>) => (running = p),
@@ -87,11 +98,21 @@ export class CaptureUploadService {
       // Serialises uploads of the same bytes until commit; other hashes are not blocked.
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ingest.sha256]);
       if (!options.force) {
-        const existing = await m.findOne(CaptureEntity, {
+        // A duplicate is the same bytes analysed the same way: other detectors or another baseline is a new analysis.
+        const wanted = analysisKey(options);
+        const same = await m.find(CaptureEntity, {
           where: { sha256: ingest.sha256, status: Not('failed' as const) },
           order: { createdAt: 'ASC' },
-          select: { id: true },
+          select: { id: true, detectors: true, baselineNetwork: true, baselineMode: true },
         });
+        const existing = same.find(
+          (c) =>
+            analysisKey({
+              detectors: c.detectors,
+              baseline:
+                c.baselineNetwork === null ? null : { network: c.baselineNetwork, mode: c.baselineMode ?? 'auto' },
+            }) === wanted,
+        );
         if (existing) return { duplicate: true as const, id: existing.id };
       }
       const capture = await insertCapture(m, {

@@ -28,6 +28,7 @@ import {
   ApiResponse,
   ApiSecurity,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
@@ -62,7 +63,10 @@ export class CapturesController {
     summary: 'Upload a capture (pcap or pcapng, optionally gzip-compressed; analyst or admin)',
     description:
       'Multipart field `file`, or the capture as the raw body. Streams to disk in chunks and queues it for analysis. ' +
-      'The same file again (same SHA-256 of the capture bytes) answers 200 with the existing capture and `duplicate: true`, unless `force=true`.',
+      'The same file again (same SHA-256 of the capture bytes) with the same analysis options (detectors, baseline, baselineMode) ' +
+      'answers 200 with the existing capture and `duplicate: true`, unless `force=true`; other options make a new capture. ' +
+      'gzip is decoded as `gzip -d` does (several members; trailing bytes ignored, noted in `errors`). ' +
+      'Its capture bytes count against THROTTLE_UPLOAD_BYTES per window.',
     requestBody: {
       required: true,
       content: {
@@ -108,14 +112,26 @@ export class CapturesController {
   @ApiOkResponse({ type: UploadedCaptureView, description: 'the same file was already stored (duplicate: true)' })
   @ApiBadRequestResponse({
     type: ErrorView,
-    description: 'empty upload, malformed form, unknown detector, bad baseline options',
+    description: 'empty upload, malformed form, unknown query parameter or detector, bad baseline options',
   })
-  @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'beyond UPLOAD_MAX_BYTES' })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorView,
+    description: 'beyond UPLOAD_MAX_BYTES, or a gzip inflating beyond UPLOAD_MAX_GZIP_RATIO times its size',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorView,
+    description:
+      'the request limits, or THROTTLE_UPLOAD_BYTES of capture bytes per window spent; Retry-After (seconds)',
+  })
   @ApiUnsupportedMediaTypeResponse({
     type: ErrorView,
     description: 'not a pcap/pcapng, or a Content-Type not accepted',
   })
-  @ApiUnprocessableEntityResponse({ type: ErrorView, description: 'a capture header with no readable packet' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorView,
+    description:
+      'a capture header with no readable packet, or records mostly empty or repeated (beyond UPLOAD_MAX_EMPTY_RECORD_SHARE)',
+  })
   async upload(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,

@@ -3,6 +3,7 @@ import {
   BadRequestException,
   Catch,
   HttpException,
+  HttpStatus,
   Logger,
   PayloadTooLargeException,
   UnprocessableEntityException,
@@ -13,6 +14,7 @@ import type { Request, Response } from 'express';
 import { mapDatabaseUnavailable } from '../http/database-unavailable.filter';
 import { IngestError } from './capture-ingest';
 import { diskFullException, isDiskFull } from './disk-full';
+import { UploadBudgetError } from './upload-byte-budget';
 
 const log = new Logger('CaptureUpload');
 
@@ -29,6 +31,11 @@ export function ingestErrorToHttp(err: IngestError): HttpException {
       return new UnsupportedMediaTypeException(err.message);
     case 422:
       return new UnprocessableEntityException(err.message);
+    case 429:
+      return new HttpException(
+        { statusCode: 429, error: 'Too Many Requests', message: err.message },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
   }
 }
 
@@ -53,6 +60,9 @@ export class UploadExceptionFilter extends BaseExceptionFilter {
         timer.unref();
         req.once('end', () => clearTimeout(timer));
       });
+    }
+    if (exception instanceof UploadBudgetError && !res.headersSent) {
+      res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
     super.catch(this.toHttp(exception, host), host);
   }

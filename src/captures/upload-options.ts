@@ -1,7 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { NETWORK_NAME } from '../engine/baseline/baseline-model';
 import { BASELINE_MODES, type BaselineMode } from '../engine/baseline/baseline-session';
-import { assertKnownDetectors, UnknownDetectorError } from '../engine/detectors/registry';
+import { assertKnownDetectors, DETECTORS, UnknownDetectorError } from '../engine/detectors/registry';
+import { rejectUnknownParams } from '../http/query-params';
 
 /** `POST /captures` query options, checked before a byte of the body is read. */
 export interface UploadOptions {
@@ -17,6 +18,25 @@ export interface UploadOptions {
 
 export type UploadQuery = Record<string, unknown>;
 
+/** Every query parameter POST /captures takes; any other is refused (a typo must not be ignored). */
+export const UPLOAD_PARAMETERS = ['force', 'detectors', 'name', 'baseline', 'baselineMode'] as const;
+
+/** What decides what an analysis finds, besides the bytes: the duplicate check compares it. */
+export interface AnalysisOptions {
+  detectors: readonly string[] | null;
+  baseline: { network: string; mode: string } | null;
+}
+
+/**
+ * One text per distinct analysis: detectors as a sorted set (all of them = the default, null),
+ * the baseline with its mode. Same bytes + same key = a duplicate; another key = another analysis.
+ */
+export function analysisKey(o: AnalysisOptions): string {
+  let detectors = o.detectors === null ? null : [...new Set(o.detectors)].sort();
+  if (detectors && DETECTORS.every((d) => detectors!.includes(d.id))) detectors = null;
+  return JSON.stringify({ detectors, baseline: o.baseline && { network: o.baseline.network, mode: o.baseline.mode } });
+}
+
 function single(query: UploadQuery, key: string): string | undefined {
   const v = query[key];
   if (v === undefined) return undefined;
@@ -25,6 +45,7 @@ function single(query: UploadQuery, key: string): string | undefined {
 }
 
 export function parseUploadOptions(query: UploadQuery): UploadOptions {
+  rejectUnknownParams(query, UPLOAD_PARAMETERS);
   const force = single(query, 'force');
   if (force !== undefined && !/^(true|false|1|0)$/.test(force)) {
     throw new BadRequestException('query parameter force must be true or false');

@@ -24,6 +24,10 @@ export interface Settings {
   upload: {
     /** Largest capture accepted, after decompression (413 beyond). */
     maxBytes: number;
+    /** A gzip upload may inflate to at most this many times the bytes received so far (413 beyond). */
+    maxGzipRatio: number;
+    /** Largest share of packet records that may be empty (capLen 0) or verbatim repeats (422 beyond). */
+    maxEmptyRecordShare: number;
   };
   chunk: { maxBytes: number; maxPackets: number };
   worker: {
@@ -40,7 +44,8 @@ export interface Settings {
     /** How long a learning capture's first chunk waits before checking again whether its network's baseline is free. */
     baselineWaitMs: number;
   };
-  throttle: { ttlMs: number; limit: number; uploadLimit: number };
+  /** uploadBytes: capture bytes (after gzip decoding) one key or address may upload per ttlMs. */
+  throttle: { ttlMs: number; limit: number; uploadLimit: number; uploadBytes: number };
   /** GET /events: comment line every heartbeatMs; a client more than clientBufferBytes behind is dropped. */
   events: { heartbeatMs: number; clientBufferBytes: number };
   https: { enabled: boolean; certPath: string | null; keyPath: string | null; redirectHttpPort: number | null };
@@ -89,6 +94,15 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new SettingsError(`${name} must be an integer between ${min} and ${max}`);
   }
+  return n;
+}
+
+function numberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new SettingsError(`${name} must be a number from ${min} to ${max}`);
   return n;
 }
 
@@ -163,6 +177,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError('ENABLE_HTTPS=true needs SSL_CERT_PATH and SSL_KEY_PATH');
   }
   const redirect = intFromEnv(env, 'HTTP_REDIRECT_PORT', 0, 0, 65535);
+  const uploadMaxBytes = intFromEnv(env, 'UPLOAD_MAX_BYTES', 2 * GiB, 1, 1024 * GiB);
+  // Below UPLOAD_MAX_BYTES the largest upload allowed could never pass the budget (a 429 forever).
+  const uploadBytes = intFromEnv(env, 'THROTTLE_UPLOAD_BYTES', uploadMaxBytes, 1, 1024 * 1024 * GiB);
+  if (uploadBytes < uploadMaxBytes) {
+    throw new SettingsError('THROTTLE_UPLOAD_BYTES must be at least UPLOAD_MAX_BYTES (one largest upload per window)');
+  }
   const prefix = env.REDIS_PREFIX || 'netwarden';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix))
     throw new SettingsError('REDIS_PREFIX may hold only letters, digits, _ . -');
@@ -182,7 +202,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     jwtTtlSeconds: intFromEnv(env, 'JWT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     dataDir: resolve(env.NETWARDEN_DATA_DIR || 'data'),
     migrationsRun: boolFromEnv(env, 'MIGRATIONS_RUN', false),
-    upload: { maxBytes: intFromEnv(env, 'UPLOAD_MAX_BYTES', 2 * GiB, 1, 1024 * GiB) },
+    upload: {
+      maxBytes: uploadMaxBytes,
+      // Real captures gzip 2-10x, floods of one packet up to ~45x (README "Upload cost"): 100 keeps
+      // twice that margin and bounds a gzip bomb's work to 100x what was sent. Deflate's own limit is ~1030.
+      maxGzipRatio: intFromEnv(env, 'UPLOAD_MAX_GZIP_RATIO', 100, 2, 1100),
+      // No capture in ../shared/pcaps with 1000+ records has any; junk records are a bomb's filler.
+      maxEmptyRecordShare: numberFromEnv(env, 'UPLOAD_MAX_EMPTY_RECORD_SHARE', 0.5, 0, 1),
+    },
     chunk: {
       maxBytes: intFromEnv(env, 'CHUNK_MAX_BYTES', 16 * MiB, 64 * 1024, 1 * GiB),
       maxPackets: intFromEnv(env, 'CHUNK_MAX_PACKETS', 100_000, 1, 10_000_000),
@@ -200,6 +227,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ttlMs: intFromEnv(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),
       limit: intFromEnv(env, 'THROTTLE_LIMIT', 600, 1, 1_000_000),
       uploadLimit: intFromEnv(env, 'THROTTLE_UPLOAD_LIMIT', 30, 1, 1_000_000),
+      uploadBytes,
     },
     events: {
       heartbeatMs: intFromEnv(env, 'EVENTS_HEARTBEAT_MS', 15_000, 100, 3_600_000),

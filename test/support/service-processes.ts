@@ -39,6 +39,7 @@ export function serviceEnv(o: { databaseUrl: string; redisPrefix: string; dataDi
     // Suites make many requests in seconds; the rate-limit tests set their own low limits.
     THROTTLE_LIMIT: '100000',
     THROTTLE_UPLOAD_LIMIT: '100000',
+    THROTTLE_UPLOAD_BYTES: String(1024 ** 4),
     ...rest,
   };
 }

@@ -1,4 +1,5 @@
 import { CaptureParser } from './capture-parser';
+import type { PacketRecord } from './packet-record';
 import { UnitKind } from './record-reader';
 
 export interface CaptureChunk {
@@ -18,6 +19,8 @@ export interface CaptureChunkerOptions {
   /** Cut before a chunk's file would exceed this many bytes (default 16 MiB); one oversized record still makes a chunk. */
   maxBytes?: number;
   maxCapLen?: number;
+  /** Every record as the parser frames it (the reused record: valid only during the call). */
+  onPacket?: (rec: PacketRecord) => void;
   /** Each chunk as one new buffer. */
   onChunk?: (chunk: CaptureChunk) => void;
   /**
@@ -64,7 +67,7 @@ export class CaptureChunker {
     this.parser = new CaptureParser({
       source: opts.source,
       maxCapLen: opts.maxCapLen,
-      onPacket: noop,
+      onPacket: opts.onPacket ?? noop,
       onUnit: (kind, buf, start, end) => this.unit(kind, buf, start, end),
     });
   }

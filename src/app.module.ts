@@ -24,6 +24,7 @@ import { TrafficModule } from './traffic/traffic.module';
     EventsModule,
     TrafficModule,
     LiveModule,
+    // Last: its catch-all route would shadow any route registered after it.
     HttpAnswersModule,
   ],
 })

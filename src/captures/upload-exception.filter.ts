@@ -7,8 +7,8 @@ import {
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { ApiExceptionFilter } from '../http/api-exception.filter';
 import { IngestError } from './capture-ingest';
 
 /** How long a refused upload may go on sending (discarded) after its answer before we hang up. */
@@ -29,13 +29,13 @@ export function ingestErrorToHttp(err: IngestError): HttpException {
 
 /**
  * Errors of the captures routes as JSON `{ statusCode, error, message }` (IngestError mapped to
- * its status; the rest as Nest answers them). An upload refused before its body ended is
+ * its status; the rest as every route answers them, see ApiExceptionFilter). An upload refused before its body ended is
  * answered at once; the rest of the body is read and discarded so the client, still sending,
  * gets the answer rather than a reset — and after LINGER_MS the connection is closed, so a
  * refused multi-gigabyte upload does not keep streaming.
  */
 @Catch()
-export class UploadExceptionFilter extends BaseExceptionFilter {
+export class UploadExceptionFilter extends ApiExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
@@ -16,7 +17,7 @@ const CODE = /^[A-Za-z0-9_.-]{1,32}$/;
 
 /**
  * The global exception filter (and the base of the controllers' own): HTTP exceptions answer as
- * Nest answers them; anything else — a database error above all — answers a generic 500 with a
+ * Nest answers them, a middleware's 4xx (body-parser) with its status and message; anything else — a database error above all — answers a generic 500 with a
  * fresh id. The error-level log line holds that id, the route pattern and the error's class and
  * code (PostgreSQL's SQLSTATE), never its message: a driver's message quotes the values it refused,
  * which are the request's and may be anything. The message, the SQL, its bound parameters and
@@ -33,6 +34,15 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     }
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
+    const status = clientErrorStatus(exception);
+    if (status !== null) {
+      // The client's mistake, said by Express middleware (body-parser): no error to log.
+      if (!res.headersSent)
+        res
+          .status(status)
+          .json({ statusCode: status, error: STATUS_CODES[status], message: (exception as Error).message });
+      return;
+    }
     const id = randomUUID();
     this.log.error(`internal error ${id} on ${req.method} ${routeOf(req)}: ${errorKind(exception)}`);
     this.log.debug(`internal error ${id} details: ${errorDetails(exception)}`);
@@ -49,6 +59,18 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     };
     res.status(500).json(body);
   }
+}
+
+/**
+ * The status of an http-errors error a middleware raised for the request itself (malformed JSON
+ * 400, unsupported charset 415, body too large 413): 4xx, and marked safe to show.
+ */
+function clientErrorStatus(err: unknown): number | null {
+  const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown } | null;
+  const status = e?.statusCode ?? e?.status;
+  return err instanceof Error && e?.expose === true && typeof status === 'number' && status >= 400 && status < 500
+    ? status
+    : null;
 }
 
 /** The matched route's pattern (`/alerts/:id`), not the URL: no request text in the line. */

@@ -62,6 +62,16 @@ describe('API input ranges: values PostgreSQL refuses are 400s naming the parame
     expect((await get(path)).status).toBe(200);
   });
 
+  it('an upload named with U+0000 is refused before its body is read', async () => {
+    const r = await fetch(`${api.url}/captures?name=a%00b`, {
+      method: 'POST',
+      headers: { ...api.auth, 'content-type': 'application/vnd.tcpdump.pcap' },
+      body: Buffer.alloc(24),
+    });
+    const body = (await r.json()) as { message?: string };
+    expect({ status: r.status, names: body.message?.startsWith('name:') }).toEqual({ status: 400, names: true });
+  });
+
   it('a live session name holding U+0000 is refused before anything starts', async () => {
     const r = await fetch(`${api.url}/live`, {
       method: 'POST',

@@ -12,7 +12,7 @@ import { waitFor } from './support/wait-for';
  * the outside as a client and an operator see it: Cache-Control, the 401/404 of unknown routes,
  * and — provoked on the real /alerts route by removing the findings table from this suite's own
  * database — the generic 500 whose log line at error level holds an id, the route and PostgreSQL's
- * SQLSTATE, and nothing of the SQL or the request's values (those only at debug level).
+ * SQLSTATE, and nothing of the SQL or the request's values (those only at debug level, LOG_LEVEL=debug).
  */
 const built = existsSync(join(ROOT, 'dist', 'src', 'main.js'));
 const auth = { 'X-API-Key': TEST_API_KEY };
@@ -130,9 +130,28 @@ const levelLines = (out: string, level: 'ERROR' | 'DEBUG') =>
       for (const leak of [secret, 'SELECT', 'findings', 'at ']) expect(errors[0]).not.toContain(leak);
       // Nothing else at error level (Nest's own handler would print the message and stack).
       expect(levelLines(api.output(), 'ERROR').filter((l) => !l.includes(body.id))).toEqual([]);
-      // The details are there for whoever turns debug on, under the same id.
-      const debug = levelLines(api.output(), 'DEBUG').filter((l) => l.includes(body.id));
-      expect(debug.join('\n')).toContain(secret);
+      // At the default LOG_LEVEL (log) the details are not printed at all.
+      expect(levelLines(api.output(), 'DEBUG')).toEqual([]);
+      // LOG_LEVEL=debug prints them, under the answer's id.
+      const verbose = await startApi(
+        serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, LOG_LEVEL: 'debug' }),
+      );
+      try {
+        const r2 = await fetch(`${verbose.url}/alerts?type=${secret}`, { headers: auth });
+        const { id } = (await r2.json()) as { id: string };
+        expect(r2.status).toBe(500);
+        await waitFor(
+          'the debug line',
+          async () => (verbose.output().includes(`${id} details`) ? true : undefined),
+          5000,
+        );
+        const debug = levelLines(verbose.output(), 'DEBUG').filter((l) => l.includes(id));
+        expect(debug).toHaveLength(1);
+        expect(debug[0]).toContain(secret);
+        expect(debug[0]).toContain('SELECT');
+      } finally {
+        await verbose.stop();
+      }
     } finally {
       await db.dataSource.query('ALTER TABLE findings_gone RENAME TO findings');
     }

@@ -10,8 +10,10 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
 import { FeedConfigError, restoreRedacted, validateFeed } from './feed-config';
+import { FEED_REQUEST_SCHEMA } from './feed-request.schema';
 import { IntelService, type FeedStatus } from './intel.service';
 import type { FeedUpdateResult } from './intel-feeds';
 
@@ -47,6 +49,7 @@ export class IntelController {
   }
 
   @Post()
+  @ApiBody({ schema: FEED_REQUEST_SCHEMA })
   async upsert(
     @Body() body: unknown,
     @Res({ passthrough: true }) res: { status(code: number): unknown },

@@ -101,7 +101,8 @@ const shownRequest = (r: FuzzRequest) =>
     const doc = (await (
       await fetch(`${api.url}/docs-json`, { headers: { 'X-API-Key': TEST_API_KEY } })
     ).json()) as unknown;
-    ops = operationsOf(doc);
+    // Deletes last, so that what the other operations create (feeds, keys) is there for them to use.
+    ops = operationsOf(doc).sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
     const present = new Set(Object.keys(networkInterfaces()));
     ctx = {
       adminKey: TEST_API_KEY,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DETECTORS } from '../../src/engine/detectors/registry';
 import { SEVERITIES } from '../../src/engine/finding';
+import { validish, valuesFor } from './json-schema-arbitrary';
 import type { Operation, OperationParam } from './openapi-operations';
 
 /**
@@ -234,9 +235,19 @@ function pathParam(op: Operation, p: OperationParam, ctx: FuzzContext): fc.Arbit
   return fc.tuple(value, fc.boolean()).map(([v, raw]) => [encodedOrRaw(v, raw && p.in === 'path'), raw]);
 }
 
-/** The fields each JSON route reads (the document gives no body schema for them), with values shaped for each. */
+/**
+ * The fields of a JSON route's body with values for each: from the document's schema where it
+ * gives one (valuesFor), else from what the route reads (the auth routes' documents have no body
+ * schema). The first two fields are the ones each route needs at least.
+ */
 function jsonFields(op: Operation, ctx: FuzzContext): Record<string, fc.Arbitrary<unknown>> | null {
-  const int = fc.oneof(fc.integer(), fc.integer({ min: -5, max: 5000 }), fc.double(), fc.constantFrom(2 ** 53, -0));
+  if (op.jsonBody?.properties) {
+    const props = op.jsonBody.properties;
+    const names = [...(op.jsonBody.required ?? []), ...Object.keys(props)].filter((k, i, a) => a.indexOf(k) === i);
+    const fields = Object.fromEntries(names.map((k) => [k, valuesFor(props[k])]));
+    // What must never be generated, whatever the schema allows (see the comment at the top).
+    return { ...fields, ...pinned(op, ctx, fields) };
+  }
   switch (op.id) {
     case 'POST /auth/keys':
       return {
@@ -245,45 +256,28 @@ function jsonFields(op: Operation, ctx: FuzzContext): Record<string, fc.Arbitrar
       };
     case 'POST /auth/token':
       return { apiKey: fc.oneof(fc.constant(ctx.adminKey), text) };
-    case 'POST /intel/feeds':
-      return {
-        name: fc.oneof(fc.constantFrom('fz-a', 'fz-b'), text),
-        url: fc.constantFrom(...ctx.loopbackFeedUrls),
-        headers: fc.dictionary(fc.oneof(fc.constantFrom('X-Token', 'Host', 'x'), anyText), fc.oneof(text, int), {
-          maxKeys: 3,
-        }),
-        type: fc.constantFrom('ip', 'domain', 'url', 'hash', 'cidr', 'bogus'),
-        format: fc.constantFrom('plain', 'csv', 'json', 'bogus'),
-        column: fc.oneof(int, text),
-        header: fc.boolean(),
-        delimiter: text,
-        refreshMinutes: int,
-        severity: fc.constantFrom(...SEVERITIES, 'bogus'),
-        enabled: fc.boolean(),
-        maxBytes: int,
-        timeoutSeconds: int,
-      };
-    case 'POST /live':
-      return {
-        interface: fc.constantFrom(...ctx.absentInterfaces),
-        filter: fc.oneof(fc.constantFrom('tcp port 80', 'not port 22', '(((', 'ether host zz'), text),
-        snaplen: int,
-        promiscuous: fc.oneof(fc.boolean(), text),
-        chunkMs: int,
-        chunkPackets: int,
-        chunkBytes: int,
-        detectors: fc.oneof(detectorIds, fc.array(text, { maxLength: 3 })),
-        name: text,
-      };
   }
   return null;
+}
+
+/**
+ * Fields whose values are fixed whatever the schema allows: the confined ones (see the comment at
+ * the top), and feed names the refresh and delete routes also use, so those find a feed.
+ */
+function pinned(op: Operation, ctx: FuzzContext, fields: object): Record<string, fc.Arbitrary<unknown>> {
+  const out: Record<string, fc.Arbitrary<unknown>> = {};
+  if ('url' in fields) out.url = fc.constantFrom(...ctx.loopbackFeedUrls);
+  if ('interface' in fields) out.interface = fc.constantFrom(...ctx.absentInterfaces);
+  if (op.path === '/intel/feeds' && 'name' in fields) out.name = fc.constantFrom('fz-a', 'fz-b');
+  return out;
 }
 
 /** Keeps generated bodies from acting outside the test, whatever the generator made of them. */
 function confined(op: Operation, ctx: FuzzContext, body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const o = { ...(body as Record<string, unknown>) };
-  if (op.id === 'POST /intel/feeds' && 'url' in o) o.url = ctx.loopbackFeedUrls[0];
+  if (op.id === 'POST /intel/feeds' && 'url' in o && !ctx.loopbackFeedUrls.includes(o.url as string))
+    o.url = ctx.loopbackFeedUrls[0];
   if (op.id === 'POST /live' && 'interface' in o && !ctx.absentInterfaces.includes(o.interface as string))
     o.interface = ctx.absentInterfaces[0];
   return o;
@@ -309,19 +303,32 @@ function jsonBody(op: Operation, ctx: FuzzContext): fc.Arbitrary<{ type: string;
   const fields = jsonFields(op, ctx);
   const value = (a: fc.Arbitrary<unknown>) =>
     fc.oneof({ weight: 5, arbitrary: a }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+  // A confined field keeps its confined value even in the "anything" branch.
+  const strict = new Set(['url', 'interface']);
   // The first two fields are what each route needs at least: present in half the bodies, well shaped.
   const required = (f: Record<string, fc.Arbitrary<unknown>>) =>
     fc.record(Object.fromEntries(Object.entries(f).slice(0, 2)));
   const shaped = fields
     ? fc
         .tuple(
-          fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, value(a)])), { requiredKeys: [] }),
+          fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, strict.has(k) ? a : value(a)])), {
+            requiredKeys: [],
+          }),
           fc.option(required(fields), { nil: undefined }),
           fc.option(fc.tuple(anyText, fc.jsonValue({ maxDepth: 1 }))),
         )
         .map(([o, base, extra]) => ({ ...o, ...base, ...(extra ? { [extra[0]]: extra[1] } : {}) }))
     : fc.jsonValue({ maxDepth: 3 });
+  // Only the documented required fields, each within its schema: bodies that get past validation.
+  const schema = op.jsonBody;
+  const minimal = schema?.properties
+    ? fc.record({
+        ...Object.fromEntries((schema.required ?? []).map((k) => [k, validish(schema.properties![k] ?? {})])),
+        ...pinned(op, ctx, Object.fromEntries((schema.required ?? []).map((k) => [k, true]))),
+      })
+    : shaped;
   const text = fc.oneof(
+    { weight: 3, arbitrary: minimal.map((b) => JSON.stringify(confined(op, ctx, b)) ?? 'null') },
     { weight: 6, arbitrary: shaped.map((b) => JSON.stringify(confined(op, ctx, b)) ?? 'null') },
     { weight: 1, arbitrary: fc.jsonValue().map((b) => JSON.stringify(confined(op, ctx, b)) ?? 'null') },
     {
@@ -388,7 +395,9 @@ export function requestsFor(op: Operation, ctx: FuzzContext): fc.Arbitrary<FuzzR
     return op.path.replace(/\{[^}]+\}/g, () => values[i++][0]);
   });
   const hasBody = op.method === 'POST';
-  const body = !hasBody ? fc.constant(undefined) : op.bodyTypes.length > 0 ? uploadBody(op, ctx) : jsonBody(op, ctx);
+  // POST /captures takes capture bytes; the other POST routes JSON (documented or not).
+  const isUpload = op.bodyTypes.some((t) => t !== 'application/json');
+  const body = !hasBody ? fc.constant(undefined) : isUpload ? uploadBody(op, ctx) : jsonBody(op, ctx);
   return fc.tuple(path, query(op, ctx), credentials(ctx), body).map(([p, q, auth, b]) => ({
     op: op.id,
     method: op.method,

@@ -1,3 +1,5 @@
+import type { JsonSchema } from './json-schema-arbitrary';
+
 /**
  * The operations an OpenAPI 3 document (the API's /docs-json) declares, flattened to what a
  * request generator needs: method, path template, parameters with their schemas, body types.
@@ -24,10 +26,18 @@ export interface Operation {
   params: OperationParam[];
   /** Content types of the request body, if the document gives one. */
   bodyTypes: string[];
+  /** The schema of its application/json body, if the document gives one. */
+  jsonBody: JsonSchema | null;
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: OperationParam[]; requestBody?: { content?: object } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { parameters?: OperationParam[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }
+    >
+  >;
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
@@ -44,6 +54,7 @@ export function operationsOf(doc: unknown): Operation[] {
         path,
         params: (op.parameters ?? []).map((p) => ({ ...p, required: p.required === true, schema: p.schema ?? {} })),
         bodyTypes: Object.keys(op.requestBody?.content ?? {}),
+        jsonBody: op.requestBody?.content?.['application/json']?.schema ?? null,
       });
     }
   }

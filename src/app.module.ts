@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { FindingsModule } from './findings/findings.module';
 import { HealthModule } from './health/health.module';
+import { HttpAnswersModule } from './http/http-answers.module';
 import { IntelModule } from './intel/intel.module';
 import { LiveModule } from './live/live.module';
 import { TrafficModule } from './traffic/traffic.module';
@@ -23,6 +24,8 @@ import { TrafficModule } from './traffic/traffic.module';
     EventsModule,
     TrafficModule,
     LiveModule,
+    // Last: its catch-all route would shadow any route registered after it.
+    HttpAnswersModule,
   ],
 })
 export class AppModule {}

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { loadDotEnv } from './config/dotenv';
+import { nestLogLevels } from './config/log-levels';
 import { loadSettings, SettingsError } from './config/settings';
 import { configureApp } from './http/configure-app';
 import { readHttpsOptions } from './http/https-options';
@@ -18,7 +19,11 @@ async function bootstrap(): Promise<void> {
   const settings = loadSettings();
   secureDataDir(settings.dataDir, (line) => new Logger('DataDir').warn(line));
   const httpsOptions = settings.https.enabled ? readHttpsOptions(settings) : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: false, httpsOptions });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bufferLogs: false,
+    httpsOptions,
+    logger: nestLogLevels(settings.logLevel),
+  });
   configureApp(app, settings);
   app.enableShutdownHooks();
   setupOpenApi(app);

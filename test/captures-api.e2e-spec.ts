@@ -518,7 +518,8 @@ describe('captures API (POST/GET/DELETE /captures)', () => {
       }
       for (const [given, stored] of [
         ['../../../root.pcap', 'root.pcap'],
-        ['bell\u0007\u001b[31m\u0000red.pcap\r\n', 'bell[31mred.pcap'],
+        // (U+0000 is refused in any query value, on every route: test/api-input-ranges.e2e-spec.ts)
+        ['bell\u0007\u001b[31mred.pcap\r\n', 'bell[31mred.pcap'],
       ]) {
         const r = await raw(scan, `?force=true&name=${encodeURIComponent(given)}`);
         expect(r.body.name).toBe(stored);

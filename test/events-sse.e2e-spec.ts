@@ -117,7 +117,7 @@ describe('GET /events (server-sent events)', () => {
     const onlyA = await open(`?capture=${a}`);
     const everyone = await open();
     expect(onlyA.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-    expect(onlyA.res.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(onlyA.res.headers['cache-control']).toBe('no-store, no-transform');
     expect(await subscribers()).toBe(1); // fan-out in-process, not a subscriber per client
 
     const progress: ServiceEvent = {

@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,11 +50,12 @@ function servedRoutes(app: NestExpressApplication): string[] {
   const out: string[] = [];
   for (const layer of express.router.stack) {
     if (!layer.route) continue;
-    for (const path of [layer.route.path].flat()) {
-      for (const [m, on] of Object.entries(layer.route.methods)) {
-        if (on) out.push(`${m === '_all' ? 'ALL' : m.toUpperCase()} ${path}`);
-      }
-    }
+    const on = Object.entries(layer.route.methods)
+      .filter(([, yes]) => yes)
+      .map(([m]) => m.toUpperCase());
+    // Nest's @All() on Express 5 registers the route once per method Node knows.
+    const methods = METHODS.every((m) => on.includes(m)) ? ['ALL'] : on.map((m) => (m === '_ALL' ? 'ALL' : m));
+    for (const path of [layer.route.path].flat()) for (const m of methods) out.push(`${m} ${path}`);
   }
   return out;
 }

@@ -45,11 +45,17 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /intel/feeds/:name/refresh': 'admin',
   'POST /live': 'admin',
   'POST /live/:id/stop': 'admin',
+
+  // Every path no route serves (src/http/unknown-route.controller.ts): any valid key gets the 404,
+  // none the 401, so routes cannot be enumerated without a key.
+  'ALL /{*path}': 'read',
 };
 
 /** The access of a route by its method and registered path; undefined when it is not declared. */
 export function routeAccess(method: string, path: string): RouteAccess | undefined {
   // Express answers HEAD with the GET route.
   const key = `${method === 'HEAD' ? 'GET' : method} ${path}`;
-  return Object.hasOwn(ROUTE_ACCESS, key) ? ROUTE_ACCESS[key] : undefined;
+  if (Object.hasOwn(ROUTE_ACCESS, key)) return ROUTE_ACCESS[key];
+  // An @All() route is declared once for every method.
+  return Object.hasOwn(ROUTE_ACCESS, `ALL ${path}`) ? ROUTE_ACCESS[`ALL ${path}`] : undefined;
 }

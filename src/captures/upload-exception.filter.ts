@@ -9,9 +9,8 @@ import {
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { mapDatabaseUnavailable } from '../http/database-unavailable.filter';
+import { ApiExceptionFilter } from '../http/api-exception.filter';
 import { IngestError } from './capture-ingest';
 import { diskFullException, isDiskFull } from './disk-full';
 import { UploadBudgetError } from './upload-byte-budget';
@@ -41,13 +40,13 @@ export function ingestErrorToHttp(err: IngestError): HttpException {
 
 /**
  * Errors of the captures routes as JSON `{ statusCode, error, message }` (IngestError mapped to
- * its status; the rest as Nest answers them). An upload refused before its body ended is
+ * its status; the rest as every route answers them, see ApiExceptionFilter). An upload refused before its body ended is
  * answered at once; the rest of the body is read and discarded so the client, still sending,
  * gets the answer rather than a reset — and after LINGER_MS the connection is closed, so a
  * refused multi-gigabyte upload does not keep streaming.
  */
 @Catch()
-export class UploadExceptionFilter extends BaseExceptionFilter {
+export class UploadExceptionFilter extends ApiExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
@@ -64,16 +63,16 @@ export class UploadExceptionFilter extends BaseExceptionFilter {
     if (exception instanceof UploadBudgetError && !res.headersSent) {
       res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
-    super.catch(this.toHttp(exception, host), host);
+    super.catch(this.toHttp(exception), host);
   }
 
-  private toHttp(exception: unknown, host: ArgumentsHost): unknown {
+  private toHttp(exception: unknown): unknown {
     if (exception instanceof IngestError) return ingestErrorToHttp(exception);
     if (isDiskFull(exception)) {
       // One line, no stack: the operator's to fix, and the upload's files are already removed.
       log.warn(`upload refused with 507: the data disk is full (${(exception as Error).message})`);
       return diskFullException();
     }
-    return mapDatabaseUnavailable(exception, host);
+    return exception;
   }
 }

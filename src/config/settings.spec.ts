@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../test/support/paths';
 import { loadDotEnv } from './dotenv';
+import { nestLogLevels } from './log-levels';
 import { DEFAULT_SECRET_KEY, loadSettings, SettingsError } from './settings';
 
 /** Settings validation: every refusal names its variable and never prints the value given. */
@@ -103,6 +104,20 @@ describe('loadSettings', () => {
       '::1',
       'fd00::/8',
     ]);
+  });
+
+  it('LOG_LEVEL: log by default, each level with those more severe, anything else refused', () => {
+    expect(loadSettings({}).logLevel).toBe('log');
+    expect(nestLogLevels(loadSettings({}).logLevel)).toEqual(['fatal', 'error', 'warn', 'log']);
+    expect(nestLogLevels(loadSettings({ LOG_LEVEL: 'debug' }).logLevel)).toEqual([
+      'fatal',
+      'error',
+      'warn',
+      'log',
+      'debug',
+    ]);
+    expect(nestLogLevels('error')).toEqual(['fatal', 'error']);
+    expect(refusal({ LOG_LEVEL: 'DEBUG' })).toBe('LOG_LEVEL must be one of error, warn, log, debug, verbose');
   });
 
   it('.env.example documents exactly the variables settings.ts reads, and loads as-is (refused in production)', () => {

@@ -55,7 +55,23 @@ export interface Settings {
    * trusting X-Forwarded-For from anyone would let a client pick its own rate-limit bucket.
    */
   trustProxy: number | string[] | null;
+  /**
+   * The API's least severe log level (LOG_LEVEL): `log` by default. `debug` adds, among others, the
+   * details of an internal error (the driver's message, SQL, bound values, stack) under its id.
+   */
+  logLevel: LogLevelSetting;
   live: LiveSettings;
+}
+
+/** From most to least severe; each level includes those before it. */
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevelSetting {
+  const v = env.LOG_LEVEL || 'log';
+  if (!(LOG_LEVELS as readonly string[]).includes(v))
+    throw new SettingsError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return v as LogLevelSetting;
 }
 
 /** Live interface capture (src/live/): defaults for sessions; POST /live may override the per-session ones. */
@@ -240,6 +256,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       redirectHttpPort: redirect === 0 ? null : redirect,
     },
     trustProxy: trustProxyFromEnv(env),
+    logLevel: logLevelFromEnv(env),
     live: {
       enabled: boolFromEnv(env, 'LIVE_ENABLED', true),
       resume: boolFromEnv(env, 'LIVE_RESUME', true),

@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import { DETECTORS } from '../engine/detectors/registry';
 import { isSeverity, severityRank, SEVERITIES, type Severity } from '../engine/finding';
 import {
   QueryParamError,
   intParam,
+  ipParam,
   rejectUnknownParams,
   shownValue,
   singleParam,
@@ -97,8 +97,7 @@ export function parseAlertsQuery(query: Record<string, unknown>): AlertsQuery {
 
   const type = single('type');
   if (type !== null && (type === '' || type.length > 128)) throw new QueryParamError('type: 1 to 128 characters');
-  const host = single('host');
-  if (host !== null && isIP(host) === 0) throw new QueryParamError('host: not an IPv4 or IPv6 address');
+  const host = ipParam(single('host'), 'host');
 
   const fromRaw = single('from');
   const toRaw = single('to');

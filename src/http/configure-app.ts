@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Settings } from '../config/settings';
-import { DatabaseUnavailableFilter } from './database-unavailable.filter';
+import { noStore } from './no-store';
 import { securityHeaders } from './security-headers';
 
 /**
@@ -9,7 +9,7 @@ import { securityHeaders } from './security-headers';
  */
 export function configureApp(app: NestExpressApplication, s: Settings): void {
   app.use(securityHeaders(s));
+  app.use(noStore());
   // Only behind a known proxy: otherwise X-Forwarded-For would choose the client's rate-limit bucket.
   if (s.trustProxy !== null) app.set('trust proxy', s.trustProxy);
-  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
 }

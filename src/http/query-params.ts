@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { BadRequestException } from '@nestjs/common';
 
 /**
@@ -51,7 +52,7 @@ export function uuidParam(raw: string | null, name: string): string | null {
 }
 
 /** A date, or a date and time with an explicit zone (a zone-less time would depend on the server's). */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2})))?$/;
 
 /** Real calendar fields: Date.parse rolls 02-31 over to March, PostgreSQL would refuse it (a 500). */
 function realFields(raw: string): boolean {
@@ -63,17 +64,56 @@ function realFields(raw: string): boolean {
 }
 
 /**
+ * PostgreSQL refuses a UTC offset of 16 hours or more ("time zone displacement out of range");
+ * real zones stay within ±14:00, so ±15:59 keeps everything it takes.
+ */
+const MAX_OFFSET_HOURS = 15;
+
+/**
+ * The instants a time filter may name, in UTC. Packet times start at the epoch (pcap counts from
+ * it) and a year beyond 9999 is one PostgreSQL reads but the driver writes as `+010000-…`, which
+ * it then refuses; both ends are inclusive.
+ */
+export const EARLIEST_TIME_MS = Date.UTC(1970, 0, 1);
+export const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function inTimeRange(ms: number): boolean {
+  return ms >= EARLIEST_TIME_MS && ms <= LATEST_TIME_MS;
+}
+
+const TIME_RANGE = 'from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z';
+
+/**
  * A point in (packet) time as ISO-8601 text: a date and time with a zone, a bare date (midnight
- * UTC), or — with `epochSeconds` — seconds since the epoch.
+ * UTC), or — with `epochSeconds` — seconds since the epoch. Within TIME_RANGE once the offset is
+ * applied, so whatever passes here PostgreSQL takes.
  */
 export function timeParam(given: string, name: string, opts: { epochSeconds?: boolean } = {}): string {
-  if (opts.epochSeconds && /^\d{1,12}(\.\d{1,9})?$/.test(given)) return new Date(Number(given) * 1000).toISOString();
+  if (opts.epochSeconds && /^\d{1,12}(\.\d{1,9})?$/.test(given)) {
+    const ms = Number(given) * 1000;
+    if (!inTimeRange(ms)) throw new QueryParamError(`${name}: out of range (${TIME_RANGE})`);
+    return new Date(ms).toISOString();
+  }
   // An unencoded `+02:00` arrives as ` 02:00` (a + in a query string is a space): take it as meant.
   const raw = given.replace(/ (\d{2}:\d{2})$/, '+$1');
   const iso = raw.length === 10 ? `${raw}T00:00:00Z` : raw;
-  if (!ISO_TIME.test(raw) || !realFields(raw) || Number.isNaN(Date.parse(iso)))
+  const m = ISO_TIME.exec(raw);
+  if (m === null || !realFields(raw) || Number.isNaN(Date.parse(iso)))
     throw new QueryParamError(
       `${name}: not an ISO-8601 time with a zone (e.g. 2024-05-01T12:00:00Z)${opts.epochSeconds ? ' or seconds since the epoch' : ''}`,
     );
+  if (m[5] !== undefined && (Number(m[5]) > MAX_OFFSET_HOURS || Number(m[6]) > 59))
+    throw new QueryParamError(`${name}: the UTC offset must be within ±15:59`);
+  if (!inTimeRange(Date.parse(iso))) throw new QueryParamError(`${name}: out of range (${TIME_RANGE})`);
   return iso;
+}
+
+/**
+ * An IPv4 or IPv6 address as the database compares it: Node's isIP also takes an IPv6 zone id
+ * (`fe80::1%eth0`), which is no address PostgreSQL (or a packet) has.
+ */
+export function ipParam(raw: string | null, name: string): string | null {
+  if (raw === null || raw === '') return null;
+  if (isIP(raw) === 0 || raw.includes('%')) throw new QueryParamError(`${name}: not an IPv4 or IPv6 address`);
+  return raw;
 }

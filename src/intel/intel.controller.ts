@@ -10,7 +10,9 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
 import { FeedConfigError, restoreRedacted, validateFeed } from './feed-config';
+import { FEED_REQUEST_SCHEMA } from './feed-request.schema';
 import { IntelService, type FeedStatus } from './intel.service';
 import type { FeedUpdateResult } from './intel-feeds';
 
@@ -44,6 +46,7 @@ export class IntelController {
   }
 
   @Post()
+  @ApiBody({ schema: FEED_REQUEST_SCHEMA })
   async upsert(
     @Body() body: unknown,
     @Res({ passthrough: true }) res: { status(code: number): unknown },

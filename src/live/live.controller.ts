@@ -9,7 +9,7 @@ import {
   ParseUUIDPipe,
   Post,
 } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CaptureEntity } from '../captures/capture.entity';
@@ -19,6 +19,7 @@ import { LiveSessionEntity } from './live-session.entity';
 import { LiveSessionsService } from './live-sessions.service';
 import { liveSessionView, type LiveSessionView } from './live-view';
 import { parseStartLiveRequest } from './start-live-request';
+import { START_LIVE_REQUEST_SCHEMA } from './start-live-request.schema';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new BadRequestException('the live session id must be a UUID'),
@@ -56,6 +57,7 @@ export class LiveController {
       'Body: {"interface": "eth0", "filter": "not port 22", "snaplen", "promiscuous", "chunkMs", "chunkPackets", "chunkBytes", "detectors": [...], "name"}. ' +
       '400 no such interface / invalid filter (libpcap says why), 409 already captured, 503 no permission or libpcap missing.',
   })
+  @ApiBody({ schema: START_LIVE_REQUEST_SCHEMA })
   async start(@Body() body: unknown): Promise<LiveSessionView> {
     const req = parseStartLiveRequest(body);
     try {

@@ -3,6 +3,7 @@ import { formatIPv6, parseIPv6 } from '../engine/decode/address';
 import {
   QueryParamError,
   intParam,
+  ipParam,
   rejectUnknownParams,
   singleParam,
   timeParam,
@@ -70,15 +71,14 @@ export function parseDataQuery(q: Raw): DataQuery {
       throw new QueryParamError(`sort: for ${kind} one of ${SORT_FIELDS[kind].join(', ')} (prefix - for descending)`);
     sort = { field, desc };
   }
-  const ip = singleParam(q, 'ip');
-  if (ip !== null && ip !== '' && isIP(ip) === 0) throw new QueryParamError('ip: not an IPv4 or IPv6 address');
+  const ip = ipParam(singleParam(q, 'ip'), 'ip');
   return {
     capture: capture(q),
     kind,
     page: intParam(singleParam(q, 'page'), 'page', 1, 1, 1_000_000),
     limit: intParam(singleParam(q, 'limit'), 'limit', 50, 1, MAX_LIMIT),
     sort,
-    ip: ip === null || ip === '' ? null : canonicalIp(ip),
+    ip: ip === null ? null : canonicalIp(ip),
   };
 }
 

@@ -1,5 +1,4 @@
-import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import { ArgumentsHost, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import {
   DATABASE_RETRY_AFTER_SECONDS,
@@ -12,8 +11,8 @@ const log = new Logger('DatabaseUnavailable');
 /**
  * PostgreSQL unreachable → 503 with Retry-After and one warning line (no stack: an outage is not
  * a bug, and a stack per request would flood the log for its whole length). Returns the exception
- * to answer with; anything else is passed through unchanged. Shared by the global filter and the
- * captures routes' own filter (a controller's filter takes precedence over global ones).
+ * to answer with; anything else is passed through unchanged. Called first by ApiExceptionFilter,
+ * the global filter every route's errors pass through (the captures routes' own filter extends it).
  */
 export function mapDatabaseUnavailable(exception: unknown, host: ArgumentsHost): unknown {
   const reason = databaseUnavailableReason(exception);
@@ -23,11 +22,4 @@ export function mapDatabaseUnavailable(exception: unknown, host: ArgumentsHost):
   if (!res.headersSent) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
   log.warn(`database unreachable (${reason}): ${req.method ?? '?'} ${req.path ?? '?'} answered 503`);
   return databaseUnavailableException();
-}
-
-@Catch()
-export class DatabaseUnavailableFilter extends BaseExceptionFilter {
-  override catch(exception: unknown, host: ArgumentsHost): void {
-    super.catch(mapDatabaseUnavailable(exception, host), host);
-  }
 }

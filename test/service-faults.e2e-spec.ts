@@ -407,9 +407,17 @@ describe('the service under faults', () => {
         process.stdout.write(
           `service-faults: live on a full disk: ${failed.reason}; capture ${capture.status} ${capture.reason ?? ''}\n`,
         );
-        // Not stuck in "analysing": even its 24-byte closing chunk did not fit, so it ends failed, saying why.
-        expect(capture.status).toBe('failed');
-        expect(capture.reason).toMatch(/^live capture ended without its closing chunk: ENOSPC/);
+        // Never stuck in "analysing", and never silently complete. Whether the 24-byte closing chunk
+        // still fits depends on what the failed write left of the last tmpfs page: if not, the
+        // capture ends failed saying why; if it does, it ends done with a note that it ended early.
+        if (capture.status === 'failed') {
+          expect(capture.reason).toMatch(/^live capture ended without its closing chunk: ENOSPC/);
+        } else {
+          expect(capture.status).toBe('done');
+          expect(capture.errors.map((e) => e.message).join('\n')).toMatch(
+            /^live capture on lo ended early: the capture process exited unexpectedly \(code 1\): ENOSPC.*; packets after frame \d+ were not recorded$/m,
+          );
+        }
         expect((await fetch(`${a.url}/health`)).status).toBe(200);
       } finally {
         sender.close();

@@ -470,6 +470,15 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const reason = asked
       ? (r.session.reason ?? 'stopped')
       : `the capture process exited unexpectedly (${e.signal ?? `code ${e.code}`})${r.session.reason ? `: ${r.session.reason}` : ''}`;
+    if (!asked) {
+      // The capture may still end done (its closing chunk written here): say that it stopped early
+      // and why, or a done capture would look complete.
+      const packets = this.counters(r).packets;
+      await this.noteOnCapture(
+        r.session.captureId,
+        `live capture on ${r.session.interface} ended early: ${reason}; packets after frame ${packets} were not recorded`,
+      ).catch((err: unknown) => this.log.warn(`live session ${r.session.id}: ${(err as Error).message}`));
+    }
     if (!e.closing) {
       await this.closeCapture({ ...r.session, packets: this.counters(r).packets }, r.chunksCut);
       r.chunksCut += 1; // the closing chunk counts, as the capture process's own does
@@ -520,6 +529,14 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       // refuses even a 24-byte header): end it here, failed with the reason, what was analysed kept.
       await this.failCapture(session.captureId, `live capture ended without its closing chunk: ${why}`);
     }
+  }
+
+  /** Appends a note to a capture's errors (atomic: a worker may be writing the same row). */
+  private async noteOnCapture(captureId: string, message: string): Promise<void> {
+    await this.db.query(`UPDATE captures SET errors = errors || $2::jsonb WHERE id = $1`, [
+      captureId,
+      JSON.stringify([{ offset: -1, message }]),
+    ]);
   }
 
   private async failCapture(captureId: string, reason: string): Promise<void> {
@@ -708,10 +725,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       Object.assign(s, await this.continuation(s, dir));
       const spawned = await this.spawnCapture(s, dir, s.chunksCut, s.packets + 1);
       const note = `live capture on ${s.interface} was interrupted from ${pausedSince.toISOString()} to ${new Date().toISOString()} (API restart): packets in between were not captured`;
-      await this.db.query(`UPDATE captures SET errors = errors || $2::jsonb WHERE id = $1`, [
-        s.captureId,
-        JSON.stringify([{ offset: -1, message: note }]),
-      ]);
+      await this.noteOnCapture(s.captureId, note);
       s.resumes += 1;
       await this.db.getRepository(LiveSessionEntity).update(
         { id: s.id },

@@ -15,7 +15,7 @@ export function writeChunkFile(dir: string, file: string, parts: Buffer[]): void
     const written = writevSync(fd, parts);
     if (written === expected) return;
     const rest = Buffer.concat(parts).subarray(written);
-    for (let at = 0; at < rest.length; ) {
+    for (let at = 0; at < rest.length;) {
       const n = writeSync(fd, rest, at);
       if (n === 0) throw new Error(`${file}: short write (${written + at} of ${expected} bytes)`);
       at += n;

@@ -1,0 +1,111 @@
+import { CaptureError } from '../../src/engine/capture/capture-error';
+import { CaptureParser } from '../../src/engine/capture/capture-parser';
+import type { PacketRecord } from '../../src/engine/capture/packet-record';
+import type { BaselineModel } from '../../src/engine/baseline/baseline-model';
+import { baselineSession, type BaselineMode } from '../../src/engine/baseline/baseline-session';
+import type { EngineConfig } from '../../src/engine/config';
+import { createDetectors } from '../../src/engine/detectors/registry';
+import type { Finding } from '../../src/engine/finding';
+import type { IndicatorIndex } from '../../src/engine/intel/indicator-index';
+import { Pipeline, type PipelineOptions, type PipelineState } from '../../src/engine/pipeline';
+
+/**
+ * One fuzz case: capture bytes through reader → decode → reassembly → every parser → every
+ * detector → finish(), twice — once in a single pass, once cut at a packet boundary with the
+ * state carried through JSON (what a chunk on another worker gets) — and the two must agree.
+ * Anything thrown but a CaptureError escapes to the caller: that is the crash oracle.
+ */
+export interface FuzzEngine {
+  config: EngineConfig;
+  intel: IndicatorIndex;
+  baseline: BaselineModel;
+}
+
+export interface FuzzCase {
+  bytes: Buffer;
+  /** Frame after which the second pass is cut (clamped to the packets read). */
+  cutAt: number;
+  /** Sizes the bytes are handed to the reader in (cycled): exercises units straddling pieces. */
+  pieceSize: number;
+  baselineMode: BaselineMode;
+}
+
+export interface FuzzOutcome {
+  packets: number;
+  findings: number;
+  captureError: CaptureError | null;
+}
+
+/** Thrown when the cut run disagrees with the single pass (determinism under chunking). */
+export class ChunkingMismatch extends Error {}
+
+interface Pass {
+  findings: Finding[];
+  learned: BaselineModel | null;
+  packets: number;
+  captureError: CaptureError | null;
+}
+
+export function runFuzzCase(engine: FuzzEngine, c: FuzzCase): FuzzOutcome {
+  const whole = runPass(engine, c, Number.POSITIVE_INFINITY);
+  const cut = Math.min(Math.max(0, c.cutAt), whole.packets);
+  const chunked = runPass(engine, c, cut);
+  const a = JSON.stringify({ f: whole.findings, l: whole.learned });
+  const b = JSON.stringify({ f: chunked.findings, l: chunked.learned });
+  if (a !== b) {
+    throw new ChunkingMismatch(
+      `findings differ when cut after frame ${cut} of ${whole.packets}: ${firstDifference(whole.findings, chunked.findings)}`,
+    );
+  }
+  return { packets: whole.packets, findings: whole.findings.length, captureError: whole.captureError };
+}
+
+function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
+  const session = baselineSession(c.baselineMode, engine.baseline);
+  const make = (): Pipeline => {
+    const opts: PipelineOptions = {
+      captureId: 'fuzz',
+      config: engine.config,
+      protocols: 'all',
+      detectors: createDetectors(engine.config, undefined, { intel: engine.intel, baseline: session }),
+    };
+    // Once the pipeline can contain parser/detector exceptions, turn that off: every one must surface.
+    (opts as PipelineOptions & { containErrors?: boolean }).containErrors = false;
+    return new Pipeline(opts);
+  };
+  let pipeline = make();
+  let packets = 0;
+  const carryOver = (): void => {
+    const state = JSON.parse(JSON.stringify(pipeline.snapshot())) as PipelineState;
+    pipeline = make();
+    pipeline.restore(state);
+  };
+  const onPacket = (rec: PacketRecord): void => {
+    if (packets === cutAt) carryOver();
+    packets++;
+    pipeline.push(rec);
+  };
+  const parser = new CaptureParser({ source: 'fuzz', onPacket });
+  let captureError: CaptureError | null = null;
+  try {
+    const step = Math.max(1, c.pieceSize);
+    for (let at = 0; at < c.bytes.length; at += step) parser.write(c.bytes.subarray(at, at + step));
+    parser.end();
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    captureError = e;
+  }
+  // A cut after the last packet: the next chunk holds no packet, only the end of the capture.
+  if (packets === cutAt) carryOver();
+  pipeline.finish();
+  return { findings: pipeline.findings(), learned: session.learned, packets, captureError };
+}
+
+function firstDifference(a: Finding[], b: Finding[]): string {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = JSON.stringify(a[i] ?? null);
+    const y = JSON.stringify(b[i] ?? null);
+    if (x !== y) return `#${i}: single pass ${x.slice(0, 300)} vs cut ${y.slice(0, 300)}`;
+  }
+  return 'learned baselines differ';
+}

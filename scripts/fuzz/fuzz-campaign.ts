@@ -1,9 +1,11 @@
 import { CaptureError } from '../../src/engine/capture/capture-error';
-import { HeapExceeded, SlowCase } from './fuzz-errors';
+import { describe, HeapExceeded, signature, SlowCase } from './fuzz-errors';
 import { generatedCases } from './generated-cases';
 import { mutationCase } from './mutation-case';
 import { caseSeed } from './prng';
-import { runFuzzCase, type FuzzCase, type FuzzEngine } from './fuzz-target';
+import { knownDefect } from './known-defects';
+import { minimiseCapture } from './minimise-capture';
+import { runFuzzCase, type FuzzCase, type FuzzEngine, type FuzzOutcome } from './fuzz-target';
 import type { SeedCapture } from './seed-corpus';
 
 /**
@@ -31,6 +33,8 @@ export interface CaseFailure {
   kind: 'exception' | 'slow' | 'heap';
   label: string;
   message: string;
+  /** Cases that failed the same way (same error, same place). */
+  count: number;
   /** The capture that failed (mutated, or generated and shrunk by fast-check). */
   bytes: Buffer | null;
   reproduce: string;
@@ -48,6 +52,8 @@ export interface CampaignReport {
   heapMaxMb: number;
   slowest: Array<{ label: string; cpuMs: number }>;
   failures: CaseFailure[];
+  /** Known, already-reported defects hit (see known-defects.ts): cases per id, and one capture each. */
+  known: Record<string, { cases: number; where: string; bytes: Buffer }>;
 }
 
 export const DEFAULT_CASE_CPU_MS = 2000;
@@ -73,12 +79,23 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     heapMaxMb: 0,
     slowest: [],
     failures: [],
+    known: {},
   };
   const reproduceBase = `FUZZ_SEED=${o.seed} FUZZ_CASES=${o.cases} npm run fuzz`;
 
   const timed = (label: string, c: FuzzCase): void => {
     const cpu = process.cpuUsage();
-    const out = runFuzzCase(o.engine, c);
+    let out: FuzzOutcome;
+    try {
+      out = runFuzzCase(o.engine, c);
+    } catch (e) {
+      const known = knownDefect(e);
+      if (known === undefined) throw e;
+      const k = (report.known[known.id] ??= { cases: 0, where: known.where, bytes: c.bytes });
+      k.cases++;
+      report.cases++;
+      return;
+    }
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
     noteSlow(report, label, cpuMs);
@@ -98,6 +115,21 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     o.onProgress?.(report.cases, mutated + generated);
   };
 
+  /** Records a failure once per signature, its capture minimised while it fails the same way. */
+  const fail = (f: Omit<CaseFailure, 'count'>, error: unknown, c: FuzzCase): void => {
+    const sig = signature(error);
+    const same = report.failures.find((x) => x.message.startsWith(sig));
+    if (same !== undefined) {
+      same.count++;
+      return;
+    }
+    const bytes =
+      f.kind === 'exception' && f.bytes !== null
+        ? minimiseCapture(f.bytes, (b) => failsWith(o.engine, { ...c, bytes: b }, sig))
+        : f.bytes;
+    report.failures.push({ ...f, bytes, count: 1 });
+  };
+
   const first = o.only ?? 0;
   for (let i = first; i < first + mutated && report.failures.length < MAX_FAILURES; i++) {
     const c = mutationCase(o.seeds, caseSeed(o.seed, i));
@@ -106,19 +138,16 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
       timed(label, c);
     } catch (e) {
       if (e instanceof CaptureError) throw e; // runFuzzCase keeps these; one escaping is a harness bug
-      report.failures.push({
-        kind: e instanceof SlowCase ? 'slow' : e instanceof HeapExceeded ? 'heap' : 'exception',
-        label,
-        message: describe(e),
-        bytes: c.bytes,
-        reproduce: `FUZZ_SEED=${o.seed} FUZZ_ONLY=${i} npm run fuzz`,
-      });
+      const kind = e instanceof SlowCase ? 'slow' : e instanceof HeapExceeded ? 'heap' : 'exception';
+      const message = describe(e);
+      const reproduce = `FUZZ_SEED=${o.seed} FUZZ_ONLY=${i} npm run fuzz`;
+      fail({ kind, label, message, bytes: c.bytes, reproduce }, e, c);
       if (e instanceof HeapExceeded) break;
     }
   }
   if (generated > 0 && report.failures.length < MAX_FAILURES) {
     for (const f of generatedCases(o.seed, generated, timed)) {
-      report.failures.push({ ...f, reproduce: `${reproduceBase}  # ${f.reproduce}` });
+      fail({ ...f.failure, reproduce: `${reproduceBase}  # ${f.failure.reproduce}` }, f.error, f.case);
       if (report.failures.length >= MAX_FAILURES) break;
     }
   }
@@ -134,7 +163,11 @@ function noteSlow(report: CampaignReport, label: string, cpuMs: number): void {
   s.length = Math.min(s.length, 5);
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}`;
-  return String(e);
+function failsWith(engine: FuzzEngine, c: FuzzCase, sig: string): boolean {
+  try {
+    runFuzzCase(engine, c);
+    return false;
+  } catch (e) {
+    return signature(e) === sig;
+  }
 }

@@ -7,3 +7,15 @@ export class SlowCase extends Error {
 export class HeapExceeded extends Error {
   override name = 'HeapExceeded';
 }
+
+/** Error name, message and the frame it was thrown from: what makes two failures the same. */
+export function signature(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const frame = (e.stack ?? '').split('\n').find((l) => l.trim().startsWith('at ')) ?? '';
+  return `${e.name}: ${e.message.split('\n')[0]}\n${frame.trim().replace(/:\d+\)?$/, '')}`;
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof Error) return `${signature(e)}\n${(e.stack ?? '').split('\n').slice(2, 6).join('\n')}`;
+  return String(e);
+}

@@ -53,8 +53,17 @@ function print(r: CampaignReport, out: string): void {
     '  slowest cases (CPU ms, both passes):',
     ...r.slowest.map((s) => `    ${s.cpuMs.toFixed(0).padStart(6)}  ${s.label}`),
   ];
+  const known = Object.entries(r.known);
+  if (known.length || r.failures.length) mkdirSync(out, { recursive: true });
+  for (const [id, k] of known) {
+    const file = join(out, `known-${id}.pcap`);
+    writeFileSync(file, k.bytes);
+    lines.push(
+      `fuzz: known defect ${id} hit by ${k.cases} case(s), not counted as failures: ${k.where}`,
+      `    capture: ${file}`,
+    );
+  }
   if (r.failures.length) {
-    mkdirSync(out, { recursive: true });
     lines.push(`fuzz: ${r.failures.length} failure(s); captures in ${out}`);
     r.failures.forEach((f, i) => {
       const file = join(out, `seed-${r.seed}-${i}.pcap`);

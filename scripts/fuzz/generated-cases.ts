@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { CaseFailure } from './fuzz-campaign';
-import { SlowCase } from './fuzz-errors';
+import { describe, SlowCase } from './fuzz-errors';
 import type { FuzzCase } from './fuzz-target';
 import { generatedCase } from './generated-capture';
 import { caseSeed } from './prng';
@@ -16,7 +16,7 @@ export function* generatedCases(
   seed: number,
   count: number,
   run: (label: string, c: FuzzCase) => void,
-): Generator<Omit<CaseFailure, 'reproduce'> & { reproduce: string }> {
+): Generator<{ failure: Omit<CaseFailure, 'count'>; error: unknown; case: FuzzCase }> {
   for (let done = 0, batch = 0; done < count; done += BATCH, batch++) {
     const batchSeed = caseSeed(seed ^ 0x5eed, batch) | 0;
     const numRuns = Math.min(BATCH, count - done);
@@ -30,17 +30,16 @@ export function* generatedCases(
     if (details.failed && details.counterexample !== null) {
       const [c] = details.counterexample;
       yield {
-        kind: details.errorInstance instanceof SlowCase ? 'slow' : 'exception',
-        label: `generated batch ${batch} (${c.packets} packets after shrinking)`,
-        message: describe(details.errorInstance),
-        bytes: c.bytes,
-        reproduce: `fast-check seed ${batchSeed} path ${details.counterexamplePath ?? ''}`,
+        failure: {
+          kind: details.errorInstance instanceof SlowCase ? 'slow' : 'exception',
+          label: `generated batch ${batch} (${c.packets} packets after shrinking)`,
+          message: describe(details.errorInstance),
+          bytes: c.bytes,
+          reproduce: `fast-check seed ${batchSeed} path ${details.counterexamplePath ?? ''}`,
+        },
+        error: details.errorInstance,
+        case: c,
       };
     }
   }
-}
-
-function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}`;
-  return String(e);
 }

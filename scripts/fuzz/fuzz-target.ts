@@ -4,6 +4,7 @@ import type { PacketRecord } from '../../src/engine/capture/packet-record';
 import type { BaselineModel } from '../../src/engine/baseline/baseline-model';
 import { baselineSession, type BaselineMode } from '../../src/engine/baseline/baseline-session';
 import type { EngineConfig } from '../../src/engine/config';
+import type { Detector } from '../../src/engine/detectors/detector';
 import { createDetectors } from '../../src/engine/detectors/registry';
 import type { Finding } from '../../src/engine/finding';
 import type { IndicatorIndex } from '../../src/engine/intel/indicator-index';
@@ -19,6 +20,8 @@ export interface FuzzEngine {
   config: EngineConfig;
   intel: IndicatorIndex;
   baseline: BaselineModel;
+  /** Detectors added to the registry's (tests of the oracles plant faulty ones here). */
+  extraDetectors?: () => Detector[];
 }
 
 export interface FuzzCase {
@@ -67,7 +70,10 @@ function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
       captureId: 'fuzz',
       config: engine.config,
       protocols: 'all',
-      detectors: createDetectors(engine.config, undefined, { intel: engine.intel, baseline: session }),
+      detectors: [
+        ...createDetectors(engine.config, undefined, { intel: engine.intel, baseline: session }),
+        ...(engine.extraDetectors?.() ?? []),
+      ],
     };
     // Once the pipeline can contain parser/detector exceptions, turn that off: every one must surface.
     (opts as PipelineOptions & { containErrors?: boolean }).containErrors = false;

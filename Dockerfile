@@ -18,8 +18,12 @@ COPY --from=build /app /app
 # Live capture as the unprivileged user: the node binary may open packet sockets (the container
 # must also be granted the capabilities: cap_add in docker-compose.yml).
 RUN setcap cap_net_raw,cap_net_admin=eip "$(readlink -f /usr/local/bin/node)"
-# The named volume for chunk files takes this directory's owner on first mount.
-RUN mkdir -p /data && chown node:node /data
+# The data directory holds raw packets (chunk files): owned by the runtime user, 0700. A named
+# volume mounted here copies this owner and mode on first mount; a host directory (bind mount)
+# keeps its own, so give it to uid 1000 and chmod 0700 it on the host. The app also tightens it to
+# 0700 at start-up and creates every file 0600 itself.
+RUN install -d -o node -g node -m 0700 /data
+ENV NETWARDEN_DATA_DIR=/data
 USER node
 ENV NODE_ENV=production
 EXPOSE 3000

@@ -11,7 +11,7 @@ import { LiveModule } from './live/live.module';
 import { TrafficModule } from './traffic/traffic.module';
 
 @Module({
-  // AuthModule installs the one global guard: every route needs a key or JWT unless @Public().
+  // AuthModule installs the one global guard: every route needs a key or JWT, with the role src/auth/route-access.ts names.
   imports: [
     SettingsModule,
     DatabaseModule,

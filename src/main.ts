@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -9,11 +10,13 @@ import { configureApp } from './http/configure-app';
 import { readHttpsOptions } from './http/https-options';
 import { startRedirectServer } from './http/redirect-server';
 import { setupOpenApi } from './openapi';
+import { secureDataDir } from './storage/secure-data-dir';
 
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   // Settings and certificate problems surface here, before Nest logs anything, as one line.
   const settings = loadSettings();
+  secureDataDir(settings.dataDir, (line) => new Logger('DataDir').warn(line));
   const httpsOptions = settings.https.enabled ? readHttpsOptions(settings) : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: false, httpsOptions });
   configureApp(app, settings);

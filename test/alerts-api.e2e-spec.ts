@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { ingestCapture } from '../src/captures/capture-ingest';
 import { insertCapture } from '../src/captures/capture-records';
@@ -14,6 +15,8 @@ import { upsertFindings } from '../src/findings/finding-writer';
 import { startTestApi, type TestApi } from './support/api-app';
 import { capturesIn, fixtureCaptures, hasTool, SHARED_PCAPS } from './support/paths';
 import { seedCapture } from './support/seed-capture';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * GET /alerts, /alerts/:id and /alerts/:id/pcap over real HTTP on a real database, with captures
@@ -299,11 +302,14 @@ describe('alerts API', () => {
           '-e',
           'frame.protocols',
         ];
-        const tshark = (args: string[]) =>
-          execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        const exported = tshark(['-r', out, ...fields]);
+        // Asynchronously: the API runs in this process, and a synchronous tshark (seconds on a busy
+        // machine) froze its event loop past the keep-alive timeout, so fetch's reused socket was
+        // closed under the next request (ECONNRESET, issue 14).
+        const tshark = async (args: string[]) =>
+          (await execFileAsync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+        const exported = await tshark(['-r', out, ...fields]);
         const filter = `frame.number in {${[...new Set(f.evidence.frames)].join(',')}}`;
-        const original = tshark(['-r', s.file, '-Y', filter, ...fields]);
+        const original = await tshark(['-r', s.file, '-Y', filter, ...fields]);
         expect(exported.trim().split('\n').length).toBe(new Set(f.evidence.frames).size);
         expect({ file: s.file, packets: exported }).toEqual({ file: s.file, packets: original });
         // And the bytes, as tshark dumps them (frame numbers differ, so compare the hex only).
@@ -312,7 +318,7 @@ describe('alerts API', () => {
             .split('\n')
             .map((l) => l.slice(0, 54))
             .join('\n');
-        expect(hex(tshark(['-r', out, '-x']))).toEqual(hex(tshark(['-r', s.file, '-Y', filter, '-x'])));
+        expect(hex(await tshark(['-r', out, '-x']))).toEqual(hex(await tshark(['-r', s.file, '-Y', filter, '-x'])));
       }
     },
     120_000,

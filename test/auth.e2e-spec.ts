@@ -181,10 +181,15 @@ describe('auth (API keys, JWT, roles) over HTTP', () => {
       expect(Object.keys(k).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt', 'role']);
     }
 
+    // The role between read and admin (raw packets and uploads) is created the same way.
+    const analyst = await createKey('ci analyst', 'analyst');
+    expect(analyst).toMatchObject({ name: 'ci analyst', role: 'analyst', prefix: analyst.key.slice(0, 10) });
+    expect((await call('GET', '/auth/keys', { key: analyst.key })).status).toBe(403);
+
     const bad = await call('POST', '/auth/keys', { key: ADMIN_KEY, body: { name: '', role: 'root' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toBe(
-      'name must be 1-64 letters, digits, spaces or . _ @ : -; role must be admin or read',
+      'name must be 1-64 letters, digits, spaces or . _ @ : -; role must be one of read, analyst, admin',
     );
     const malformed = await fetch(`${base}/auth/keys`, {
       method: 'POST',

@@ -42,6 +42,20 @@ describe('netwarden analyze', () => {
     }
   });
 
+  it('a certificate with an empty subject and issuer DN is analysed, not a crash (issue 13: exit 70, no output)', () => {
+    const edge = join(FIXTURES, 'tls-edge-certs', 'input.pcap');
+    const r = runCli(['analyze', '--json', edge]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as CaptureAnalysis;
+    expect(doc.errors).toEqual([]);
+    const want = JSON.parse(readFileSync(join(FIXTURES, 'tls-edge-certs', 'expected.json'), 'utf8')) as Array<{
+      type: string;
+    }>;
+    expect(doc.findings.map((f) => f.type).sort()).toEqual(want.map((e) => e.type).sort());
+    expect(doc.findings.filter((f) => f.title.includes('(empty subject)'))).toHaveLength(2);
+  });
+
   it('is deterministic: two runs give identical output', () => {
     expect(runCli(['analyze', '--json', anomalies]).stdout).toBe(runCli(['analyze', '--json', anomalies]).stdout);
   });

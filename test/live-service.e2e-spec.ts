@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { readCapture } from '../src/engine/capture/read-capture';
@@ -156,6 +156,8 @@ async function fileFrames(file: string): Promise<{ packets: number; maxLen: numb
       workers: 2,
       // A quicker orphan sweep (it also runs retention of ended sessions); heartbeats come every second.
       env: { LIVE_ORPHAN_MS: '4000' },
+      // The usual umask, which leaves files made without an explicit mode readable by everyone.
+      umask: '022',
     });
     pg = new Client({ connectionString: stack.db.url });
     await pg.connect();
@@ -254,6 +256,14 @@ async function fileFrames(file: string): Promise<{ packets: number; maxLen: numb
     let records = 0;
     for (let off = 24; off < buf.length; records++) off += 16 + buf.readUInt32LE(off + 8);
     expect(records).toBe(findings[0].evidence.frames.length);
+
+    // Raw packets at rest: the capture process's chunk files 0600 in 0700 directories (umask 022).
+    const dir = join(stack.dataDir, 'captures', s.captureId);
+    const modes = [dir, join(stack.dataDir, 'captures'), ...readdirSync(dir).map((f) => join(dir, f))].map(
+      (p) => `${p.slice(stack.dataDir.length)} ${(statSync(p).mode & 0o777).toString(8)}`,
+    );
+    expect(modes.length).toBe(2 + done.chunks.cut);
+    expect(modes.filter((m) => !/(\.pcap 600|\/captures(\/[^/ ]+)? 700)$/.test(m))).toEqual([]);
   }, 60_000);
 
   it('refuses bad requests with clear 4xx answers and leaves nothing behind', async () => {

@@ -13,6 +13,7 @@ import { ANALYSIS_QUEUE, redisOptions, type AnalysisJobData } from '../src/queue
 import { AnalysisQueue } from '../src/queue/analysis-queue.service';
 import { reconcileAnalysisJobs } from '../src/queue/analysis-reconciler';
 import { RedisEventPublisher } from '../src/queue/event-publisher';
+import { secureDataDir } from '../src/storage/secure-data-dir';
 
 /**
  * `npm run start:worker`: analyses capture chunks from the BullMQ `analysis` queue (DESIGN §4).
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  secureDataDir(settings.dataDir, log);
   const name = `${hostname()}:${process.pid}`;
   let intel: IntelIndexSource;
   try {

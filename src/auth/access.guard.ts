@@ -6,12 +6,13 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { ApiRole } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 import { ApiThrottlerGuard } from './api-throttler.guard';
-import { IS_PUBLIC, KEY_IN_BODY, ROLES } from './auth.decorators';
+import { KEY_IN_BODY } from './auth.decorators';
 import { CredentialsGuard } from './credentials.guard';
 import type { AuthenticatedRequest, Principal } from './principal';
+import { roleReaches, rolesReaching } from './roles';
+import { routeAccess } from './route-access';
 
 /** The one 401 answer: it never says which part was wrong and never echoes what was sent. */
 export const UNAUTHORIZED_MESSAGE = 'missing or invalid credentials: send X-API-Key or Authorization: Bearer <token>';
@@ -21,6 +22,9 @@ export function unauthorized(): UnauthorizedException {
 }
 
 interface HttpRequest extends AuthenticatedRequest {
+  method: string;
+  /** The Express route that matched: its registered pattern, e.g. /alerts/:id/pcap. */
+  route?: { path?: string };
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
 }
@@ -28,7 +32,9 @@ interface HttpRequest extends AuthenticatedRequest {
 /**
  * The global guard (APP_GUARD, registered by AuthModule). For every HTTP route:
  * identify the caller (X-API-Key, else Bearer JWT) → rate-limit per key or per IP →
- * @Public() routes pass; no valid credentials → 401; @Roles the key lacks → 403.
+ * public routes pass; no valid credentials → 401; a role below the route's → 403. Who may call
+ * what is ROUTE_ACCESS (route-access.ts), looked up by the matched route; a route missing there
+ * is refused (403), never let through.
  * Rate limiting comes before the 401 so that guessing keys is itself limited per address.
  * Anything that is not HTTP (a websocket gateway added later) is refused until it has auth.
  */
@@ -43,18 +49,19 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return false;
-    const targets = [context.getHandler(), context.getClass()];
-    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true;
     const req = context.switchToHttp().getRequest<HttpRequest>();
+    const access = routeAccess(req.method, req.route?.path ?? '');
+    const open = access === 'public';
     if (!open) req.principal = (await this.identify(context, req)) ?? undefined;
     await this.throttler.canActivate(context);
     if (open) return true;
     const principal = req.principal;
     if (!principal) throw unauthorized();
-    const roles = this.reflector.getAllAndOverride<ApiRole[] | undefined>(ROLES, targets);
-    // admin can do everything read can; @Roles lists who else may.
-    if (roles && principal.role !== 'admin' && !roles.includes(principal.role)) {
-      throw new ForbiddenException(`this route needs the ${roles.join(' or ')} role; this key has ${principal.role}`);
+    if (access === undefined) throw new ForbiddenException('this route has no declared access');
+    if (!roleReaches(principal.role, access)) {
+      throw new ForbiddenException(
+        `this route needs the ${rolesReaching(access)} role; this key has ${principal.role}`,
+      );
     }
     return true;
   }

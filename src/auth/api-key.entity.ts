@@ -1,11 +1,14 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ApiRole } from './roles';
 
-export type ApiRole = 'admin' | 'read';
+export type { ApiRole };
 
 /**
  * An API key, stored as SHA-256 of the key (keys are 32 random bytes, so a slow hash adds
  * nothing). `prefix` (the first characters) lets people tell keys apart without the secret.
  */
+// The database refuses a role the code does not know (migration 1764000013100).
+@Check('CHK_api_keys_role', `"role" IN ('read', 'analyst', 'admin')`)
 @Entity('api_keys')
 export class ApiKeyEntity {
   @PrimaryGeneratedColumn('uuid')

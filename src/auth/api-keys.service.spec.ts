@@ -60,6 +60,20 @@ describe('ApiKeysService', () => {
     expect(await s.activeKeyById(info.id)).toBeNull();
   });
 
+  it('roles: analyst keys are stored like the others; the database refuses a role the code does not know', async () => {
+    const s = service();
+    const { key, info } = await s.create('analyst one', 'analyst');
+    expect(await s.verifyKey(key)).toEqual({ id: info.id, role: 'analyst', keyHash: hashKey(key) });
+    const insert = (role: string) =>
+      db.dataSource.query(`INSERT INTO api_keys (name, "keyHash", prefix, role) VALUES ('x', $1, 'x', $2)`, [
+        hashKey(`k-${role}`),
+        role,
+      ]);
+    for (const role of ['root', 'Admin', '']) {
+      await expect(insert(role)).rejects.toThrow(/CHK_api_keys_role/);
+    }
+  });
+
   it('revoke: 404 for unknown, 409 for the last admin; two concurrent revocations of the last two admins leave one', async () => {
     const s = service();
     await s.syncEnvKey(ENV_A);

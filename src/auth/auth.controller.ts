@@ -13,23 +13,23 @@ import {
 import type { ApiRole } from './api-key.entity';
 import { ApiKeysService, type ApiKeyInfo } from './api-keys.service';
 import { unauthorized } from './access.guard';
-import { KeyInBody, Roles } from './auth.decorators';
+import { KeyInBody } from './auth.decorators';
+import { API_ROLES, isApiRole } from './roles';
 import type { AuthenticatedRequest } from './principal';
 import { TokenService, type IssuedToken } from './token.service';
 
-const ROLES: ApiRole[] = ['admin', 'read'];
 const NAME = /^[\p{L}\p{N} ._@:-]{1,64}$/u;
 
 function parseNewKey(body: unknown): { name: string; role: ApiRole } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestException('body must be a JSON object {"name": …, "role": "admin" | "read"}');
+    throw new BadRequestException('body must be a JSON object {"name": …, "role": "read" | "analyst" | "admin"}');
   }
   const { name, role } = body as { name?: unknown; role?: unknown };
   const problems: string[] = [];
   if (typeof name !== 'string' || !NAME.test(name)) {
     problems.push('name must be 1-64 letters, digits, spaces or . _ @ : -');
   }
-  if (typeof role !== 'string' || !ROLES.includes(role as ApiRole)) problems.push('role must be admin or read');
+  if (!isApiRole(role)) problems.push(`role must be one of ${API_ROLES.join(', ')}`);
   if (problems.length) throw new BadRequestException(problems.join('; '));
   return { name: name as string, role: role as ApiRole };
 }
@@ -55,7 +55,6 @@ export class AuthController {
   }
 
   @Post('keys')
-  @Roles('admin')
   async create(@Body() body: unknown): Promise<ApiKeyInfo & { key: string }> {
     const { name, role } = parseNewKey(body);
     const { key, info } = await this.keys.create(name, role);
@@ -63,13 +62,11 @@ export class AuthController {
   }
 
   @Get('keys')
-  @Roles('admin')
   async list(): Promise<{ keys: ApiKeyInfo[] }> {
     return { keys: await this.keys.list() };
   }
 
   @Delete('keys/:id')
-  @Roles('admin')
   revoke(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<ApiKeyInfo> {
     return this.keys.revoke(id);
   }

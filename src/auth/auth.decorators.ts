@@ -1,15 +1,9 @@
 import { SetMetadata } from '@nestjs/common';
-import type { ApiRole } from './api-key.entity';
 
 /**
- * Every route needs a key unless marked @Public() (only /health). Routes that change or delete
- * things, or act on the network, are @Roles('admin'); reading needs any valid key.
+ * Which role each route needs is not a decorator: it is declared in one table,
+ * ROUTE_ACCESS (route-access.ts), so the whole access matrix can be read and reviewed at once.
  */
-export const IS_PUBLIC = 'netwarden:public';
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
-
-export const ROLES = 'netwarden:roles';
-export const Roles = (...roles: ApiRole[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES, roles);
 
 /**
  * The route accepts the API key in the JSON body ({"apiKey": …}) as well as in X-API-Key: only

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -16,6 +16,7 @@ import { CredentialsGuard } from './credentials.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { jwtSigningKey } from './key-material';
 import { RedisThrottlerStorage, ThrottlerStorageModule } from './redis-throttler.storage';
+import { RouteAccessCheck } from './route-access.check';
 import { TokenService } from './token.service';
 
 /**
@@ -25,6 +26,7 @@ import { TokenService } from './token.service';
  */
 @Module({
   imports: [
+    DiscoveryModule,
     TypeOrmModule.forFeature([ApiKeyEntity]),
     PassportModule.register({ session: false }),
     JwtModule.registerAsync({
@@ -45,6 +47,7 @@ import { TokenService } from './token.service';
     JwtStrategy,
     CredentialsGuard,
     ApiThrottlerGuard,
+    RouteAccessCheck,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [ApiKeysService],

@@ -7,6 +7,7 @@ import {
   parseBaselineModel,
   type BaselineModel,
 } from '../engine/baseline/baseline-model';
+import { PRIVATE_FILE_MODE } from '../storage/private-modes';
 import { BaselineStoreError, type BaselineStore } from './baseline-store';
 
 /** Larger than any model the caps allow (~4096 hosts × 256 peers); refuses to parse anything bigger. */
@@ -66,7 +67,7 @@ export class BaselineFileStore implements BaselineStore {
   async save(model: BaselineModel): Promise<void> {
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      const fh = await fs.open(tmp, 'wx', 0o644);
+      const fh = await fs.open(tmp, 'wx', PRIVATE_FILE_MODE);
       try {
         await fh.writeFile(`${JSON.stringify(normalizeBaselineModel(model), null, 1)}\n`);
         await fh.sync();

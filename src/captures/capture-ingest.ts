@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { CaptureError } from '../engine/capture/capture-error';
 import { CaptureChunker, type CaptureChunkParts } from '../engine/capture/chunker';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/private-modes';
 
 /**
  * Receives one capture as a stream (an upload, a file for `analyze --db`) and leaves it on disk
@@ -68,7 +69,7 @@ export function chunkFileName(seq: number, format: 'pcap' | 'pcapng'): string {
 }
 
 export async function ingestCapture(input: Readable, opts: IngestOptions): Promise<IngestResult> {
-  await mkdir(opts.dir, { recursive: true });
+  await mkdir(opts.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const hash = createHash('sha256');
   const chunks: IngestedChunk[] = [];
   const errors: IngestResult['errors'] = [];
@@ -89,7 +90,7 @@ export async function ingestCapture(input: Readable, opts: IngestOptions): Promi
 
   const writeChunk = (c: CaptureChunkParts) => {
     const file = chunkFileName(c.seq, format ?? 'pcap');
-    const fd = openSync(join(opts.dir, file), 'w');
+    const fd = openSync(join(opts.dir, file), 'w', PRIVATE_FILE_MODE);
     try {
       const written = writevSync(fd, c.parts);
       if (written !== c.byteLength)

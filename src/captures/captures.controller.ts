@@ -33,7 +33,6 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Roles } from '../auth/auth.decorators';
 import { CAPTURE_STATUSES } from './capture.entity';
 import { MAX_PAGE_LIMIT, parseCaptureListQuery } from './capture-list-query';
 import { CaptureUploadService } from './capture-upload.service';
@@ -60,7 +59,7 @@ export class CapturesController {
 
   @Post()
   @ApiOperation({
-    summary: 'Upload a capture (pcap or pcapng, optionally gzip-compressed)',
+    summary: 'Upload a capture (pcap or pcapng, optionally gzip-compressed; analyst or admin)',
     description:
       'Multipart field `file`, or the capture as the raw body. Streams to disk in chunks and queues it for analysis. ' +
       'The same file again (same SHA-256 of the capture bytes) answers 200 with the existing capture and `duplicate: true`, unless `force=true`.',
@@ -153,7 +152,7 @@ export class CapturesController {
 
   @Get(':id/pcap')
   @ApiOperation({
-    summary: "The capture's stored packets as one capture file",
+    summary: "The capture's stored packets as one capture file (raw packets: analyst or admin)",
     description:
       'Every stored chunk in order (pcap, or pcapng for pcapng uploads), streamed. For live sessions: what the rolling retention kept (LIVE_RETAIN_BYTES / LIVE_RETAIN_SECONDS); X-Netwarden-Chunks-Missing counts the chunks pruned before. 410 when nothing is stored.',
   })
@@ -172,7 +171,6 @@ export class CapturesController {
   }
 
   @Delete(':id')
-  @Roles('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a capture: its queued jobs, findings, chunks and files (admin)' })
   @ApiParam({ name: 'id', format: 'uuid' })

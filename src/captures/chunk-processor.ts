@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CaptureError } from '../engine/capture/capture-error';
+import { endOfCaptureNotes } from '../engine/analysis-notes';
 import { readCapture } from '../engine/capture/read-capture';
 import { resolveConfig, type EngineConfig } from '../engine/config';
 import { baselineSession } from '../engine/baseline/baseline-session';
@@ -215,13 +216,8 @@ export class ChunkProcessor {
       }
     }
     const stats = pipeline.getStats();
-    if (last && stats.findingsDropped > 0) {
-      // The same line analyzeCapture adds, so `analyze --db` and the service report it alike.
-      errors.push({
-        offset: -1,
-        message: `${capture.name}: finding limit reached (maxFindings ${this.config.maxFindings}); ${stats.findingsDropped} further findings were dropped`,
-      });
-    }
+    // The same lines analyzeCapture adds, so `analyze --db` and the service report it alike.
+    if (last) errors.push(...endOfCaptureNotes(capture.name, pipeline));
     const entries = pipeline.takeChangedFindingEntries();
     const changed: Finding[] = entries.map((e) => e.finding);
     await upsertFindings(tx, capture.id, entries);

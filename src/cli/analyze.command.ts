@@ -15,6 +15,7 @@ import { renderAnalysis } from './findings-table';
 import { ProgressBar } from './progress-bar';
 import { terminalSafe } from './terminal-text';
 import { loadIntelResources } from './intel.command';
+import { secureDataDir } from '../storage/secure-data-dir';
 
 export interface AnalyzeCommandOptions extends BaselineCliOptions {
   json?: boolean;
@@ -112,6 +113,7 @@ async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ sett
     if (err instanceof SettingsError) throw new UsageError(err.message.replace('DATABASE_URL', '--db'));
     throw err;
   }
+  secureDataDir(settings.dataDir, (line) => process.stderr.write(`netwarden: ${line}\n`));
   // Loaded on demand: plain `analyze` stays free of TypeORM's start-up cost.
   const { openDataSource } = await import('../database/data-source');
   let ds: DataSource;

@@ -1,3 +1,4 @@
+import { endOfCaptureNotes } from '../engine/analysis-notes';
 import { createDetectors } from '../engine/detectors/registry';
 import { severityRank, type Finding } from '../engine/finding';
 import { Pipeline } from '../engine/pipeline';
@@ -126,6 +127,8 @@ export async function runMonitor(iface: string, o: MonitorCommandOptions): Promi
     );
   }
   process.stderr.write(`netwarden: stopped (${why}): ${statsLine()}\n`);
+  for (const note of endOfCaptureNotes(iface, pipeline))
+    process.stderr.write(`netwarden: ${terminalSafe(note.message, 600)}\n`);
   if (failure !== null) {
     process.stderr.write(
       `netwarden: capture failed: ${failure instanceof Error ? failure.message : String(failure)}\n`,

@@ -1,4 +1,5 @@
 import { CaptureError } from './capture/capture-error';
+import { endOfCaptureNotes } from './analysis-notes';
 import { readCapture } from './capture/read-capture';
 import type { EngineConfig } from './config';
 import type { DetectorResources } from './detectors/detector-resources';
@@ -56,12 +57,7 @@ export async function analyzeCapture(
   }
   pipeline.finish();
   const stats = pipeline.getStats();
-  if (stats.findingsDropped > 0) {
-    errors.push({
-      offset: -1,
-      message: `${name}: finding limit reached (maxFindings ${opts.config.maxFindings}); ${stats.findingsDropped} further findings were dropped`,
-    });
-  }
+  errors.push(...endOfCaptureNotes(name, pipeline));
   return {
     file: name,
     packets: stats.packets,

@@ -1,4 +1,5 @@
 import type { PacketRecord } from './capture/packet-record';
+import { ErrorContainment, type ContainedErrors } from './contained-errors';
 import { EngineConfig, resolveConfig } from './config';
 import { DecodedPacket } from './decode/decoded-packet';
 import { PacketDecoder, type DecoderState } from './decode/packet.decoder';
@@ -32,6 +33,12 @@ export interface PipelineOptions {
   protocols?: 'auto' | 'all' | readonly ProtocolName[];
   /** Extra subscribers that see events but report nothing (tests, statistics, the tshark check). */
   observers?: Partial<Detector>[];
+  /**
+   * Catch an exception thrown by a detector, an observer, a parser (per connection), the decoder or
+   * the reassembler, count it (containedErrors()) and go on — the default. `false` lets it
+   * propagate: the fuzzers and tests want the exception itself.
+   */
+  containErrors?: boolean;
 }
 
 export interface PipelineStats {
@@ -54,6 +61,8 @@ export interface PipelineState {
   dispatcher: DispatcherState | null;
   findings: FindingStoreState;
   detectors: Record<string, unknown>;
+  /** Exceptions contained so far (absent in states from before containment, and when there were none). */
+  contained?: ContainedErrors;
 }
 
 /** Parsers that read UDP datagrams only (no TCP reassembly needed for them). */
@@ -93,7 +102,7 @@ export class Pipeline {
   private readonly dispatcher: ProtocolDispatcher | null;
   private readonly store: FindingStore;
   private readonly detectors: Detector[];
-  private readonly packetSubscribers: Array<{ d: Partial<Detector>; ctx: DetectorContext }>;
+  private readonly packetSubscribers: Subscriber[];
   private readonly stats: PipelineStats = {
     packets: 0,
     bytes: 0,
@@ -104,9 +113,11 @@ export class Pipeline {
   };
   private nextExpire = 0;
   private finished = false;
+  private readonly containment: ErrorContainment;
 
   constructor(opts: PipelineOptions) {
     this.config = opts.config ?? resolveConfig();
+    this.containment = new ErrorContainment(opts.containErrors === false);
     this.detectors = opts.detectors;
     this.store = new FindingStore(opts.captureId, this.config.maxFindings, this.config.maxEvidenceFrames);
     const ids = new Set<string>();
@@ -114,9 +125,13 @@ export class Pipeline {
       if (ids.has(d.id)) throw new Error(`detector "${d.id}" registered twice`);
       ids.add(d.id);
     }
-    const subscribers: Array<{ d: Partial<Detector>; ctx: DetectorContext }> = [
-      ...this.detectors.map((d) => ({ d: d as Partial<Detector>, ctx: this.contextFor(d.id) })),
-      ...(opts.observers ?? []).map((d) => ({ d, ctx: NO_REPORT })),
+    const subscribers: Subscriber[] = [
+      ...this.detectors.map((d) => ({
+        d: d as Partial<Detector>,
+        ctx: this.contextFor(d.id),
+        where: `detector ${d.id}`,
+      })),
+      ...(opts.observers ?? []).map((d, i) => ({ d, ctx: NO_REPORT, where: `observer ${d.id ?? i + 1}` })),
     ];
     const having = (hook: Hook) => subscribers.filter((s) => typeof s.d[hook] === 'function');
     this.packetSubscribers = having('onPacket');
@@ -133,7 +148,13 @@ export class Pipeline {
       const subs = having(hook);
       if (!subs.length) return undefined;
       return (e: E) => {
-        for (const s of subs) (s.d[hook] as (e: E, ctx: DetectorContext) => void).call(s.d, e, s.ctx);
+        for (const s of subs) {
+          try {
+            (s.d[hook] as (e: E, ctx: DetectorContext) => void).call(s.d, e, s.ctx);
+          } catch (err) {
+            this.contain(s.where, err);
+          }
+        }
       };
     };
 
@@ -165,6 +186,7 @@ export class Pipeline {
             },
             protocols,
             this.config.protocols,
+            (protocol, err) => this.contain(`parser ${protocol}`, err),
           )
         : null;
 
@@ -210,6 +232,11 @@ export class Pipeline {
     });
   }
 
+  /** Count an exception thrown while analysing the current frame (rethrows with containErrors: false). */
+  private contain(where: string, err: unknown): void {
+    this.containment.record(where, err, this.stats.packets);
+  }
+
   private contextFor(detector: string): DetectorContext {
     return { report: (r: FindingReport) => this.store.report(detector, r) };
   }
@@ -218,30 +245,51 @@ export class Pipeline {
   push(rec: PacketRecord): void {
     const st = this.stats;
     const p = this.packet;
-    this.decoder.decode(rec, p);
     // Frames are numbered by the pipeline, not the reader, so they stay global across chunks.
-    p.frame = ++st.packets;
+    const frame = ++st.packets;
     st.bytes += rec.capLen;
-    const t = p.time;
+    const t = rec.tsSec + rec.tsNsec / 1e9;
     if (st.firstTime === null || t < st.firstTime) st.firstTime = t;
     if (st.lastTime === null || t > st.lastTime) st.lastTime = t;
     if (st.linkTypes.indexOf(rec.linkType) < 0) st.linkTypes.push(rec.linkType);
+    try {
+      this.decoder.decode(rec, p);
+    } catch (err) {
+      // A view half filled by a decoder that threw is no packet to show anyone: count it, skip it.
+      this.contain('decoder', err);
+      return;
+    }
+    p.frame = frame;
 
     const subs = this.packetSubscribers;
-    for (let i = 0; i < subs.length; i++) subs[i].d.onPacket!(p, subs[i].ctx);
+    for (let i = 0; i < subs.length; i++) {
+      try {
+        subs[i].d.onPacket!(p, subs[i].ctx);
+      } catch (err) {
+        this.contain(subs[i].where, err);
+      }
+    }
 
     if (p.malformed === null && p.l4Off >= 0) {
-      if (p.ipProto === 6) {
-        if (this.reassembler !== null) this.reassembler.onSegment(p);
-      } else if (p.ipProto === 17) {
-        if (this.dispatcher !== null) this.dispatcher.onUdp(p);
+      try {
+        if (p.ipProto === 6) {
+          if (this.reassembler !== null) this.reassembler.onSegment(p);
+        } else if (p.ipProto === 17) {
+          if (this.dispatcher !== null) this.dispatcher.onUdp(p);
+        }
+      } catch (err) {
+        this.contain(p.ipProto === 6 ? 'reassembly' : 'parser udp', err);
       }
     }
     // Expiry runs on the newest packet time seen, in fixed steps, so it is the same whether
     // the capture came whole or in chunks.
     if (this.reassembler !== null && st.lastTime !== null && st.lastTime >= this.nextExpire) {
-      this.reassembler.expire(st.lastTime, p.frame);
       this.nextExpire = st.lastTime + EXPIRE_EVERY;
+      try {
+        this.reassembler.expire(st.lastTime, frame);
+      } catch (err) {
+        this.contain('reassembly', err);
+      }
     }
   }
 
@@ -250,9 +298,24 @@ export class Pipeline {
     if (this.finished) return;
     this.finished = true;
     const now = this.stats.lastTime ?? 0;
-    this.reassembler?.flush(now, this.stats.packets);
-    for (const d of this.detectors) d.flush?.(this.contextFor(d.id));
+    try {
+      this.reassembler?.flush(now, this.stats.packets);
+    } catch (err) {
+      this.contain('reassembly', err);
+    }
+    for (const d of this.detectors) {
+      try {
+        d.flush?.(this.contextFor(d.id));
+      } catch (err) {
+        this.contain(`detector ${d.id}`, err);
+      }
+    }
     this.stats.findingsDropped = this.store.dropped;
+  }
+
+  /** Exceptions caught so far, by place (empty when nothing threw). See contained-errors.ts. */
+  containedErrors(): ContainedErrors {
+    return this.containment.snapshot();
   }
 
   findings(): Finding[] {
@@ -300,6 +363,7 @@ export class Pipeline {
       dispatcher: this.dispatcher?.snapshot() ?? null,
       findings: this.store.snapshot(),
       detectors,
+      ...(this.containment.total > 0 ? { contained: this.containment.snapshot() } : {}),
     };
   }
 
@@ -311,6 +375,7 @@ export class Pipeline {
     if (this.reassembler && state.reassembler) this.reassembler.restore(state.reassembler);
     if (this.dispatcher && state.dispatcher) this.dispatcher.restore(state.dispatcher);
     this.store.restore(state.findings);
+    this.containment.restore(state.contained);
     for (const d of this.detectors) {
       if (d.id in state.detectors) d.restore(state.detectors[d.id]);
     }
@@ -318,3 +383,10 @@ export class Pipeline {
 }
 
 const NO_REPORT: DetectorContext = { report: () => undefined };
+
+interface Subscriber {
+  d: Partial<Detector>;
+  ctx: DetectorContext;
+  /** Where an exception it throws is counted. */
+  where: string;
+}

@@ -101,7 +101,7 @@ export class AlertsController {
 
   @Get(':id/pcap')
   @ApiOperation({
-    summary: "The finding's evidence packets as a classic pcap",
+    summary: "The finding's evidence packets as a classic pcap (raw packets: analyst or admin)",
     description:
       'The frames of evidence.frames, in capture order, with their original timestamps (nanosecond pcap when the capture had nanoseconds). 409 when the frames come from interfaces of different link types (a classic pcap holds one).',
   })

@@ -2,7 +2,6 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { version } from '../../package.json';
-import { Public } from '../auth/auth.decorators';
 import { HealthChecksService, type HealthChecks } from './health-checks.service';
 
 export interface HealthReport {
@@ -56,8 +55,7 @@ const HEALTH_SCHEMA = {
  * healthy API containers instead of starting workers.
  */
 @ApiTags('health')
-// Open and never rate-limited: load balancers and compose poll it.
-@Public()
+// Open (public in ROUTE_ACCESS) and never rate-limited: load balancers and compose poll it.
 @SkipThrottle()
 @Controller('health')
 export class HealthController {

@@ -4,9 +4,10 @@
  * replaced by rename, so a crash mid-write leaves the previous good copy. Feed names are
  * validated (a-z 0-9 . _ -, no leading dot), so they cannot leave the directory.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedLineError } from '../engine/intel/feed-format';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/private-modes';
 import { redactText, redactUrl } from './feed-url';
 
 export interface FeedMeta {
@@ -85,9 +86,11 @@ export class FeedCache {
   }
 
   private atomic(file: string, content: string | Buffer): void {
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, content);
+    // flag wx: a stale temporary file of an earlier process with this pid keeps its own mode, so it goes first.
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, content, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     renameSync(tmp, file);
   }
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { FEED_FORMATS, FEED_TYPES, type FeedFormat, type FeedType } from '../engine/intel/feed-format';
 import { isSeverity, type Severity } from '../engine/finding';
 import { shown } from '../engine/finding-text';
+import { PRIVATE_FILE_MODE } from '../storage/private-modes';
 import { envRefProblem, redactText, redactUrl, REDACTED, shownHeaderValue, shownHeaders } from './feed-url';
 
 export interface FeedConfig {
@@ -254,7 +255,7 @@ export function loadFeedsFile(file: string): FeedConfig[] {
 /** Writes a feeds file atomically (a crash leaves the old or the new file, never half of one). */
 export function saveFeedsFile(file: string, feeds: FeedConfig[]): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ feeds }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify({ feeds }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   renameSync(tmp, file);
 }
 

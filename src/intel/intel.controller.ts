@@ -10,7 +10,6 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { Roles } from '../auth/auth.decorators';
 import { FeedConfigError, restoreRedacted, validateFeed } from './feed-config';
 import { IntelService, type FeedStatus } from './intel.service';
 import type { FeedUpdateResult } from './intel-feeds';
@@ -36,12 +35,10 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  * refused (400): a redacted secret cannot round-trip.
  */
 @Controller('intel/feeds')
-@Roles('admin')
 export class IntelController {
   constructor(private readonly intel: IntelService) {}
 
   @Get()
-  @Roles('read', 'admin')
   list(): { feeds: FeedStatus[]; index: ReturnType<IntelService['counts']>; version: string } {
     return { feeds: this.intel.list(), index: this.intel.counts(), version: this.intel.version() };
   }

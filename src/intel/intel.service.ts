@@ -4,6 +4,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { DetectorResources } from '../engine/detectors/detector-resources';
 import { IndicatorIndexBuilder, type IndexCounts, type IndicatorIndex } from '../engine/intel/indicator-index';
+import { PRIVATE_DIR_MODE } from '../storage/private-modes';
 import { FeedCache, type FeedMeta } from './feed-cache';
 import { loadFeedsFile, localFeedPath, publicFeed, saveFeedsFile, type FeedConfig } from './feed-config';
 import { redactText, redactUrl } from './feed-url';
@@ -168,7 +169,7 @@ export class IntelService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private persist(feeds: FeedConfig[]): void {
-    mkdirSync(dirname(this.feedsFile), { recursive: true });
+    mkdirSync(dirname(this.feedsFile), { recursive: true, mode: PRIVATE_DIR_MODE });
     saveFeedsFile(this.feedsFile, feeds);
   }
 

@@ -1,6 +1,5 @@
-import { closeSync, openSync, writevSync } from 'node:fs';
-import { join } from 'node:path';
 import { chunkFileName } from '../captures/capture-ingest';
+import { writeChunkFile } from './chunk-file';
 import type { CaptureCounters, CaptureJob, FromCapture, ToCapture } from './capture-process-protocol';
 import { LiveCaptureError } from './live-capture-error';
 import { LiveChunkCutter, type LiveChunk } from './live-chunk-cutter';
@@ -54,12 +53,7 @@ function main(): void {
   let closingChunk = false;
   const writeChunk = (c: LiveChunk) => {
     const file = chunkFileName(c.seq, 'pcap');
-    const fd = openSync(join(job.dir, file), 'w', 0o600);
-    try {
-      writevSync(fd, c.parts);
-    } finally {
-      closeSync(fd);
-    }
+    writeChunkFile(job.dir, file, c.parts);
     send({
       type: 'chunk',
       seq: c.seq,

@@ -21,6 +21,7 @@ import type { Settings } from '../config/settings';
 import { encodePcapHeader } from '../engine/capture/pcap.writer';
 import { readCapture } from '../engine/capture/read-capture';
 import { AnalysisQueue } from '../queue/analysis-queue.service';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/private-modes';
 import type { CaptureCounters, CaptureJob, ChunkMessage, FromCapture } from './capture-process-protocol';
 import { LiveCaptureError } from './live-capture-error';
 import { LiveChunkRecorder } from './live-chunk-recorder';
@@ -176,7 +177,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
       resumes: 0,
     });
     const dir = captureDir(this.settings, captureId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     let spawned: { child: ChildProcess; linkType: number; early: FromCapture[] };
     try {
       spawned = await this.spawnCapture(session, dir, 0, 1);
@@ -498,8 +499,8 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
     const dir = captureDir(this.settings, session.captureId);
     const header = encodePcapHeader({ linkType: session.linkType ?? 1, snaplen: session.snaplen });
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(join(dir, file), header, { mode: 0o600 });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      await writeFile(join(dir, file), header, { mode: PRIVATE_FILE_MODE });
       await this.recorder.record(session.captureId, {
         type: 'chunk',
         seq,
@@ -688,7 +689,7 @@ export class LiveSessionsService implements OnApplicationBootstrap, BeforeApplic
   private async resume(s: LiveSessionEntity, pausedSince: Date): Promise<void> {
     const dir = captureDir(this.settings, s.captureId);
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       Object.assign(s, await this.continuation(s, dir));
       const spawned = await this.spawnCapture(s, dir, s.chunksCut, s.packets + 1);
       const note = `live capture on ${s.interface} was interrupted from ${pausedSince.toISOString()} to ${new Date().toISOString()} (API restart): packets in between were not captured`;

@@ -12,7 +12,6 @@ import {
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Roles } from '../auth/auth.decorators';
 import { CaptureEntity } from '../captures/capture.entity';
 import { listInterfaces, type LiveInterface } from './interface-list';
 import { liveHttpError } from './live-errors';
@@ -50,7 +49,6 @@ export class LiveController {
   }
 
   @Post()
-  @Roles('admin')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Start capturing on an interface',
@@ -84,7 +82,6 @@ export class LiveController {
   }
 
   @Post(':id/stop')
-  @Roles('admin')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Stop a live session; its capture is then analysed to the end',

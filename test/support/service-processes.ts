@@ -43,6 +43,17 @@ export function serviceEnv(o: { databaseUrl: string; redisPrefix: string; dataDi
   };
 }
 
+/**
+ * The program and arguments that run `argv` — under `umask` when given. The shell only sets the
+ * umask and execs its positional arguments (the process keeps the pid): nothing is built into a
+ * command string, and the mask applies from the process's first instruction, which
+ * process.umask() in the child could not guarantee.
+ */
+export function launch(argv: string[], umask?: string): [string, string[]] {
+  if (umask === undefined) return [argv[0], argv.slice(1)];
+  return ['sh', ['-c', 'umask "$1" && shift && exec "$@"', 'sh', umask, ...argv]];
+}
+
 function track(proc: ChildProcess): ServiceProcess {
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -70,9 +81,10 @@ function track(proc: ChildProcess): ServiceProcess {
 export async function startApi(
   env: Record<string, string>,
   timeoutMs = 30_000,
-  opts: { cwd?: string } = {},
+  opts: { cwd?: string; umask?: string } = {},
 ): Promise<ApiProcess> {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+  const [cmd, args] = launch([process.execPath, join(ROOT, 'dist', 'src', 'main.js')], opts.umask);
+  const proc = spawn(cmd, args, {
     env: { PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: opts.cwd ?? ROOT,
@@ -99,8 +111,9 @@ export async function startApi(
   return { ...p, url };
 }
 
-export function startWorker(env: Record<string, string>): ServiceProcess {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist', 'workers', 'analysis.worker.js')], {
+export function startWorker(env: Record<string, string>, opts: { umask?: string } = {}): ServiceProcess {
+  const [cmd, args] = launch([process.execPath, join(ROOT, 'dist', 'workers', 'analysis.worker.js')], opts.umask);
+  const proc = spawn(cmd, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

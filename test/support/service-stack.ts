@@ -29,16 +29,23 @@ export class ServiceStack {
     public api: ApiProcess,
     readonly workers: ServiceProcess[],
     private readonly env: Record<string, string>,
+    private readonly umask?: string,
   ) {}
 
-  static async start(o: { name: string; workers?: number; env?: Record<string, string> }): Promise<ServiceStack> {
+  /** `umask` (e.g. '022'): every process of the stack runs under it (see launch()). */
+  static async start(o: {
+    name: string;
+    workers?: number;
+    env?: Record<string, string>;
+    umask?: string;
+  }): Promise<ServiceStack> {
     const db = await createTestDatabase();
     await db.dataSource.destroy();
     const dataDir = mkdtempSync(join(tmpdir(), `nw-${o.name}-`));
     const env = serviceEnv({ databaseUrl: db.url, redisPrefix: testRedisPrefix(), dataDir, ...o.env });
-    const api = await startApi(env);
-    const workers = Array.from({ length: o.workers ?? 2 }, () => startWorker(env));
-    return new ServiceStack(db, dataDir, api, workers, env);
+    const api = await startApi(env, undefined, { umask: o.umask });
+    const workers = Array.from({ length: o.workers ?? 2 }, () => startWorker(env, { umask: o.umask }));
+    return new ServiceStack(db, dataDir, api, workers, env, o.umask);
   }
 
   /**
@@ -49,7 +56,7 @@ export class ServiceStack {
   async restartApi(env: Record<string, string> = {}, o: { kill?: boolean } = {}): Promise<ApiProcess> {
     await (o.kill ? this.api.kill() : this.api.stop());
     this.formerApiOutput.push(this.api.output());
-    this.api = await startApi({ ...this.env, ...env });
+    this.api = await startApi({ ...this.env, ...env }, undefined, { umask: this.umask });
     return this.api;
   }
 

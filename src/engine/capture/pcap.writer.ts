@@ -83,7 +83,8 @@ export class PcapWriter {
     this.batchBytes = Math.max(opts.batchBytes ?? 65536, 64);
     this.batch = Buffer.allocUnsafe(this.batchBytes);
     if (typeof target === 'string') {
-      const stream = createWriteStream(target);
+      // Raw packets: readable by the owner only, whatever the umask.
+      const stream = createWriteStream(target, { mode: 0o600 });
       stream.on('error', (e) => {
         this.streamError = e;
       });

@@ -256,7 +256,8 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
     cert: Record<string, unknown>,
     ctx: DetectorContext,
   ): void {
-    const subject = shown(commonName(leaf.subject) ?? leaf.subject, MAX_SHOWN);
+    // RFC 5280 §4.1.2.6 allows an empty subject (names in the SAN only): say so rather than print nothing.
+    const subject = shown(commonName(leaf.subject) ?? leaf.subject, MAX_SHOWN) || '(empty subject)';
     const report = (
       kind: string,
       type: string,
@@ -310,7 +311,8 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
     }
     if (sni !== undefined && this.config.checkHostname && !/^[0-9.]+$|:/.test(sni)) {
       const dnsNames = leaf.san.filter((n) => !/^[0-9.]+$|:/.test(n));
-      const names = dnsNames.length > 0 ? dnsNames : [commonName(leaf.subject) ?? ''];
+      const cn = commonName(leaf.subject);
+      const names = dnsNames.length > 0 ? dnsNames : cn !== undefined && cn !== '' ? [cn] : [];
       if (!names.some((n) => hostMatches(sni, n))) {
         report(
           'hostname',
@@ -318,10 +320,14 @@ export class TlsCertificateDetector implements Detector<TlsCertificateState> {
           'medium',
           'T1557',
           `TLS certificate does not cover ${shown(sni, MAX_SHOWN)}`,
-          `The client asked for ${shown(sni, MAX_SHOWN)} (SNI) but the certificate names ${names
-            .slice(0, 5)
-            .map((n) => shown(n, MAX_SHOWN))
-            .join(', ')}.`,
+          `The client asked for ${shown(sni, MAX_SHOWN)} (SNI) but the certificate names ${
+            names.length === 0
+              ? 'no host at all'
+              : names
+                  .slice(0, 5)
+                  .map((n) => shown(n, MAX_SHOWN))
+                  .join(', ')
+          }.`,
           { names: names.slice(0, 20).map((n) => shown(n, 100)) },
         );
       }

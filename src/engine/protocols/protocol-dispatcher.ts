@@ -158,6 +158,12 @@ export class ProtocolDispatcher implements StreamSink {
     private readonly handlers: ProtocolHandlers,
     private readonly enabled: ReadonlySet<ProtocolName>,
     opts?: Partial<ProtocolOptions>,
+    /**
+     * Told when a parser throws; that connection's parser is then retired (the rest of the
+     * connection is ignored, as after a buffer-budget eviction) and every other one goes on.
+     * Without it the exception propagates.
+     */
+    private readonly onParserError?: (protocol: string, err: unknown) => void,
   ) {
     this.opts = { ...DEFAULT_PROTOCOL_OPTIONS, ...(opts ?? {}) };
     this.dnsOn = enabled.has('dns');
@@ -168,6 +174,16 @@ export class ProtocolDispatcher implements StreamSink {
 
   onUdp(p: DecodedPacket): void {
     if (!this.udpOn || p.ipProto !== 17 || p.l4Off < 0 || p.malformed !== null) return;
+    if (this.onParserError === undefined) return this.udp(p);
+    try {
+      this.udp(p);
+    } catch (err) {
+      // Datagrams are parsed one at a time and hold nothing: only this one is lost.
+      this.onParserError('udp', err);
+    }
+  }
+
+  private udp(p: DecodedPacket): void {
     const len = p.payloadLen;
     const b = p.l4Buf;
     const off = p.payloadOff;
@@ -226,6 +242,15 @@ export class ProtocolDispatcher implements StreamSink {
   }
 
   onData(e: StreamDataEvent): void {
+    if (this.onParserError === undefined) return this.data(e);
+    try {
+      this.data(e);
+    } catch (err) {
+      this.failed(e.conn, err);
+    }
+  }
+
+  private data(e: StreamDataEvent): void {
     let entry: Entry | undefined;
     if (e.conn === this.lastConn) {
       entry = this.lastEntry as Entry;
@@ -328,8 +353,13 @@ export class ProtocolDispatcher implements StreamSink {
     if (!this.tags.has(portsTag(e.conn))) return;
     const entry = this.conns.get(e.conn.id);
     if (entry === undefined) return;
-    if (entry.parser !== null) entry.parser.onGap(e);
-    else entry.sniff[e.dir === 'toServer' ? 0 : 1] = EMPTY;
+    try {
+      if (entry.parser !== null) entry.parser.onGap(e);
+      else entry.sniff[e.dir === 'toServer' ? 0 : 1] = EMPTY;
+    } catch (err) {
+      if (this.onParserError === undefined) throw err;
+      this.failed(e.conn, err);
+    }
     if (entry.held > 0) this.account(entry, e);
   }
 
@@ -337,8 +367,29 @@ export class ProtocolDispatcher implements StreamSink {
     if (!this.tags.has(portsTag(e.conn))) return;
     const entry = this.conns.get(e.conn.id);
     if (entry === undefined) return;
-    if (entry.parser !== null) entry.parser.onClose(e);
+    try {
+      if (entry.parser !== null) entry.parser.onClose(e);
+    } catch (err) {
+      if (this.onParserError === undefined) throw err;
+      this.onParserError(String(entry.proto), err);
+    }
     this.drop(e.conn.id, entry);
+  }
+
+  /**
+   * A parser (or the sniffer) threw on this connection: report it and retire the connection's
+   * parsing, keeping the entry so its later bytes are not sniffed again from mid-stream.
+   */
+  private failed(conn: ConnectionInfo, err: unknown): void {
+    const entry = this.conns.get(conn.id);
+    const proto = entry === undefined || entry.proto === null ? 'sniffer' : String(entry.proto);
+    if (entry !== undefined) {
+      this.release(entry);
+      entry.parser = null;
+      entry.proto = NONE;
+      entry.sniff = [EMPTY, EMPTY];
+    }
+    this.onParserError!(proto, err);
   }
 
   snapshot(): DispatcherState {

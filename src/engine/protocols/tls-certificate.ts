@@ -1,5 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { TlsCertificateInfo } from '../events';
+import { derHeader, oidText } from './der';
+import { publicKeyOf } from './x509-public-key';
 
 /**
  * DER certificate → TlsCertificateInfo through node:crypto. Node does not expose the signature
@@ -24,44 +26,6 @@ const SIG_OIDS: Record<string, string> = {
   '1.2.840.10040.4.3': 'dsa-with-SHA1',
 };
 
-const CURVE_BITS: Record<string, number> = {
-  prime256v1: 256,
-  secp256r1: 256,
-  secp384r1: 384,
-  secp521r1: 521,
-  secp256k1: 256,
-  secp224r1: 224,
-};
-
-/** Tag/length header at `off`: [contentStart, contentEnd] or null when it does not fit. */
-function derHeader(b: Buffer, off: number, end: number): [number, number] | null {
-  if (off + 2 > end) return null;
-  let len = b[off + 1];
-  let p = off + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || p + n > end) return null;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[p + i];
-    p += n;
-  }
-  return p + len <= end ? [p, p + len] : null;
-}
-
-function oidText(b: Buffer, s: number, e: number): string {
-  if (s >= e) return '';
-  const parts: number[] = [Math.floor(b[s] / 40), b[s] % 40];
-  let v = 0;
-  for (let i = s + 1; i < e; i++) {
-    v = v * 128 + (b[i] & 0x7f);
-    if ((b[i] & 0x80) === 0) {
-      parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
-}
-
 export function signatureAlgorithmOf(der: Buffer): string | undefined {
   const cert = derHeader(der, 0, der.length);
   if (cert === null || der[0] !== 0x30) return undefined;
@@ -75,15 +39,25 @@ export function signatureAlgorithmOf(der: Buffer): string | undefined {
   return SIG_OIDS[text] ?? text;
 }
 
+/** "CN=a\nO=b" → "CN=a, O=b"; an empty DN (undefined from node) → "". */
+function dn(s: unknown): string {
+  return typeof s === 'string' ? s.split('\n').join(', ') : '';
+}
+
+/** A getter's string, or '' when node has none (undefined, or null in some versions). */
+function text(s: unknown): string {
+  return typeof s === 'string' ? s : '';
+}
+
 function isoDate(s: string): string {
   const t = Date.parse(s);
   return Number.isFinite(t) ? new Date(t).toISOString() : s;
 }
 
 /** "DNS:a, IP Address:1.2.3.4" → ['a', '1.2.3.4'] (other name forms are skipped). */
-function sanList(s: string | undefined): string[] {
+function sanList(s: unknown): string[] {
   const out: string[] = [];
-  if (s === undefined) return out;
+  if (typeof s !== 'string') return out;
   for (const part of s.split(', ')) {
     if (part.startsWith('DNS:')) out.push(part.slice(4));
     else if (part.startsWith('IP Address:')) out.push(part.slice(11));
@@ -118,30 +92,30 @@ function parseUncached(der: Buffer, sha256: string): TlsCertificateInfo | null {
   } catch {
     return null;
   }
-  const subject = x.subject.split('\n').join(', ');
-  const issuer = x.issuer.split('\n').join(', ');
+  // Node leaves a getter undefined when the certificate lacks the field (an empty subject or
+  // issuer DN, no validity it can print): anyone on the network can present such a certificate.
+  const subject = dn(x.subject);
+  const issuer = dn(x.issuer);
   const info: TlsCertificateInfo = {
     sha256,
     subject,
     issuer,
     san: sanList(x.subjectAltName),
-    validFrom: isoDate(x.validFrom),
-    validTo: isoDate(x.validTo),
-    serialNumber: x.serialNumber,
+    validFrom: isoDate(text(x.validFrom)),
+    validTo: isoDate(text(x.validTo)),
+    serialNumber: text(x.serialNumber),
     selfSigned: false,
   };
+  // Key type and size from the DER, not from node's KeyObject: asymmetricKeyDetails aborts the
+  // whole process (a native CHECK in GetDsaKeyDetail, not an exception) on some crafted DSA keys
+  // that X509Certificate accepts — found by the certificate fuzzer (tls-certificate.spec.ts).
+  const key = publicKeyOf(der);
+  if (key.keyType !== undefined) info.keyType = key.keyType;
+  if (key.keyBits !== undefined) info.keyBits = key.keyBits;
   try {
-    const key = x.publicKey;
-    info.keyType = key.asymmetricKeyType;
-    const det = key.asymmetricKeyDetails;
-    if (det?.modulusLength !== undefined) info.keyBits = det.modulusLength;
-    else if (det?.namedCurve !== undefined && CURVE_BITS[det.namedCurve] !== undefined)
-      info.keyBits = CURVE_BITS[det.namedCurve];
-    else if (info.keyType === 'ed25519') info.keyBits = 256;
-    else if (info.keyType === 'ed448') info.keyBits = 456;
-    info.selfSigned = subject === issuer && x.verify(key);
+    info.selfSigned = subject === issuer && x.verify(x.publicKey);
   } catch {
-    // unsupported key types: leave key fields unset, not self-signed as far as we can tell
+    // a key node cannot use: not self-signed as far as we can tell
   }
   const sig = signatureAlgorithmOf(der);
   if (sig !== undefined) info.signatureAlgorithm = sig;

@@ -68,6 +68,8 @@ function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
   const make = (): Pipeline => {
     const opts: PipelineOptions = {
       captureId: 'fuzz',
+      // Contained exceptions would be counted and hidden: every one must surface here.
+      containErrors: false,
       config: engine.config,
       protocols: 'all',
       detectors: [
@@ -75,8 +77,6 @@ function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
         ...(engine.extraDetectors?.() ?? []),
       ],
     };
-    // Once the pipeline can contain parser/detector exceptions, turn that off: every one must surface.
-    (opts as PipelineOptions & { containErrors?: boolean }).containErrors = false;
     return new Pipeline(opts);
   };
   let pipeline = make();

@@ -11,15 +11,11 @@ export interface KnownDefect {
   matches(e: unknown): boolean;
 }
 
-export const KNOWN_DEFECTS: readonly KnownDefect[] = [
-  {
-    id: 'tls-certificate-empty-dn',
-    where:
-      "src/engine/protocols/tls-certificate.ts: X509Certificate.issuer/subject undefined for an empty DN → TypeError (issue 13's first defect; the lead's fix)",
-    matches: (e) =>
-      e instanceof TypeError && /reading 'split'/.test(e.message) && /tls-certificate\.[jt]s/.test(e.stack ?? ''),
-  },
-];
+/**
+ * Empty now. It held the empty-DN TypeError in tls-certificate.ts (issue 13's first defect) until
+ * the lead's fix landed; its capture is fixtures/fuzz/tls-certificate-empty-issuer.pcap.
+ */
+export const KNOWN_DEFECTS: readonly KnownDefect[] = [];
 
 export function knownDefect(e: unknown): KnownDefect | undefined {
   return KNOWN_DEFECTS.find((d) => d.matches(e));

@@ -52,6 +52,8 @@ export interface CampaignReport {
   heapMaxMb: number;
   slowest: Array<{ label: string; cpuMs: number }>;
   failures: CaseFailure[];
+  /** Cases that reached each parser (`parser:<name>`) and in which each detector reported (`detector:<id>`). */
+  reached: Record<string, number>;
   /** Known, already-reported defects hit (see known-defects.ts): cases per id, and one capture each. */
   known: Record<string, { cases: number; where: string; bytes: Buffer }>;
 }
@@ -79,6 +81,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     heapMaxMb: 0,
     slowest: [],
     failures: [],
+    reached: {},
     known: {},
   };
   const reproduceBase = `FUZZ_SEED=${o.seed} FUZZ_CASES=${o.cases} npm run fuzz`;
@@ -103,6 +106,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     report.packets += out.packets;
     report.findings += out.findings;
     if (out.captureError !== null) report.captureErrors++;
+    for (const r of out.reached) report.reached[r] = (report.reached[r] ?? 0) + 1;
     if (cpuMs > cpuLimit) {
       throw new SlowCase(`${cpuMs.toFixed(0)} ms of CPU, more than the ${cpuLimit} ms a case may take`);
     }

@@ -37,6 +37,8 @@ export interface FuzzOutcome {
   packets: number;
   findings: number;
   captureError: CaptureError | null;
+  /** What the case reached: `parser:<protocol>` for each parser that got data, `detector:<id>` for each that reported. */
+  reached: string[];
 }
 
 /** Thrown when the cut run disagrees with the single pass (determinism under chunking). */
@@ -47,6 +49,7 @@ interface Pass {
   learned: BaselineModel | null;
   packets: number;
   captureError: CaptureError | null;
+  parsers: string[];
 }
 
 export function runFuzzCase(engine: FuzzEngine, c: FuzzCase): FuzzOutcome {
@@ -60,7 +63,11 @@ export function runFuzzCase(engine: FuzzEngine, c: FuzzCase): FuzzOutcome {
       `findings differ when cut after frame ${cut} of ${whole.packets}: ${firstDifference(whole.findings, chunked.findings)}`,
     );
   }
-  return { packets: whole.packets, findings: whole.findings.length, captureError: whole.captureError };
+  const reached = [
+    ...whole.parsers.map((p) => `parser:${p}`),
+    ...new Set(whole.findings.map((f) => `detector:${f.detector}`)),
+  ];
+  return { packets: whole.packets, findings: whole.findings.length, captureError: whole.captureError, reached };
 }
 
 function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
@@ -104,7 +111,23 @@ function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
   // A cut after the last packet: the next chunk holds no packet, only the end of the capture.
   if (packets === cutAt) carryOver();
   pipeline.finish();
-  return { findings: pipeline.findings(), learned: session.learned, packets, captureError };
+  return {
+    findings: pipeline.findings(),
+    learned: session.learned,
+    packets,
+    captureError,
+    parsers: parsersReached(pipeline),
+  };
+}
+
+function parsersReached(p: Pipeline): string[] {
+  const s = p.protocolStats();
+  if (s === null) return [];
+  const out = Object.keys(s.connections).filter((k) => s.connections[k] > 0);
+  if (s.dnsUdp > 0) out.push('dns');
+  if ((s.snmpUdp ?? 0) > 0) out.push('snmp');
+  if ((s.tftpUdp ?? 0) > 0) out.push('tftp');
+  return [...new Set(out)];
 }
 
 function firstDifference(a: Finding[], b: Finding[]): string {

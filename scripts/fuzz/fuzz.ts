@@ -50,6 +50,10 @@ function print(r: CampaignReport, out: string): void {
     `fuzz: seed ${r.seed}: ${r.cases} cases (${r.mutated} mutated, ${r.generated} generated) in ${r.seconds.toFixed(0)} s`,
     `  ${r.packets} packets, ${r.findings} findings, ${r.captureErrors} captures refused with a CaptureError`,
     `  heap in use at most ${r.heapMaxMb.toFixed(0)} MB (sampled every 100 cases)`,
+    `  cases reaching each parser / in which each detector reported:`,
+    ...Object.entries(r.reached)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `    ${k.padEnd(32)} ${n}`),
     '  slowest cases (CPU ms, both passes):',
     ...r.slowest.map((s) => `    ${s.cpuMs.toFixed(0).padStart(6)}  ${s.label}`),
   ];

@@ -113,6 +113,10 @@ const publicKey = fc.oneof(
     seq(seq(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.7')), bitString(Buffer.concat([Buffer.from([4]), p]))),
   ),
   bytes(32, 32).map((k) => seq(seq(oid('1.3.101.112')), bitString(k))),
+  // DSA with small or zero domain parameters (node's key details once aborted the process on such keys).
+  fc
+    .tuple(fc.constantFrom(0, 1, 7, 65537), fc.constantFrom(0, 1, 3), fc.constantFrom(0, 1, 2), fc.nat(1e6))
+    .map(([p, q, g, y]) => seq(seq(oid('1.2.840.10040.4.1'), seq(int(p), int(q), int(g))), bitString(int(y)))),
   bytes(0, 40).map((k) => seq(seq(oid('1.2.643.7.1.1.1.1')), bitString(k))),
 );
 const sanEntry = fc.oneof(

@@ -257,6 +257,25 @@ const rawIp = fc
     ];
   });
 
+/** A burst of SYNs (a flood to one port, or a sweep over ports), some answered, some reset. */
+const synBurst = fc
+  .tuple(endpoints, fc.integer({ min: 20, max: 300 }), fc.boolean(), fc.boolean(), fc.constantFrom(0, 0.5, 1))
+  .map(([e, n, sweep, spoofed, answered]) => {
+    const out: L3Packet[] = [];
+    for (let i = 0; i < n; i++) {
+      const sport = spoofed ? 1024 + ((i * 7919) % 60000) : e.sport;
+      const dport = sweep ? 1 + i : 80;
+      const syn = ipPacket(e, true, 6, F.tcp({ sport, dport, seq: i * 1000, flags: F.TCPF.SYN }));
+      syn.dt = 0.002;
+      out.push(syn);
+      if (i % 2 < answered * 2) {
+        const flags = sweep && i % 3 === 0 ? F.TCPF.RST | F.TCPF.ACK : F.TCPF.SYN | F.TCPF.ACK;
+        out.push(ipPacket(e, false, 6, F.tcp({ sport: dport, dport: sport, seq: 7, ack: i * 1000 + 1, flags })));
+      }
+    }
+    return out;
+  });
+
 /** Cuts an IP packet into fragments: cut points, overlaps, a duplicate, shuffled order. */
 function fragment(pkt: L3Packet, cuts: number[], overlap: boolean, shuffle: number): L3Packet[] {
   const v6 = pkt.etherType === F.ETH.IPV6;
@@ -292,6 +311,7 @@ const element = fc.oneof(
   icmpError,
   arpPacket,
   rawIp,
+  synBurst,
 );
 
 /** Conversations interleaved as they happen on a network; some packets fragmented. */

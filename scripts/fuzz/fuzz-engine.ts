@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CaptureParser } from '../../src/engine/capture/capture-parser';
 import { emptyBaselineModel, type BaselineModel } from '../../src/engine/baseline/baseline-model';
 import { baselineSession } from '../../src/engine/baseline/baseline-session';
-import { resolveConfig } from '../../src/engine/config';
+import { DEFAULT_CONFIG, resolveConfig } from '../../src/engine/config';
 import { createDetectors } from '../../src/engine/detectors/registry';
 import { IndicatorIndexBuilder, type IndicatorIndex, type IndicatorKind } from '../../src/engine/intel/indicator-index';
 import { Pipeline } from '../../src/engine/pipeline';
@@ -12,7 +12,7 @@ import { FUZZ_HOSTS, FUZZ_NAMES } from './fuzz-hosts';
 
 /**
  * The engine every case runs on: default configuration (its caps are what keeps state bounded,
- * so they are what the heap oracle checks), a small threat-intelligence index naming addresses
+ * so they are what the heap oracle checks) or every cap made tiny, a small threat-intelligence index naming addresses
  * and names the corpus and the generator use — so the threat-intel detector has hooks and hits —
  * and a network baseline learned from a clean capture, so network-baseline compares.
  */
@@ -20,9 +20,28 @@ export function buildFuzzEngine(sharedPcaps: string): FuzzEngine {
   const config = resolveConfig();
   return {
     config,
+    tightConfig: resolveConfig(tightCaps(DEFAULT_CONFIG)),
     intel: fuzzIntel(),
     baseline: learnBaseline(join(sharedPcaps, 'attacks', 'clean-web.pcap'), config),
   };
+}
+
+/**
+ * Every `max…` cap of the configuration lowered to 8 (512 for byte and length caps): small
+ * cases then reach the eviction, truncation and finding-limit paths that defaults keep for
+ * captures of millions of packets.
+ */
+export function tightCaps(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number' && /^max[A-Z]/.test(k)) {
+      out[k] = Math.min(v, /Bytes|Length|Body|PerDirection|Total|Message/.test(k) ? 512 : 8);
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const inner = tightCaps(v as object);
+      if (Object.keys(inner).length) out[k] = inner;
+    }
+  }
+  return out;
 }
 
 function fuzzIntel(): IndicatorIndex {

@@ -18,6 +18,8 @@ import { Pipeline, type PipelineOptions, type PipelineState } from '../../src/en
  */
 export interface FuzzEngine {
   config: EngineConfig;
+  /** The same with every cap tiny (see fuzz-engine.ts), for cases with `tightCaps`. */
+  tightConfig: EngineConfig;
   intel: IndicatorIndex;
   baseline: BaselineModel;
   /** Detectors added to the registry's (tests of the oracles plant faulty ones here). */
@@ -31,6 +33,8 @@ export interface FuzzCase {
   /** Sizes the bytes are handed to the reader in (cycled): exercises units straddling pieces. */
   pieceSize: number;
   baselineMode: BaselineMode;
+  /** Run on the engine's tight-caps configuration. */
+  tightCaps?: boolean;
 }
 
 export interface FuzzOutcome {
@@ -72,15 +76,16 @@ export function runFuzzCase(engine: FuzzEngine, c: FuzzCase): FuzzOutcome {
 
 function runPass(engine: FuzzEngine, c: FuzzCase, cutAt: number): Pass {
   const session = baselineSession(c.baselineMode, engine.baseline);
+  const config = c.tightCaps === true ? engine.tightConfig : engine.config;
   const make = (): Pipeline => {
     const opts: PipelineOptions = {
       captureId: 'fuzz',
       // Contained exceptions would be counted and hidden: every one must surface here.
       containErrors: false,
-      config: engine.config,
+      config,
       protocols: 'all',
       detectors: [
-        ...createDetectors(engine.config, undefined, { intel: engine.intel, baseline: session }),
+        ...createDetectors(config, undefined, { intel: engine.intel, baseline: session }),
         ...(engine.extraDetectors?.() ?? []),
       ],
     };

@@ -97,8 +97,16 @@ export const generatedCase: fc.Arbitrary<GeneratedCase> = fc
     fc.nat(40),
     fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 600 })),
     fc.constantFrom(...BASELINE_MODES),
+    fc.boolean(),
   )
-  .map(([packets, c, cutAt, piece, baselineMode]) => {
+  .map(([packets, c, cutAt, piece, baselineMode, tight]) => {
     const bytes = captureFile(packets, c);
-    return { bytes, packets: packets.length, cutAt, pieceSize: piece === 0 ? bytes.length : piece, baselineMode };
+    return {
+      bytes,
+      packets: packets.length,
+      cutAt,
+      pieceSize: piece === 0 ? bytes.length : piece,
+      baselineMode,
+      tightCaps: tight,
+    };
   });

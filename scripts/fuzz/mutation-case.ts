@@ -25,5 +25,6 @@ export function mutationCase(seeds: readonly SeedCapture[], caseSeed: number): M
     // Mostly whole reads (the reader's zero-copy path); sometimes small pieces, so units straddle them.
     pieceSize: r.chance(0.8) ? bytes.length : 1 + r.int(r.chance(0.5) ? 16 : 2048),
     baselineMode: r.pick(BASELINE_MODES),
+    tightCaps: r.chance(0.3),
   };
 }

@@ -28,7 +28,7 @@ export interface FuzzEngine {
 
 export interface FuzzCase {
   bytes: Buffer;
-  /** Frame after which the second pass is cut (clamped to the packets read). */
+  /** Frame after which the second pass is cut (modulo the packets read + 1). */
   cutAt: number;
   /** Sizes the bytes are handed to the reader in (cycled): exercises units straddling pieces. */
   pieceSize: number;
@@ -58,7 +58,8 @@ interface Pass {
 
 export function runFuzzCase(engine: FuzzEngine, c: FuzzCase): FuzzOutcome {
   const whole = runPass(engine, c, Number.POSITIVE_INFINITY);
-  const cut = Math.min(Math.max(0, c.cutAt), whole.packets);
+  // Any frame of the capture, the very start and end included.
+  const cut = Math.max(0, c.cutAt) % (whole.packets + 1);
   const chunked = runPass(engine, c, cut);
   const a = JSON.stringify({ f: whole.findings, l: whole.learned });
   const b = JSON.stringify({ f: chunked.findings, l: chunked.learned });

@@ -94,7 +94,7 @@ export const generatedCase: fc.Arbitrary<GeneratedCase> = fc
   .tuple(
     traffic,
     container,
-    fc.nat(40),
+    fc.nat(),
     fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 600 })),
     fc.constantFrom(...BASELINE_MODES),
     fc.boolean(),

@@ -21,7 +21,7 @@ export function mutationCase(seeds: readonly SeedCapture[], caseSeed: number): M
     seedName: seed.name,
     applied,
     bytes,
-    cutAt: r.int(64),
+    cutAt: r.int(1 << 20),
     // Mostly whole reads (the reader's zero-copy path); sometimes small pieces, so units straddle them.
     pieceSize: r.chance(0.8) ? bytes.length : 1 + r.int(r.chance(0.5) ? 16 : 2048),
     baselineMode: r.pick(BASELINE_MODES),

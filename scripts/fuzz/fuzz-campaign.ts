@@ -86,7 +86,8 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
   };
   const reproduceBase = `FUZZ_SEED=${o.seed} FUZZ_CASES=${o.cases} npm run fuzz`;
 
-  const timed = (label: string, c: FuzzCase): void => {
+  /** One case through every oracle; a known defect is counted, anything else thrown to the caller. */
+  const runChecked = (label: string, c: FuzzCase): void => {
     const cpu = process.cpuUsage();
     let out: FuzzOutcome;
     try {
@@ -139,7 +140,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     const c = mutationCase(o.seeds, caseSeed(o.seed, i));
     const label = `mutation #${i} of ${c.seedName} (${c.applied.join(', ')})`;
     try {
-      timed(label, c);
+      runChecked(label, c);
     } catch (e) {
       if (e instanceof CaptureError) throw e; // runFuzzCase keeps these; one escaping is a harness bug
       const kind = e instanceof SlowCase ? 'slow' : e instanceof HeapExceeded ? 'heap' : 'exception';
@@ -150,7 +151,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     }
   }
   if (generated > 0 && report.failures.length < MAX_FAILURES) {
-    for (const f of generatedCases(o.seed, generated, timed)) {
+    for (const f of generatedCases(o.seed, generated, runChecked)) {
       fail({ ...f.failure, reproduce: `${reproduceBase}  # ${f.failure.reproduce}` }, f.error, f.case);
       if (report.failures.length >= MAX_FAILURES) break;
     }

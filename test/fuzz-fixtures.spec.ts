@@ -25,6 +25,11 @@ const TABLE: FuzzFixture[] = [
     found: 'a pcapng timestamp past year 275760 (Date range): isoTime threw RangeError, analyze exited 70',
   },
   {
+    file: 'baseline-learned-mac-order.pcap',
+    found:
+      "network-baseline in auto mode: a host's learned MACs listed in arrival order in one pass, sorted after a snapshot/restore — findings differed when cut",
+  },
+  {
     file: 'tls-certificate-empty-issuer.pcap',
     found: 'a TLS certificate with an empty DN: TypeError in tls-certificate.ts (issue 13; fixed on main)',
   },

@@ -5,7 +5,8 @@ import type { Detector, DetectorContext } from '../src/engine/detectors/detector
 import { PROTOCOL_NAMES } from '../src/engine/protocols/protocol-dispatcher';
 import { runCampaign, type CampaignReport } from '../scripts/fuzz/fuzz-campaign';
 import { buildFuzzEngine } from '../scripts/fuzz/fuzz-engine';
-import { ChunkingMismatch, runFuzzCase, type FuzzEngine } from '../scripts/fuzz/fuzz-target';
+import { ChunkingMismatch } from '../scripts/fuzz/fuzz-errors';
+import { runFuzzCase, type FuzzEngine } from '../scripts/fuzz/fuzz-target';
 import { loadSeedCorpus } from '../scripts/fuzz/seed-corpus';
 import { SHARED_PCAPS } from './support/paths';
 

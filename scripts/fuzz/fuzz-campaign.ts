@@ -122,6 +122,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
 
   /** Records a failure once per signature, its capture minimised while it fails the same way. */
   const fail = (f: Omit<CaseFailure, 'count'>, error: unknown, c: FuzzCase): void => {
+    if (f.kind === 'exception') report.cases++; // it ran too (slow and heap failures were counted already)
     const sig = signature(error);
     const same = report.failures.find((x) => x.message.startsWith(sig));
     if (same !== undefined) {

@@ -9,6 +9,7 @@ import { createDetectors } from '../../src/engine/detectors/registry';
 import type { Finding } from '../../src/engine/finding';
 import type { IndicatorIndex } from '../../src/engine/intel/indicator-index';
 import { Pipeline, type PipelineOptions, type PipelineState } from '../../src/engine/pipeline';
+import { ChunkingMismatch } from './fuzz-errors';
 
 /**
  * One fuzz case: capture bytes through reader → decode → reassembly → every parser → every
@@ -45,9 +46,6 @@ export interface FuzzOutcome {
   reached: string[];
 }
 
-/** Thrown when the cut run disagrees with the single pass (determinism under chunking). */
-export class ChunkingMismatch extends Error {}
-
 interface Pass {
   findings: Finding[];
   learned: BaselineModel | null;
@@ -64,9 +62,8 @@ export function runFuzzCase(engine: FuzzEngine, c: FuzzCase): FuzzOutcome {
   const a = JSON.stringify({ f: whole.findings, l: whole.learned });
   const b = JSON.stringify({ f: chunked.findings, l: chunked.learned });
   if (a !== b) {
-    throw new ChunkingMismatch(
-      `findings differ when cut after frame ${cut} of ${whole.packets}: ${firstDifference(whole.findings, chunked.findings)}`,
-    );
+    const { text, differsIn } = firstDifference(whole.findings, chunked.findings);
+    throw new ChunkingMismatch(`findings differ when cut after frame ${cut} of ${whole.packets}: ${text}`, differsIn);
   }
   const reached = [
     ...whole.parsers.map((p) => `parser:${p}`),
@@ -136,11 +133,17 @@ function parsersReached(p: Pipeline): string[] {
   return [...new Set(out)];
 }
 
-function firstDifference(a: Finding[], b: Finding[]): string {
+function firstDifference(a: Finding[], b: Finding[]): { text: string; differsIn: string } {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = JSON.stringify(a[i] ?? null);
     const y = JSON.stringify(b[i] ?? null);
-    if (x !== y) return `#${i}: single pass ${x.slice(0, 300)} vs cut ${y.slice(0, 300)}`;
+    if (x !== y) {
+      const f = a[i] ?? b[i];
+      return {
+        text: `#${i}: single pass ${x.slice(0, 300)} vs cut ${y.slice(0, 300)}`,
+        differsIn: `${f.detector} ${f.type}`,
+      };
+    }
   }
-  return 'learned baselines differ';
+  return { text: 'learned baselines differ', differsIn: 'learned baseline' };
 }

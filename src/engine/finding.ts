@@ -71,11 +71,23 @@ export function findingId(captureId: string, detector: string, key: string): str
     .slice(0, 32);
 }
 
-/** ISO-8601 with microsecond precision from packet time in seconds (Date only keeps ms). */
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds: the years four ISO digits (and PostgreSQL) take. */
+const FIRST_ISO_SECOND = -62_135_596_800;
+const LAST_ISO_SECOND = 253_402_300_799;
+
+/**
+ * ISO-8601 with microsecond precision from packet time in seconds (Date only keeps ms).
+ * Capture timestamps are attacker-controlled (a pcapng count times if_tsresol plus if_tsoffset
+ * reaches 2^64 s): a time outside years 0001–9999 is shown as the nearest end of that range,
+ * not thrown on (Date stops at ±8.64e12 s) nor written in a form the database refuses.
+ */
 export function isoTime(time: number): string {
+  if (!(time >= FIRST_ISO_SECOND)) return '0001-01-01T00:00:00.000000Z';
+  if (time >= LAST_ISO_SECOND + 1) return '9999-12-31T23:59:59.999999Z';
   const sec = Math.floor(time);
   const micros = Math.round((time - sec) * 1e6);
   const carry = micros >= 1_000_000 ? 1 : 0;
+  if (sec + carry > LAST_ISO_SECOND) return '9999-12-31T23:59:59.999999Z';
   const base = new Date((sec + carry) * 1000).toISOString(); // ...T12:34:56.000Z
   return `${base.slice(0, 19)}.${String(carry ? 0 : micros).padStart(6, '0')}Z`;
 }

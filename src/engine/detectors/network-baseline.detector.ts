@@ -231,11 +231,12 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       const key = hostFromText(h.ip);
       const peers = new Set<HostKey>(h.peers.map(hostFromText));
       this.peersTotal += peers.size;
+      const macs = [...h.macs].sort();
       this.hosts.set(key, {
         ...h,
         key,
-        macs: [...h.macs],
-        macNums: h.macs.map(parseMac),
+        macs,
+        macNums: macs.map(parseMac),
         bytes: { ...h.bytes },
         packets: { ...h.packets },
         conns: { ...h.conns },
@@ -493,8 +494,13 @@ export class NetworkBaselineDetector implements Detector<NetworkBaselineState> {
       }
       if (t > rec.lastSeen) rec.lastSeen = t;
       if (mac >= 0 && rec.macNums.length < this.config.maxMacsPerHost && !rec.macNums.includes(mac)) {
-        rec.macNums.push(mac);
-        rec.macs.push(macText(mac));
+        // In sorted place, as the saved model has them (normalizeBaselineModel): a finding that
+        // lists them must read the same whether the model came through a snapshot or not.
+        const text = macText(mac);
+        let at = 0;
+        while (at < rec.macs.length && rec.macs[at] < text) at++;
+        rec.macs.splice(at, 0, text);
+        rec.macNums.splice(at, 0, mac);
       }
       return false;
     }

@@ -16,6 +16,7 @@ import { PacketDecoder } from '../src/engine/decode/packet.decoder';
 import { dstIp, srcIp } from '../src/engine/decode/address';
 
 const SHARED = path.resolve(__dirname, '../../shared/pcaps');
+const FUZZ_FIXTURES = path.resolve(__dirname, '../fixtures/fuzz');
 const DIRS = [path.resolve(__dirname, '../fixtures'), path.join(SHARED, 'public'), path.join(SHARED, 'attacks')];
 
 const FIELDS = [
@@ -117,8 +118,10 @@ function listCaptures(): string[] {
     if (!existsSync(dir)) return;
     for (const name of readdirSync(dir).sort()) {
       const f = path.join(dir, name);
-      if (statSync(f).isDirectory()) walk(f);
-      else if (/\.(pcap|pcapng|cap)$/i.test(name)) out.push(f);
+      // Not the fuzzer's crash reproducers: damaged on purpose, and tshark exits 2 on one of them.
+      if (statSync(f).isDirectory()) {
+        if (f !== FUZZ_FIXTURES) walk(f);
+      } else if (/\.(pcap|pcapng|cap)$/i.test(name)) out.push(f);
     }
   };
   DIRS.forEach(walk);

@@ -11,6 +11,7 @@ import { SHARED_PCAPS } from './support/paths';
 import { freePort, startRedis } from './support/redis-server';
 import { writeRepeatedCapture } from './support/repeat-capture';
 import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
+import { captureProgress } from './support/capture-progress';
 import { startTcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, PG_ADMIN_URL, testRedisPrefix, type TestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
@@ -83,28 +84,8 @@ describe('analysis workers under faults', () => {
     return q;
   }
 
-  const row = (id: string) => db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id });
-
-  async function waitSettled(id: string, timeoutMs: number): Promise<CaptureEntity> {
-    return waitFor(
-      `capture ${id} done or failed`,
-      async () => {
-        const r = await row(id);
-        return r.status === 'done' || r.status === 'failed' ? r : undefined;
-      },
-      timeoutMs,
-      200,
-    );
-  }
-
-  async function waitProgress(id: string, chunks: number): Promise<void> {
-    await waitFor(
-      `capture ${id} past chunk ${chunks}`,
-      async () => ((await row(id)).chunksDone >= chunks ? true : undefined),
-      30_000,
-      50,
-    );
-  }
+  const { row, settled: waitSettled, pastChunk } = captureProgress(() => db.dataSource);
+  const waitProgress = (id: string, chunks: number) => pastChunk(id, chunks, 30_000);
 
   async function expectLikeCleanRun(c: StoredCapture, file: string): Promise<Finding[]> {
     const r = await row(c.id);
@@ -137,6 +118,7 @@ describe('analysis workers under faults', () => {
     const pid = Number(/:(\d+)$/.exec(active.processedBy!)![1]);
     const victim = workers.find((w) => w.proc.pid === pid)!;
     expect(victim).toBeDefined();
+    const killedAt = Date.now();
     await victim.kill();
     const killedSeq = active.data.seq;
 
@@ -152,7 +134,10 @@ describe('analysis workers under faults', () => {
     expect(chunk.attempts).toBe(1);
     const redone = await q.queue.getJob(active.id!);
     expect(redone).toBeDefined();
-    expect(redone!.stalledCounter + redone!.attemptsStarted).toBeGreaterThanOrEqual(2);
+    // Delivered again — unless the victim finished the job between getActive() and the kill (a
+    // busy machine widens that window): then it completed once, before the kill.
+    const finishedBeforeKill = redone!.finishedOn !== undefined && redone!.finishedOn <= killedAt;
+    if (!finishedBeforeKill) expect(redone!.stalledCounter + redone!.attemptsStarted).toBeGreaterThanOrEqual(2);
     if (process.env.WORKER_FAULTS_DEBUG) console.log(running.map((w) => w.output()).join('\n---\n'));
   }, 60_000);
 

@@ -1,3 +1,4 @@
+import { encodePcapHeader } from '../src/engine/capture/pcap.writer';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -28,15 +29,7 @@ const BUDGET = 400_000; // bytes per window on the budget API: two scan-syn.pcap
 type Json = Record<string, unknown> & { id?: string; message?: string };
 
 /** A classic pcap global header (microseconds, Ethernet). */
-function pcapHeader(): Buffer {
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(262144, 16);
-  h.writeUInt32LE(1, 20);
-  return h;
-}
+const pcapHeader = (): Buffer => encodePcapHeader({ linkType: 1 });
 
 /** `count` records with capLen 0, each a second after the one before (so none repeats another). */
 function emptyRecords(count: number): Buffer {

@@ -1,3 +1,4 @@
+import { encodePcapHeader } from '../engine/capture/pcap.writer';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARED_PCAPS } from '../../test/support/paths';
@@ -18,13 +19,7 @@ function count(bytes: Buffer): JunkRecordCounter {
 }
 
 function pcap(records: Buffer[]): Buffer {
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(65535, 16);
-  h.writeUInt32LE(1, 20);
-  return Buffer.concat([h, ...records]);
+  return Buffer.concat([encodePcapHeader({ linkType: 1, snaplen: 65535 }), ...records]);
 }
 
 function record(sec: number, data: Buffer): Buffer {

@@ -271,14 +271,16 @@ export class Pipeline {
     }
 
     if (p.malformed === null && p.l4Off >= 0) {
-      try {
-        if (p.ipProto === 6) {
-          if (this.reassembler !== null) this.reassembler.onSegment(p);
-        } else if (p.ipProto === 17) {
-          if (this.dispatcher !== null) this.dispatcher.onUdp(p);
-        }
-      } catch (err) {
-        this.contain(p.ipProto === 6 ? 'reassembly' : 'parser udp', err);
+      if (p.ipProto === 6) {
+        // The parsers behind it contain their own exceptions (the dispatcher's onParserError).
+        if (this.reassembler !== null)
+          try {
+            this.reassembler.onSegment(p);
+          } catch (err) {
+            this.contain('reassembly', err);
+          }
+      } else if (p.ipProto === 17) {
+        if (this.dispatcher !== null) this.dispatcher.onUdp(p);
       }
     }
     // Expiry runs on the newest packet time seen, in fixed steps, so it is the same whether

@@ -11,4 +11,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // Removes the Redis prefixes and databases suites left behind (test/support/test-resources.ts).
+  globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/jest-global-teardown.ts',
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/database/data-source';
+import { recordTestResource } from './test-resources';
 
 /**
  * A fresh PostgreSQL database per suite on the real server scripts/services.sh started (never a
@@ -28,6 +29,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
+    recordTestResource({ kind: 'database', name });
     await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
@@ -53,5 +55,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
 
 /** A Redis key prefix of its own per suite (BullMQ queues and event channels live under it). */
 export function testRedisPrefix(): string {
-  return `nwtest-${randomBytes(4).toString('hex')}`;
+  const name = `nwtest-${randomBytes(4).toString('hex')}`;
+  recordTestResource({ kind: 'redis-prefix', name });
+  return name;
 }

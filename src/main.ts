@@ -9,6 +9,7 @@ import { nestLogLevels } from './config/log-levels';
 import { loadSettings, SettingsError } from './config/settings';
 import { configureApp } from './http/configure-app';
 import { readHttpsOptions } from './http/https-options';
+import { applyKeepAlive } from './http/keep-alive';
 import { startRedirectServer } from './http/redirect-server';
 import { setupOpenApi } from './openapi';
 import { secureDataDir } from './storage/secure-data-dir';
@@ -27,6 +28,7 @@ async function bootstrap(): Promise<void> {
   configureApp(app, settings);
   app.enableShutdownHooks();
   setupOpenApi(app);
+  applyKeepAlive(app.getHttpServer());
   await app.listen(settings.port, settings.host);
   const addr = app.getHttpServer().address() as AddressInfo;
   const scheme = httpsOptions ? 'https' : 'http';

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { request, Agent } from 'node:http';
 import Redis from 'ioredis';
 import { version } from '../package.json';
 import { eventsChannel } from '../src/queue/service-events';
@@ -72,4 +73,26 @@ const built = existsSync(join(ROOT, 'dist', 'src', 'main.js'));
       await pub.quit();
     }
   }, 60_000);
+
+  it("keeps an idle keep-alive connection past Node's default 5 s: a client that paused reuses it without a reset", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+        const req = request(`${api.url}/health`, { agent }, (res) => {
+          res.resume();
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+        });
+        req.once('error', reject);
+        req.end();
+      });
+    try {
+      const first = await get();
+      await new Promise((r) => setTimeout(r, 6000));
+      const second = await get();
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.socket).toBe(first.socket); // the same connection, still open
+    } finally {
+      agent.destroy();
+    }
+  }, 30_000);
 });

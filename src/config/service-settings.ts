@@ -41,7 +41,9 @@ export function databaseTarget(databaseUrl: string): DatabaseTarget {
   return {
     host: u.hostname || 'localhost',
     port: u.port ? Number(u.port) : 5432,
-    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
+    // decodeURI, not decodeURIComponent: the name pg (pg-connection-string) connects to, so a
+    // database created or described here is the one the services open.
+    database: decodeURI(u.pathname.replace(/^\//, '')) || 'postgres',
   };
 }
 

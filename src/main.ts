@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { nestLogLevels } from './config/log-levels';
 import { SettingsError, type Settings } from './config/settings';
 import { describeConnections, loadServiceSettings, missingDatabaseMessage } from './config/service-settings';
+import { missingDatabase } from './database/missing-database';
 import { configureApp } from './http/configure-app';
 import { readHttpsOptions } from './http/https-options';
 import { startRedirectServer } from './http/redirect-server';
@@ -20,6 +21,8 @@ async function bootstrap(): Promise<void> {
   const loaded = loadServiceSettings();
   settings = loaded.settings;
   process.stdout.write(`netwarden api: ${describeConnections(settings, loaded.dotEnvPath)}\n`);
+  const missing = await missingDatabase(settings.databaseUrl);
+  if (missing) throw new SettingsError(missing);
   secureDataDir(settings.dataDir, (line) => new Logger('DataDir').warn(line));
   const httpsOptions = settings.https.enabled ? readHttpsOptions(settings) : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {

@@ -1,11 +1,16 @@
 import 'reflect-metadata';
-import { loadSettings } from '../src/config/settings';
+import { describeConnections, loadServiceSettings, missingDatabaseMessage } from '../src/config/service-settings';
+import type { Settings } from '../src/config/settings';
 import { openDataSource, runMigrationsLocked } from '../src/database/data-source';
 
 /** `npm run migration:run` (apply pending migrations) and `npm run migration:revert` (undo the last one). */
+let settings: Settings | undefined;
+
 async function main(): Promise<void> {
   const revert = process.argv.includes('--revert');
-  const settings = loadSettings();
+  const loaded = loadServiceSettings();
+  settings = loaded.settings;
+  process.stdout.write(`netwarden migrate: ${describeConnections(settings, loaded.dotEnvPath)}\n`);
   const ds = await openDataSource(settings.databaseUrl);
   try {
     if (revert) {
@@ -21,6 +26,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`netwarden migrate: ${err instanceof Error ? err.message : String(err)}\n`);
+  const missing = settings ? missingDatabaseMessage(err, settings.databaseUrl) : null;
+  process.stderr.write(`netwarden migrate: ${missing ?? (err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@
 # Makes sure PostgreSQL and Redis run on 127.0.0.1 for the suites that need them. Idempotent:
 # installs them with apt-get when missing (as root), starts them when stopped, sets Redis'
 # eviction policy to noeviction (BullMQ loses jobs otherwise), creates the database.
+# `services.sh stop postgres|redis …` stops them instead.
 # Env: DATABASE_NAME (default netwarden), REDIS_PORT (6379), PGPORT (5432).
 set -euo pipefail
 
@@ -49,6 +50,21 @@ ensure_redis() {
   redis_ready || { log "Redis did not come up on 127.0.0.1:$REDIS_PORT"; exit 1; }
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config set maxmemory-policy noeviction >/dev/null
 }
+
+# `services.sh stop postgres redis`: `npm start` stops, on Ctrl-C, what it had this script start.
+stop_services() {
+  local s ver
+  for s in "$@"; do
+    case "$s" in
+      postgres)
+        log "stopping PostgreSQL"; ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+        pg_ctlcluster --skip-systemctl-redirect "$ver" main stop || true ;;
+      redis)
+        log "stopping Redis"; redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true ;;
+    esac
+  done
+}
+if [ "${1:-}" = stop ]; then shift; stop_services "$@"; exit 0; fi
 
 ensure_postgres
 ensure_redis

@@ -4,9 +4,10 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { loadDotEnv } from './config/dotenv';
 import { nestLogLevels } from './config/log-levels';
-import { loadSettings, SettingsError } from './config/settings';
+import { SettingsError, type Settings } from './config/settings';
+import { describeConnections, loadServiceSettings, missingDatabaseMessage } from './config/service-settings';
+import { missingDatabase } from './database/missing-database';
 import { configureApp } from './http/configure-app';
 import { readHttpsOptions } from './http/https-options';
 import { applyKeepAlive } from './http/keep-alive';
@@ -14,14 +15,21 @@ import { startRedirectServer } from './http/redirect-server';
 import { setupOpenApi } from './openapi';
 import { secureDataDir } from './storage/secure-data-dir';
 
+let settings: Settings | undefined;
+
 async function bootstrap(): Promise<void> {
-  loadDotEnv();
   // Settings and certificate problems surface here, before Nest logs anything, as one line.
-  const settings = loadSettings();
+  const loaded = loadServiceSettings();
+  settings = loaded.settings;
+  process.stdout.write(`netwarden api: ${describeConnections(settings, loaded.dotEnvPath)}\n`);
+  const missing = await missingDatabase(settings.databaseUrl);
+  if (missing) throw new SettingsError(missing);
   secureDataDir(settings.dataDir, (line) => new Logger('DataDir').warn(line));
   const httpsOptions = settings.https.enabled ? readHttpsOptions(settings) : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bufferLogs: false,
+    // Start-up errors reach the catch below (one line, a missing database explained) instead of Nest's stack dump.
+    abortOnError: false,
     httpsOptions,
     logger: nestLogLevels(settings.logLevel),
   });
@@ -44,7 +52,8 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((err: unknown) => {
   // A settings problem is the operator's to fix: the message names the variable, no stack trace.
-  const message = err instanceof Error ? err.message : String(err);
+  const missing = settings ? missingDatabaseMessage(err, settings.databaseUrl) : null;
+  const message = missing ?? (err instanceof Error ? err.message : String(err));
   process.stderr.write(`netwarden: ${err instanceof SettingsError ? 'configuration: ' : ''}${message}\n`);
   process.exit(1);
 });

@@ -211,10 +211,16 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     const bare = await createTestDatabase({ migrate: false });
     try {
       const r = cli(['--db', bare.url, '--data-dir', dataDir, files[0]]);
-      expect({ status: r.status, stderr: r.stderr }).toEqual({
+      // First the line every entry point logs: which database (and Redis) it uses.
+      expect({ status: r.status, stderr: r.stderr.split('\n') }).toEqual({
         status: 2,
-        stderr:
-          'netwarden: the database given by --db lacks migrations: run `npm run migration:run` (or set MIGRATIONS_RUN=true)\n',
+        stderr: [
+          expect.stringMatching(
+            new RegExp(`^netwarden analyze: database ${bare.name} on 127\\.0\\.0\\.1:5432, redis `),
+          ),
+          'netwarden: the database given by --db lacks migrations: run `npm run migration:run` (or set MIGRATIONS_RUN=true)',
+          '',
+        ],
       });
     } finally {
       await bare.drop();

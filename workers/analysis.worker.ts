@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
 import { BaselineBusyError } from '../src/captures/capture-baseline';
 import { ChunkProcessor } from '../src/captures/chunk-processor';
 import { StateCipher } from '../src/captures/state-cipher';
-import { loadSettings, SettingsError, type Settings } from '../src/config/settings';
+import { SettingsError, type Settings } from '../src/config/settings';
+import { describeConnections, loadServiceSettings, missingDatabaseMessage } from '../src/config/service-settings';
 import { openDataSource } from '../src/database/data-source';
 import { FeedConfigError } from '../src/intel/feed-config';
 import { IntelIndexSource } from '../src/intel/intel-index-source';
@@ -34,6 +35,8 @@ async function openDatabase(settings: Settings): Promise<DataSource> {
     try {
       return await openDataSource(settings.databaseUrl, settings.migrationsRun);
     } catch (err) {
+      const missing = missingDatabaseMessage(err, settings.databaseUrl);
+      if (missing) throw new SettingsError(missing);
       if (attempt >= 30) throw err;
       log(`database not reachable (${errorText(err)}); retrying`);
       await new Promise((r) => setTimeout(r, 1000));
@@ -44,7 +47,9 @@ async function openDatabase(settings: Settings): Promise<DataSource> {
 async function main(): Promise<void> {
   let settings: Settings;
   try {
-    settings = loadSettings();
+    const loaded = loadServiceSettings();
+    settings = loaded.settings;
+    log(`netwarden worker: ${describeConnections(settings, loaded.dotEnvPath)}`);
   } catch (err) {
     if (err instanceof SettingsError) {
       process.stderr.write(`netwarden worker: ${err.message}\n`);
@@ -190,6 +195,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof SettingsError) {
+    process.stderr.write(`netwarden worker: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`netwarden worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -3,6 +3,8 @@ import { isUuid } from '../http/query-params';
 import { readFileSync, statSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { IngestError } from '../captures/capture-ingest';
+import { loadDotEnv } from '../config/dotenv';
+import { describeConnections, missingDatabaseMessage } from '../config/service-settings';
 import { loadSettings, SettingsError, type Settings } from '../config/settings';
 import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture';
 import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
@@ -103,9 +105,13 @@ function checkCaptureIdOptions(files: string[], o: AnalyzeCommandOptions): void 
 /** Settings for --db (chunk sizes, size cap, SECRET_KEY for the carried state), with the options' overrides. */
 async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ settings: Settings; ds: DataSource }> {
   let settings: Settings;
+  // Like the API and the workers: .env in the working directory, then the environment (which
+  // wins), then --db and --data-dir over both.
+  const env = { ...process.env };
+  const dotEnvPath = loadDotEnv(process.cwd(), env);
   try {
     settings = loadSettings({
-      ...process.env,
+      ...env,
       DATABASE_URL: o.db,
       ...(o.dataDir ? { NETWARDEN_DATA_DIR: o.dataDir } : {}),
     });
@@ -113,6 +119,8 @@ async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ sett
     if (err instanceof SettingsError) throw new UsageError(err.message.replace('DATABASE_URL', '--db'));
     throw err;
   }
+  // stderr: stdout carries the report (--json).
+  process.stderr.write(`netwarden analyze: ${describeConnections(settings, dotEnvPath)}\n`);
   secureDataDir(settings.dataDir, (line) => process.stderr.write(`netwarden: ${line}\n`));
   // Loaded on demand: plain `analyze` stays free of TypeORM's start-up cost.
   const { openDataSource } = await import('../database/data-source');
@@ -120,7 +128,8 @@ async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ sett
   try {
     ds = await openDataSource(settings.databaseUrl, settings.migrationsRun);
   } catch (err) {
-    throw new UsageError(`cannot open the database given by --db: ${(err as Error).message}`);
+    const missing = missingDatabaseMessage(err, settings.databaseUrl);
+    throw new UsageError(missing ?? `cannot open the database given by --db: ${(err as Error).message}`);
   }
   if (await ds.showMigrations()) {
     await ds.destroy();

@@ -100,6 +100,12 @@ export interface LiveSettings {
 
 export class SettingsError extends Error {}
 
+/**
+ * What production refuses to start without (NODE_ENV=production): docker-compose.yml demands each
+ * and the README's docker lines name them (test/compose-settings.spec.ts holds all three to this).
+ */
+export const PRODUCTION_REQUIRED = ['API_KEY', 'SECRET_KEY'] as const;
+
 /** What the seed's .env shipped with: refused in production. */
 export const DEFAULT_SECRET_KEY = 'change-me-in-production';
 

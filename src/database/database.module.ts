@@ -17,6 +17,8 @@ import { dataSourceOptions, runMigrationsLocked } from './data-source';
         // Keep trying while PostgreSQL starts (compose, CI): 10 tries, 2 s apart, then fail start-up clearly.
         retryAttempts: 10,
         retryDelay: 2000,
+        // A database that does not exist will not appear by waiting: fail at once with how to create it.
+        toRetry: (err: unknown) => (err as { code?: unknown } | null)?.code !== '3D000',
       }),
       // Migrations (MIGRATIONS_RUN=true) run before any other module sees the DataSource.
       dataSourceFactory: async (options) => {

@@ -30,7 +30,8 @@ ensure_postgres() {
     for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
   fi
   pg_ready || { log "PostgreSQL did not come up on 127.0.0.1:$PGPORT"; exit 1; }
-  if ! runuser -u postgres -- psql -p "$PGPORT" -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" 2>/dev/null | grep -q 1; then
+  # The name as a psql variable (:'db' quotes it as a literal), never pasted into the SQL.
+  if ! runuser -u postgres -- psql -p "$PGPORT" -v db="$DB" -tA 2>/dev/null <<<"SELECT 1 FROM pg_database WHERE datname = :'db'" | grep -q 1; then
     log "creating database $DB"
     runuser -u postgres -- createdb -p "$PGPORT" "$DB"
   fi

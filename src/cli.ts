@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
-import { EXIT, runAnalyze, UsageError } from './cli/analyze.command';
-import { DETECTORS } from './engine/detectors/registry';
-import { IntelUsageError, runIntelList, runIntelUpdate } from './cli/intel.command';
-import { runMonitor } from './cli/monitor.command';
+import { EXIT, UsageError } from './cli/exit-codes';
+import { DETECTOR_CATALOG } from './engine/detectors/detector-catalog';
+
+// Commands are loaded inside their actions: `--help` and `--version` must not pay for the engine,
+// TypeORM or libpcap (they took 0.5-1.8 s when everything was loaded up front).
 
 /**
  * `netwarden` command line. `analyze` runs the engine in-process: no Redis, no PostgreSQL.
@@ -25,7 +26,7 @@ function program(): Command {
     .option('--jsonl', 'one finding per line as JSON')
     .option(
       '--detectors <ids>',
-      `comma-separated detector ids (default: all: ${DETECTORS.map((d) => d.id).join(', ')})`,
+      `comma-separated detector ids (default: all: ${DETECTOR_CATALOG.map((d) => d.id).join(', ')})`,
     )
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is found')
@@ -54,6 +55,7 @@ function program(): Command {
       'capture id the finding ids derive from (default: the file name; with --db: a new UUID)',
     )
     .action(async (files: string[], opts) => {
+      const { runAnalyze } = await import('./cli/analyze.command');
       process.exitCode = await runAnalyze(files, opts);
     });
 
@@ -74,6 +76,7 @@ function program(): Command {
       'print packet and drop counters on stderr this often (default: only at the end)',
     )
     .action(async (iface: string, opts) => {
+      const { runMonitor } = await import('./cli/monitor.command');
       process.exitCode = await runMonitor(iface, opts);
       // A stopped capture's libpcap handle may stay registered with the event loop until another
       // packet arrives (see LivePacketSource.close): leave once everything is written.
@@ -88,6 +91,7 @@ function program(): Command {
     .option('--cache <dir>', 'cache directory (default $NETWARDEN_DATA_DIR/intel-cache, ./data/intel-cache)')
     .option('--json', 'print the per-feed results as JSON')
     .action(async (opts) => {
+      const { runIntelUpdate } = await import('./cli/intel.command');
       process.exitCode = await runIntelUpdate(opts);
     });
   intel
@@ -96,14 +100,15 @@ function program(): Command {
     .requiredOption('--feeds <file>', 'feeds file (JSON)')
     .option('--cache <dir>', 'cache directory (default $NETWARDEN_DATA_DIR/intel-cache, ./data/intel-cache)')
     .option('--json', 'print as JSON')
-    .action((opts) => {
+    .action(async (opts) => {
+      const { runIntelList } = await import('./cli/intel.command');
       process.exitCode = runIntelList(opts);
     });
 
   p.command('detectors')
     .description('list the available detectors')
     .action(() => {
-      for (const d of DETECTORS) process.stdout.write(`${d.id.padEnd(20)} ${d.description}\n`);
+      for (const d of DETECTOR_CATALOG) process.stdout.write(`${d.id.padEnd(20)} ${d.description}\n`);
     });
   return p;
 }
@@ -117,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are "errors" to commander; they exit 0.
       return err.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
     }
-    if (err instanceof UsageError || err instanceof IntelUsageError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`netwarden: ${err.message}\n`);
       return EXIT.BAD_INPUT;
     }

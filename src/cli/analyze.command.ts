@@ -18,6 +18,7 @@ import { ProgressBar } from './progress-bar';
 import { terminalSafe } from './terminal-text';
 import { loadIntelResources } from './intel.command';
 import { secureDataDir } from '../storage/secure-data-dir';
+import { EXIT, UsageError } from './exit-codes';
 
 export interface AnalyzeCommandOptions extends BaselineCliOptions {
   json?: boolean;
@@ -37,10 +38,8 @@ export interface AnalyzeCommandOptions extends BaselineCliOptions {
   captureId?: string;
 }
 
-/** Exit codes documented in the README. */
-export const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
-
-export class UsageError extends Error {}
+// Re-exported: the other commands take them from here.
+export { EXIT, UsageError };
 
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 

@@ -6,13 +6,14 @@ import { defaultIntelCacheDir } from '../intel/intel-paths';
 import { loadIntel, updateFeed, type FeedUpdateResult } from '../intel/intel-feeds';
 import { terminalSafe } from './terminal-text';
 import { textTable } from './text-table';
+import { IntelUsageError } from './exit-codes';
 
 /**
  * `netwarden intel update|list` and the `analyze --intel` loader. Feeds come from a JSON feeds
  * file (see src/intel/feed-config.ts); the cache directory keeps the last good copy of each URL
  * feed. Exit codes: 0 every feed usable, 1 some feed failed (its last good copy is kept), 2 usage.
  */
-export class IntelUsageError extends Error {}
+export { IntelUsageError };
 
 export interface IntelCommandOptions {
   feeds?: string;

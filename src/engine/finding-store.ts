@@ -80,8 +80,13 @@ export class FindingStore {
     if (r.time < s.first) s.first = r.time;
     if (r.time > s.last) s.last = r.time;
     f.count = r.count ?? f.count + 1;
-    this.addFrame(f, r.frame);
-    if (r.frames) for (const fr of r.frames) this.addFrame(f, fr);
+    if (r.framesTotal === undefined) {
+      this.addFrame(f, r.frame);
+      if (r.frames) for (const fr of r.frames) this.addFrame(f, fr);
+    } else {
+      for (const fr of r.frames ?? []) this.addFrame(f, fr);
+      f.evidence.framesTotal = r.framesTotal;
+    }
     if (r.details) Object.assign(f.evidence, r.details);
     this.changed.add(s);
   }

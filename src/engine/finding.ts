@@ -58,6 +58,13 @@ export interface FindingReport {
   details?: Record<string, unknown>;
   /** Absolute count to set; when omitted the count grows by one per report. */
   count?: number;
+  /**
+   * For a detector that reports only now and then (at 1x, 2x, 4x… its count) but knows every frame
+   * that is evidence: the absolute number of those frames. `frames` then lists only the evidence
+   * frames new since its previous report (it may stop listing them early; the store keeps at most
+   * maxEvidenceFrames anyway), and `frame`, the trigger, is not added a second time.
+   */
+  framesTotal?: number;
 }
 
 export function findingId(captureId: string, detector: string, key: string): string {

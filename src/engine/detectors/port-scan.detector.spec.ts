@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TCPF } from '../../../test/support/frame-builder';
-import { SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
+import { FIXTURES, SHARED_PCAPS, capturesIn } from '../../../test/support/paths';
+import { tshark } from '../../../test/support/tshark-summary';
 import { Timeline, arpFrame, host, icmpFrame, run, tcpFrame } from '../../../test/support/traffic';
 import { analyzeCapture } from '../analyze-capture';
 import { resolveConfig } from '../config';
@@ -112,6 +113,49 @@ describe('port-scan detector on the recorded nmap scans', () => {
       expect([file, (await findings(file)).length]).toEqual([file, 0]);
     }
   });
+});
+
+describe('port-scan evidence: count and framesTotal agree with tshark', () => {
+  /** tshark's frame numbers for a display filter. */
+  const frames = (file: string, filter: string) =>
+    new Set(tshark(file, ['-Y', filter, '-T', 'fields', '-e', 'frame.number']).map(Number));
+
+  it('fixtures/scan-fin-null (nmap -sF then -sN, 200 ports): count = probes, framesTotal = one settling frame per probe', async () => {
+    const file = join(FIXTURES, 'scan-fin-null', 'input.pcap');
+    const scanner = '10.233.0.66';
+    const fin = frames(file, `ip.src == ${scanner} && tcp.flags == 0x001`);
+    const nul = frames(file, `ip.src == ${scanner} && tcp.flags == 0x000`);
+    const rst = frames(file, `ip.dst == ${scanner} && tcp.flags.reset == 1`);
+    const f = await findings(file);
+    expect(f.map(summary)).toEqual([
+      expect.objectContaining({ src: scanner, dst: '10.233.0.20', kind: 'vertical', ports: 200 }),
+    ]);
+    // Every FIN and NULL probe failed: rejected by a RST-ACK (closed) or unanswered (open|filtered).
+    expect(f[0].count).toBe(fin.size + nul.size);
+    expect(f[0].evidence.techniques).toEqual({ FIN: fin.size, NULL: nul.size });
+    // One evidence frame per failed attempt: the RST that rejected it, or the unanswered probe.
+    expect(f[0].evidence.framesTotal).toBe(f[0].count);
+    const unanswered = fin.size + nul.size - rst.size;
+    expect(unanswered).toBeGreaterThan(0); // port 80 is open: the case where the probe is the evidence
+    const listed = f[0].evidence.frames;
+    expect(listed.length).toBe(Math.min(50, f[0].count));
+    expect(new Set(listed).size).toBe(listed.length);
+    for (const n of listed) expect([n, rst.has(n) || fin.has(n) || nul.has(n)]).toEqual([n, true]);
+  });
+
+  it.each(['scan-syn.pcap', 'scan-xmas.pcap'])(
+    'attacks/%s: framesTotal = count, every listed frame a TCP segment to or from the scanner',
+    async (name) => {
+      const file = join(attacks, name);
+      // Probes, the rejections, and in scan-syn the scanner's RST tearing down an open port's handshake.
+      const involved = frames(file, 'ip.addr == 10.231.0.66 && tcp');
+      const f = await findings(file);
+      expect(f).toHaveLength(1);
+      expect(f[0].evidence.framesTotal).toBe(f[0].count);
+      expect(f[0].evidence.frames).toHaveLength(50);
+      for (const n of f[0].evidence.frames) expect([n, involved.has(n)]).toEqual([n, true]);
+    },
+  );
 });
 
 // ---- synthetic scans ------------------------------------------------------------------------

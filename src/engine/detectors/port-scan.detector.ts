@@ -71,6 +71,9 @@ interface Scanner {
   halfOpen: number;
   sampledFrom: number | null;
   reportedAttempts: number;
+  /** Evidence frames of failed attempts (one each), the first MAX_LISTED_FRAMES; `attempts` counts them all. */
+  frames: number[];
+  framesReported: number;
   // host sweep
   swept: Map<'ICMP echo' | 'ARP', Set<HostKey>>;
   live: Set<HostKey>;
@@ -79,7 +82,17 @@ interface Scanner {
   sweepLast: number;
   sweepLastFrame: number;
   reportedSweep: number;
+  /** The sweep's evidence: one frame per host asked (the first MAX_LISTED_FRAMES); `sweepProbes` counts them all. */
+  sweepFrames: number[];
+  sweepFramesReported: number;
 }
+
+/**
+ * Evidence frames a scanner keeps for its findings. The finding store lists at most
+ * maxEvidenceFrames (default 50) of them; these are kept so that a report at 2x attempts can
+ * still name the frames of the attempts since the previous one.
+ */
+const MAX_LISTED_FRAMES = 64;
 
 interface AttemptState {
   tcp: boolean;
@@ -108,6 +121,9 @@ interface ScannerState {
   halfOpen: number;
   sampledFrom: number | null;
   reportedAttempts: number;
+  /** Absent in state saved before evidence frames were kept per attempt. */
+  frames?: number[];
+  framesReported?: number;
   swept: Array<['ICMP echo' | 'ARP', string[]]>;
   live: string[];
   sweepProbes: number;
@@ -115,6 +131,8 @@ interface ScannerState {
   sweepLast: number;
   sweepLastFrame: number;
   reportedSweep: number;
+  sweepFrames?: number[];
+  sweepFramesReported?: number;
 }
 
 export interface PortScanState {
@@ -489,6 +507,9 @@ export class PortScanDetector implements Detector<PortScanState> {
   ): void {
     const s = this.scanner(scannerHost, time, frame, ctx);
     s.attempts++;
+    // The frame that settled the attempt: the rejection (RST, ICMP unreachable), the prober's
+    // teardown, or the probe itself when nothing answered. One per attempt, so framesTotal = count.
+    if (s.frames.length < MAX_LISTED_FRAMES) s.frames.push(frame);
     s.techniques[tech] = (s.techniques[tech] ?? 0) + 1;
     if (time > s.last) {
       s.last = time;
@@ -548,6 +569,7 @@ export class PortScanDetector implements Detector<PortScanState> {
       if (s.sampledFrom === null) s.sampledFrom = p.frame;
     } else set.add(target);
     s.sweepProbes++;
+    if (s.sweepFrames.length < MAX_LISTED_FRAMES) s.sweepFrames.push(p.frame);
     if (s.sweepProbes === 1) s.sweepFirst = p.time;
     s.sweepLast = p.time;
     s.sweepLastFrame = p.frame;
@@ -571,6 +593,8 @@ export class PortScanDetector implements Detector<PortScanState> {
 
   private reportScan(s: Scanner, frame: number, ctx: DetectorContext): void {
     s.reportedAttempts = s.attempts;
+    const newFrames = s.frames.slice(s.framesReported);
+    s.framesReported = s.frames.length;
     const c = this.config;
     const scanner = hostText(s.host);
     // Reports repeat as a scan grows: only the samples are sorted, not every target and port.
@@ -608,6 +632,8 @@ export class PortScanDetector implements Detector<PortScanState> {
         'Thresholds after Zeek\u2019s scan policy (port_scan_threshold, addr_scan_threshold).',
       time: s.last,
       frame,
+      frames: newFrames,
+      framesTotal: s.attempts,
       count: s.attempts,
       src: { ip: scanner },
       ...(single ? { dst: { ip: single } } : {}),
@@ -627,6 +653,8 @@ export class PortScanDetector implements Detector<PortScanState> {
 
   private reportSweep(s: Scanner, frame: number, ctx: DetectorContext): void {
     s.reportedSweep = s.sweepProbes;
+    const newFrames = s.sweepFrames.slice(s.sweepFramesReported);
+    s.sweepFramesReported = s.sweepFrames.length;
     const scanner = hostText(s.host);
     const hows = [...s.swept.keys()].sort();
     const hosts = new Set<HostKey>();
@@ -645,6 +673,8 @@ export class PortScanDetector implements Detector<PortScanState> {
         (s.sampledFrom !== null ? ` Further hosts are counted but not itemised from frame ${s.sampledFrom}.` : ''),
       time: s.sweepLast,
       frame,
+      frames: newFrames,
+      framesTotal: s.sweepProbes,
       count: s.sweepProbes,
       src: { ip: scanner },
       details: {
@@ -727,6 +757,8 @@ export class PortScanDetector implements Detector<PortScanState> {
         halfOpen: s.halfOpen,
         sampledFrom: s.sampledFrom,
         reportedAttempts: s.reportedAttempts,
+        frames: [...s.frames],
+        framesReported: s.framesReported,
         swept: [...s.swept].map(([k, set]) => [k, [...set].map(hostText)] as ['ICMP echo' | 'ARP', string[]]),
         live: [...s.live].map(hostText),
         sweepProbes: s.sweepProbes,
@@ -734,6 +766,8 @@ export class PortScanDetector implements Detector<PortScanState> {
         sweepLast: s.sweepLast,
         sweepLastFrame: s.sweepLastFrame,
         reportedSweep: s.reportedSweep,
+        sweepFrames: [...s.sweepFrames],
+        sweepFramesReported: s.sweepFramesReported,
       })),
       ackProbes,
     };
@@ -777,6 +811,10 @@ export class PortScanDetector implements Detector<PortScanState> {
         sweepLast: x.sweepLast,
         sweepLastFrame: x.sweepLastFrame,
         reportedSweep: x.reportedSweep,
+        frames: [...(x.frames ?? [])],
+        framesReported: x.framesReported ?? 0,
+        sweepFrames: [...(x.sweepFrames ?? [])],
+        sweepFramesReported: x.sweepFramesReported ?? 0,
       });
       for (const [h, ports] of x.targets) {
         const host = hostFromText(h);
@@ -823,6 +861,8 @@ function newScanner(host: HostKey, time: number, frame: number): Scanner {
     halfOpen: 0,
     sampledFrom: null,
     reportedAttempts: 0,
+    frames: [],
+    framesReported: 0,
     swept: new Map(),
     live: new Set(),
     sweepProbes: 0,
@@ -830,6 +870,8 @@ function newScanner(host: HostKey, time: number, frame: number): Scanner {
     sweepLast: time,
     sweepLastFrame: frame,
     reportedSweep: 0,
+    sweepFrames: [],
+    sweepFramesReported: 0,
   };
 }
 

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 import type { ServiceEvent } from '../queue/service-events';
 import { CaptureChunkEntity } from './capture-chunk.entity';
 import { CaptureEntity } from './capture.entity';
+import { toCaptureView } from './capture-view';
 import { ChunkOrderError, ChunkProcessor } from './chunk-processor';
 import { StateCipher } from './state-cipher';
 
@@ -96,6 +97,42 @@ describe('ChunkProcessor', () => {
     ]);
     expect(events.some((e) => e.type === 'finding' && e.created)).toBe(true);
   });
+
+  it.each([
+    ['clean-web.pcap', 100, 1],
+    ['scan-syn.pcap', 400, 6],
+  ])(
+    '%s in chunks of %d: startedAt is when the first chunk began, finishedAt when the last ended, durationMs between',
+    async (name, chunkPackets, chunks) => {
+      const c = await recordCapture(db.dataSource, dataDir, join(SHARED_PCAPS, 'attacks', name), name, chunkPackets);
+      expect(c.ingest.chunks).toHaveLength(chunks);
+      const p = processor();
+      const before = Date.now();
+      for (const chunk of c.ingest.chunks) await p.processChunk(c.id, chunk.seq, 'unit');
+      const after = Date.now();
+
+      const row = await captureRow(c.id);
+      const timings = toCaptureView(row).timings;
+      const rows = await db.dataSource.getRepository(CaptureChunkEntity).find({
+        where: { captureId: c.id },
+        order: { seq: 'ASC' },
+      });
+      const started = Date.parse(timings.startedAt!);
+      const finished = Date.parse(timings.finishedAt!);
+      expect(started).toBeGreaterThanOrEqual(before);
+      // The first chunk's analysis came after startedAt: it ended later (its commit), and it
+      // cannot have begun before the worker took the job.
+      expect(started).toBeLessThan(rows[0].finishedAt!.getTime());
+      expect(finished).toBe(rows[rows.length - 1].finishedAt!.getTime());
+      expect(finished).toBeLessThanOrEqual(after);
+      expect(timings.durationMs).toBe(finished - started);
+      expect(timings.durationMs).toBeGreaterThan(0);
+      // Every chunk's own time is inside the capture's (a chunk's durationMs also counts the wait for the row lock).
+      expect(timings.durationMs! + rows[0].durationMs!).toBeGreaterThanOrEqual(
+        Math.max(...rows.map((r) => r.durationMs!)),
+      );
+    },
+  );
 
   it('a deleted capture is "gone"; a last failure marks the capture failed with the reason', async () => {
     const c = await recordCapture(db.dataSource, dataDir, file, 'ftp-login.pcap', 7);

@@ -155,6 +155,9 @@ export class ChunkProcessor {
     const chunk = await tx.findOneBy(CaptureChunkEntity, { captureId, seq });
     if (!chunk) throw new Error(`chunk ${seq} of capture ${captureId} is not recorded`);
     const last = total !== null && seq === total - 1;
+    // The capture's startedAt when this is its first chunk: taken before the analysis, not at the
+    // commit (one-chunk captures showed startedAt = finishedAt, durationMs 0).
+    const analysisStarted = new Date();
 
     const errors = [...capture.errors];
     const resources: DetectorResources = { ...this.opts.resources?.(capture) };
@@ -243,7 +246,7 @@ export class ChunkProcessor {
         lastSeen: stats.lastTime === null ? null : new Date(stats.lastTime * 1000),
         findingsDropped: stats.findingsDropped,
         status,
-        startedAt: capture.startedAt ?? now,
+        startedAt: capture.startedAt ?? analysisStarted,
         finishedAt: last ? now : null,
         errors,
         state,

@@ -127,10 +127,6 @@ describe('ChunkProcessor', () => {
       expect(finished).toBeLessThanOrEqual(after);
       expect(timings.durationMs).toBe(finished - started);
       expect(timings.durationMs).toBeGreaterThan(0);
-      // Every chunk's own time is inside the capture's (a chunk's durationMs also counts the wait for the row lock).
-      expect(timings.durationMs! + rows[0].durationMs!).toBeGreaterThanOrEqual(
-        Math.max(...rows.map((r) => r.durationMs!)),
-      );
     },
   );
 

@@ -155,9 +155,6 @@ export class ChunkProcessor {
     const chunk = await tx.findOneBy(CaptureChunkEntity, { captureId, seq });
     if (!chunk) throw new Error(`chunk ${seq} of capture ${captureId} is not recorded`);
     const last = total !== null && seq === total - 1;
-    // The capture's startedAt when this is its first chunk: taken before the analysis, not at the
-    // commit (one-chunk captures showed startedAt = finishedAt, durationMs 0).
-    const analysisStarted = new Date();
 
     const errors = [...capture.errors];
     const resources: DetectorResources = { ...this.opts.resources?.(capture) };
@@ -182,6 +179,10 @@ export class ChunkProcessor {
         if (start.note) errors.push({ offset: -1, message: start.note });
       }
     }
+    // The capture's startedAt when this is its first chunk: after the locks a chunk may wait for
+    // (the capture row, a learning network's baseline), before the analysis — not at the commit,
+    // which made a one-chunk capture's startedAt equal its finishedAt (durationMs 0).
+    const analysisStarted = new Date();
     const session = baseline && capture.baselineMode ? baselineSession(capture.baselineMode, baseline.model) : null;
     if (session) resources.baseline = session;
 

@@ -307,6 +307,9 @@ describe('port-scan detector on synthetic stealth scans and sweeps', () => {
         live: 10,
       },
     ]);
+    // One evidence frame per host asked: the 30 echo requests, none of the replies.
+    expect(findings[0].evidence.framesTotal).toBe(30);
+    expect(findings[0].evidence.frames).toEqual(Array.from({ length: 30 }, (_, i) => 1 + i + Math.floor(i / 3)));
   });
 
   it('ARP sweep of 40 addresses, 5 answered: a host-sweep finding; gratuitous ARP and ARP probes do not count', () => {

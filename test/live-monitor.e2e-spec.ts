@@ -19,6 +19,7 @@ import {
 } from './support/netns-lab';
 import { loadRecords } from './support/capture-records';
 import { SHARED_PCAPS } from './support/paths';
+import { budgetMs } from './support/time-budget';
 import { runCli } from './support/run-cli';
 
 /**
@@ -551,7 +552,8 @@ labSuite('live capture in a network-namespace lab', () => {
               }).toEqual({ [k]: 'within 1 ms' });
         }
       },
-      45_000,
+      // syn-flood, the slowest: 35 s measured under test:stress with other work beside it (load ~10).
+      budgetMs(35_000),
     );
   });
 });

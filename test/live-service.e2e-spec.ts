@@ -7,6 +7,7 @@ import { LiveLab } from './support/live-lab';
 import { SHARED_PCAPS, hasTool } from './support/paths';
 import { ServiceStack } from './support/service-stack';
 import { waitFor } from './support/wait-for';
+import { budgetMs } from './support/time-budget';
 
 /**
  * Live capture through the service (issue 7), on real interfaces: the API and two workers as
@@ -446,7 +447,9 @@ async function fileFrames(file: string): Promise<{ packets: number; maxLen: numb
         expect(liveSyns.length).toBe(fileSyns.length);
         liveSyns.forEach((n, i) => expect(Math.abs(n - fileSyns[i])).toBeLessThanOrEqual(fileSyns[i] * 0.05));
       },
-      60_000,
+      // syn-flood, the slowest (18 k packets replayed at their 2.6 s, uploaded, analysed twice): 17 s
+      // under test:stress; it exceeded a fixed 60 s at load ~10.
+      budgetMs(17_300),
     );
   });
 

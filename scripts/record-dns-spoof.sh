@@ -19,36 +19,17 @@ HOSTS="resolver victim attacker mon"
 TMP=$(mktemp -d)
 PIDS=()
 
-ns() { ip netns exec "$P-$1" "${@:2}"; }
+# shellcheck source=lib/hub-lab.sh
+. "$(dirname "$0")/lib/hub-lab.sh"
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-  for h in $HOSTS sw; do ip netns del "$P-$h" 2>/dev/null || true; done
+  hub_lab_cleanup
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# A bridge in hub mode (ageing_time 0: every frame floods to every port, as a SPAN port sees it).
-ip netns add "$P-sw"
-ns sw ip link add br0 type bridge
-ns sw ip link set br0 type bridge ageing_time 0
-ns sw ip link set br0 up
-i=0
-for h in $HOSTS; do
-  i=$((i + 1))
-  ip netns add "$P-$h"
-  ip link add "${P}p$i" type veth peer name eth0 netns "$P-$h"
-  ip link set "${P}p$i" netns "$P-sw"
-  ns sw ip link set "${P}p$i" master br0
-  ns sw ip link set "${P}p$i" up
-  ns "$h" ip link set lo up
-  ns "$h" ip link set eth0 up
-done
+hub_lab_up
 ns resolver ip addr add $RESOLVER/24 dev eth0
 ns victim ip addr add $VICTIM/24 dev eth0
 ns attacker ip addr add $ATTACKER/24 dev eth0
-ns mon sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-for h in resolver victim attacker; do ns $h sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
 sleep 1
 
 # The real resolver: bank.test is the server at .20.

@@ -18,31 +18,10 @@ SERVER=$NET.20 ATTACKER=$NET.66
 HOSTS="server attacker mon"
 PIDS=()
 
-ns() { ip netns exec "$P-$1" "${@:2}"; }
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-  for h in $HOSTS sw; do ip netns del "$P-$h" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# A bridge in hub mode (ageing_time 0: every frame floods to every port, as a SPAN port sees it).
-ip netns add "$P-sw"
-ns sw ip link add br0 type bridge
-ns sw ip link set br0 type bridge ageing_time 0
-ns sw ip link set br0 up
-i=0
-for h in $HOSTS; do
-  i=$((i + 1))
-  ip netns add "$P-$h"
-  ns "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip link add "${P}p$i" type veth peer name eth0 netns "$P-$h"
-  ip link set "${P}p$i" netns "$P-sw"
-  ns sw ip link set "${P}p$i" master br0
-  ns sw ip link set "${P}p$i" up
-  ns "$h" ip link set lo up
-  ns "$h" ip link set eth0 up
-done
+# shellcheck source=lib/hub-lab.sh
+. "$(dirname "$0")/lib/hub-lab.sh"
+trap hub_lab_cleanup EXIT
+hub_lab_up
 ns server ip addr add $SERVER/24 dev eth0
 ns attacker ip addr add $ATTACKER/24 dev eth0
 sleep 1

@@ -8,6 +8,7 @@ import { AppModule } from '../../src/app.module';
 import { setupOpenApi } from '../../src/openapi';
 import { TEST_API_KEY } from './service-processes';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
+import { deleteRedisKeys } from './test-resources';
 
 /**
  * The whole API (AppModule + OpenAPI, as main.ts builds it) in this process on a real port, with a
@@ -59,6 +60,7 @@ export async function startTestApi(opts: { env?: Record<string, string>; db?: Te
     async close() {
       await app.close();
       if (!opts.db) await db.drop();
+      await deleteRedisKeys(redisPrefix);
       await rm(dataDir, { recursive: true, force: true });
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];

@@ -3,20 +3,7 @@ import { dirname } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { PG_ADMIN_URL } from './test-database';
-import { readTestResources, RESOURCES_FILE_ENV } from './test-resources';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function deleteKeysUnder(redis: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
+import { deleteRedisKeys, readTestResources, RESOURCES_FILE_ENV, TEST_REDIS_URL } from './test-resources';
 
 /**
  * Removes the Redis keys and PostgreSQL databases this run's suites created and did not remove
@@ -29,11 +16,11 @@ export default async function globalTeardown(): Promise<void> {
   const left: string[] = [];
   const prefixes = resources.filter((r) => r.kind === 'redis-prefix').map((r) => r.name);
   if (prefixes.length > 0) {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();
       for (const p of prefixes) {
-        const n = await deleteKeysUnder(redis, p);
+        const n = await deleteRedisKeys(p, redis);
         if (n > 0) left.push(`${n} Redis keys under ${p}`);
       }
     } catch (err) {

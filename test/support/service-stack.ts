@@ -11,6 +11,7 @@ import {
   type ServiceProcess,
 } from './service-processes';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './test-database';
+import { deleteRedisKeys } from './test-resources';
 
 /**
  * The whole service for an end-to-end suite: its own database, Redis prefix and data directory,
@@ -63,6 +64,7 @@ export class ServiceStack {
   async stop(): Promise<void> {
     await Promise.all([this.api.stop(), ...this.workers.map((w) => w.stop())]);
     await this.db.drop();
+    await deleteRedisKeys(this.env.REDIS_PREFIX);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 

@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync } from 'node:fs';
+import Redis from 'ioredis';
 
 /**
  * What the suites create on the shared servers — a Redis key prefix, a PostgreSQL database — is
@@ -33,4 +34,23 @@ export function readTestResources(file: string): TestResource[] {
     out.push({ kind, name });
   }
   return out;
+}
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes every key a suite made under its prefix (`prefix:…`, and `prefix-…` for a second one); returns how many. */
+export async function deleteRedisKeys(prefix: string, redis?: Redis): Promise<number> {
+  const r = redis ?? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    if (!redis) r.disconnect();
+  }
+  return deleted;
 }

@@ -2,6 +2,7 @@ import { basename, join } from 'node:path';
 import { runCli } from './support/run-cli';
 import { SHARED_PCAPS, capturesIn, fixtureCaptures } from './support/paths';
 import { ServiceStack } from './support/service-stack';
+import { budgetMs } from './support/time-budget';
 import type { Finding } from '../src/engine/finding';
 
 /**
@@ -41,7 +42,7 @@ describe('upload → workers → /alerts equals analyze --json', () => {
       const up = await stack.upload(file);
       expect([up.status, typeof up.body.id]).toEqual([202, 'string']);
       const id = up.body.id!;
-      const v = await stack.waitDone<CaptureView>(id);
+      const v = await stack.waitDone<CaptureView>(id, budgetMs(30_400) - 30_000);
       expect(v.status).toBe('done');
       expect(v.progress.chunksDone).toBe(v.progress.chunksTotal);
       const cli = runCli(['analyze', '--json', '--capture-id', id, file]);
@@ -49,6 +50,7 @@ describe('upload → workers → /alerts equals analyze --json', () => {
       const expected = (JSON.parse(cli.stdout) as { findings: Finding[] }).findings;
       expect(await stack.alerts(id)).toEqual(expected);
     },
-    90_000,
+    // syn-flood.pcap, the largest: 30.4 s under test:stress.
+    budgetMs(30_400),
   );
 });

@@ -104,29 +104,25 @@ async function fromNetwarden(file: string): Promise<Values> {
 const sorted = (a: string[]) => [...a].sort();
 
 (tshark ? describe : describe.skip)('protocol fields agree with tshark', () => {
-  it('covers captures that have DNS, SNI and certificates', async () => {
-    let dns = 0;
-    let sni = 0;
-    let certs = 0;
-    for (const f of files) {
-      const t = fromTshark(f);
-      dns += t.dns.length;
-      sni += t.sni.length;
-      certs += t.certs.length;
-    }
-    expect(dns).toBeGreaterThan(20);
-    expect(sni).toBeGreaterThan(10);
-    expect(certs).toBeGreaterThan(20);
-  });
+  // tshark runs once per capture, in that capture's own test (one walk over all of them in one
+  // test took 43 s of a fixed 60 s under test:stress); coverage is summed as they go.
+  const covered = { files: 0, dns: 0, sni: 0, certs: 0 };
 
   it.each(files.map((f) => [basename(f), f]))('%s', async (_n, file) => {
     const [ours, theirs] = [await fromNetwarden(file), fromTshark(file)];
+    covered.files++;
+    covered.dns += theirs.dns.length;
+    covered.sni += theirs.sni.length;
+    covered.certs += theirs.certs.length;
     expect(sorted(ours.dns)).toEqual(sorted(theirs.dns));
     expect(sorted(ours.sni)).toEqual(sorted(theirs.sni));
     expect(sorted(ours.certs)).toEqual(sorted(theirs.certs));
   });
-});
 
-if (!tshark) {
-  console.warn('tshark not installed: protocol agreement test skipped (apt-get install tshark; .ci/run installs it)');
-}
+  it('covered captures that have DNS, SNI and certificates', () => {
+    expect(covered.files).toBe(files.length);
+    expect(covered.dns).toBeGreaterThan(20);
+    expect(covered.sni).toBeGreaterThan(10);
+    expect(covered.certs).toBeGreaterThan(20);
+  });
+});

@@ -15,6 +15,7 @@ import { captureProgress } from './support/capture-progress';
 import { startTcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, PG_ADMIN_URL, testRedisPrefix, type TestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
+import { budgetMs } from './support/time-budget';
 
 /**
  * DESIGN §4 under faults, with real processes: a worker killed with -9 mid-chunk, Redis
@@ -99,113 +100,125 @@ describe('analysis workers under faults', () => {
     return stored;
   }
 
-  it('a worker killed with -9 mid-chunk: the other takes the chunk over, findings equal the clean run', async () => {
-    const env = workerEnv();
-    const q = queueFor(env);
-    const workers = await startWorkers(env);
-    const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', CHUNK_PACKETS);
-    expect(c.ingest.chunks.length).toBeGreaterThan(50);
-    await q.enqueue(c.id, 0);
-    await waitProgress(c.id, 5);
-
-    // Kill the worker that holds the capture's active chunk job, while it holds it.
-    const active = await waitFor(
-      'an active chunk job',
-      async () => (await q.queue.getActive()).find((j) => j.processedBy) ?? undefined,
-      10_000,
-      20,
-    );
-    const pid = Number(/:(\d+)$/.exec(active.processedBy!)![1]);
-    const victim = workers.find((w) => w.proc.pid === pid)!;
-    expect(victim).toBeDefined();
-    const killedAt = Date.now();
-    await victim.kill();
-    const killedSeq = active.data.seq;
-
-    const settled = await waitSettled(c.id, 50_000);
-    expect(settled.status).toBe('done');
-    await expectLikeCleanRun(c, bigFile);
-    // The killed job was delivered again after its lock expired. (The victim may have been
-    // before or after its commit: either way the chunk is done exactly once.)
-    const chunk = await db.dataSource
-      .getRepository(CaptureChunkEntity)
-      .findOneByOrFail({ captureId: c.id, seq: killedSeq });
-    expect(chunk.status).toBe('done');
-    expect(chunk.attempts).toBe(1);
-    const redone = await q.queue.getJob(active.id!);
-    expect(redone).toBeDefined();
-    // Delivered again — unless the victim finished the job between getActive() and the kill (a
-    // busy machine widens that window): then it completed once, before the kill.
-    const finishedBeforeKill = redone!.finishedOn !== undefined && redone!.finishedOn <= killedAt;
-    if (!finishedBeforeKill) expect(redone!.stalledCounter + redone!.attemptsStarted).toBeGreaterThanOrEqual(2);
-    if (process.env.WORKER_FAULTS_DEBUG) console.log(running.map((w) => w.output()).join('\n---\n'));
-  }, 60_000);
-
-  it('Redis restarted mid-capture (every job lost): the reconciler re-adds them, the capture completes', async () => {
-    const port = await freePort();
-    let redis = await startRedis(port);
-    try {
-      const env = workerEnv({ REDIS_URL: `redis://127.0.0.1:${port}` });
+  it(
+    'a worker killed with -9 mid-chunk: the other takes the chunk over, findings equal the clean run',
+    async () => {
+      const env = workerEnv();
       const q = queueFor(env);
-      await startWorkers(env);
+      const workers = await startWorkers(env);
       const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', CHUNK_PACKETS);
+      expect(c.ingest.chunks.length).toBeGreaterThan(50);
       await q.enqueue(c.id, 0);
       await waitProgress(c.id, 5);
-      redis.kill('SIGKILL');
-      await new Promise((r) => redis.once('exit', r));
-      const doneBefore = (await row(c.id)).chunksDone;
-      // A second capture recorded while Redis is away: its first job was never added at all.
-      const lost = await recordCapture(
-        db.dataSource,
-        dataDir,
-        join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap'),
-        'ftp-login.pcap',
-        5,
+
+      // Kill the worker that holds the capture's active chunk job, while it holds it.
+      const active = await waitFor(
+        'an active chunk job',
+        async () => (await q.queue.getActive()).find((j) => j.processedBy) ?? undefined,
+        10_000,
+        20,
       );
-      await new Promise((r) => setTimeout(r, 1000));
-      redis = await startRedis(port); // empty: nothing on disk
-      const settled = await waitSettled(c.id, 50_000);
-      expect(settled.status).toBe('done');
-      expect(doneBefore).toBeLessThan(c.ingest.chunks.length);
-      await expectLikeCleanRun(c, bigFile);
-      await waitSettled(lost.id, 10_000);
-      await expectLikeCleanRun(lost, join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap'));
-      expect(running.map((w) => w.output()).join('\n')).toMatch(/reconciler re-enqueued \d+ lost chunk job/);
-      if (process.env.WORKER_FAULTS_DEBUG) console.log(running.map((w) => w.output()).join('\n---\n'));
-    } finally {
-      await Promise.all(running.splice(0).map((w) => w.stop()));
-      for (const q of queues.splice(0)) await q.close().catch(() => undefined);
-      redis.kill('SIGKILL');
-    }
-  }, 60_000);
+      const pid = Number(/:(\d+)$/.exec(active.processedBy!)![1]);
+      const victim = workers.find((w) => w.proc.pid === pid)!;
+      expect(victim).toBeDefined();
+      const killedAt = Date.now();
+      await victim.kill();
+      const killedSeq = active.data.seq;
 
-  it('PostgreSQL unreachable for seconds mid-capture: chunks retry with back-off, the capture completes', async () => {
-    const pg = new URL(PG_ADMIN_URL);
-    const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
-    try {
-      const viaProxy = new URL(db.url);
-      viaProxy.port = String(proxy.port);
-      const env = workerEnv({ DATABASE_URL: viaProxy.toString() });
-      const q = queueFor(env);
-      await startWorkers(env);
-      const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', CHUNK_PACKETS);
-      await q.enqueue(c.id, 0);
-      await waitProgress(c.id, 5);
-      await proxy.stop(); // refused, and open connections cut mid-transaction
-      await new Promise((r) => setTimeout(r, 500)); // a COMMIT already on its way may still land
-      const during = (await row(c.id)).chunksDone;
-      await new Promise((r) => setTimeout(r, 3500));
-      expect((await row(c.id)).chunksDone).toBe(during); // nothing committed while away
-      await proxy.start();
-      const settled = await waitSettled(c.id, 50_000);
-      expect(settled.reason).toBeNull();
+      const settled = await waitSettled(c.id, budgetMs(19_800) - 30_000);
+      expect(settled.status).toBe('done');
       await expectLikeCleanRun(c, bigFile);
-      expect(running.map((w) => w.output()).join('\n')).toMatch(/attempt \d+\/\d+ failed/);
-    } finally {
-      await Promise.all(running.splice(0).map((w) => w.stop()));
-      await proxy.stop();
-    }
-  }, 60_000);
+      // The killed job was delivered again after its lock expired. (The victim may have been
+      // before or after its commit: either way the chunk is done exactly once.)
+      const chunk = await db.dataSource
+        .getRepository(CaptureChunkEntity)
+        .findOneByOrFail({ captureId: c.id, seq: killedSeq });
+      expect(chunk.status).toBe('done');
+      expect(chunk.attempts).toBe(1);
+      const redone = await q.queue.getJob(active.id!);
+      expect(redone).toBeDefined();
+      // Delivered again — unless the victim finished the job between getActive() and the kill (a
+      // busy machine widens that window): then it completed once, before the kill.
+      const finishedBeforeKill = redone!.finishedOn !== undefined && redone!.finishedOn <= killedAt;
+      if (!finishedBeforeKill) expect(redone!.stalledCounter + redone!.attemptsStarted).toBeGreaterThanOrEqual(2);
+      if (process.env.WORKER_FAULTS_DEBUG) console.log(running.map((w) => w.output()).join('\n---\n'));
+    },
+    budgetMs(19_800),
+  ); // 19.8 s under test:stress
+
+  it(
+    'Redis restarted mid-capture (every job lost): the reconciler re-adds them, the capture completes',
+    async () => {
+      const port = await freePort();
+      let redis = await startRedis(port);
+      try {
+        const env = workerEnv({ REDIS_URL: `redis://127.0.0.1:${port}` });
+        const q = queueFor(env);
+        await startWorkers(env);
+        const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', CHUNK_PACKETS);
+        await q.enqueue(c.id, 0);
+        await waitProgress(c.id, 5);
+        redis.kill('SIGKILL');
+        await new Promise((r) => redis.once('exit', r));
+        const doneBefore = (await row(c.id)).chunksDone;
+        // A second capture recorded while Redis is away: its first job was never added at all.
+        const lost = await recordCapture(
+          db.dataSource,
+          dataDir,
+          join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap'),
+          'ftp-login.pcap',
+          5,
+        );
+        await new Promise((r) => setTimeout(r, 1000));
+        redis = await startRedis(port); // empty: nothing on disk
+        const settled = await waitSettled(c.id, budgetMs(22_200) - 30_000);
+        expect(settled.status).toBe('done');
+        expect(doneBefore).toBeLessThan(c.ingest.chunks.length);
+        await expectLikeCleanRun(c, bigFile);
+        await waitSettled(lost.id, 10_000);
+        await expectLikeCleanRun(lost, join(SHARED_PCAPS, 'attacks', 'ftp-login.pcap'));
+        expect(running.map((w) => w.output()).join('\n')).toMatch(/reconciler re-enqueued \d+ lost chunk job/);
+        if (process.env.WORKER_FAULTS_DEBUG) console.log(running.map((w) => w.output()).join('\n---\n'));
+      } finally {
+        await Promise.all(running.splice(0).map((w) => w.stop()));
+        for (const q of queues.splice(0)) await q.close().catch(() => undefined);
+        redis.kill('SIGKILL');
+      }
+    },
+    budgetMs(22_200),
+  ); // 22.2 s under test:stress
+
+  it(
+    'PostgreSQL unreachable for seconds mid-capture: chunks retry with back-off, the capture completes',
+    async () => {
+      const pg = new URL(PG_ADMIN_URL);
+      const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+      try {
+        const viaProxy = new URL(db.url);
+        viaProxy.port = String(proxy.port);
+        const env = workerEnv({ DATABASE_URL: viaProxy.toString() });
+        const q = queueFor(env);
+        await startWorkers(env);
+        const c = await recordCapture(db.dataSource, dataDir, bigFile, 'big.pcap', CHUNK_PACKETS);
+        await q.enqueue(c.id, 0);
+        await waitProgress(c.id, 5);
+        await proxy.stop(); // refused, and open connections cut mid-transaction
+        await new Promise((r) => setTimeout(r, 500)); // a COMMIT already on its way may still land
+        const during = (await row(c.id)).chunksDone;
+        await new Promise((r) => setTimeout(r, 3500));
+        expect((await row(c.id)).chunksDone).toBe(during); // nothing committed while away
+        await proxy.start();
+        const settled = await waitSettled(c.id, budgetMs(42_000) - 30_000);
+        expect(settled.reason).toBeNull();
+        await expectLikeCleanRun(c, bigFile);
+        expect(running.map((w) => w.output()).join('\n')).toMatch(/attempt \d+\/\d+ failed/);
+      } finally {
+        await Promise.all(running.splice(0).map((w) => w.stop()));
+        await proxy.stop();
+      }
+    },
+    budgetMs(42_000),
+  ); // 42 s under test:stress
 
   it('a chunk file that vanished or was damaged: the capture ends failed with the reason after the attempts', async () => {
     const env = workerEnv({ WORKER_ATTEMPTS: '3', WORKER_BACKOFF_MS: '100' });

@@ -17,6 +17,7 @@ import { ROOT, SHARED_PCAPS, fixtureCaptures } from './support/paths';
 import { serviceEnv, startWorker, type ServiceProcess } from './support/service-processes';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
+import { budgetMs } from './support/time-budget';
 
 /**
  * DESIGN §1/§4 end to end: captures cut into several chunks, queued as the upload API queues
@@ -145,30 +146,34 @@ describe('analysis workers (2 processes, real PostgreSQL and Redis)', () => {
     expect(logs.join('\n')).not.toContain(env.SECRET_KEY);
   });
 
-  it('analyze --db stores the same and prints what analyze prints, ids derived from the capture id', async () => {
-    for (const file of [files[0], join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap')]) {
-      // Small chunks: the CLI runs many chunks in-process, carrying state as the workers do.
-      const stored = cli(['--json', '--db', db.url, '--data-dir', dataDir, file], { CHUNK_MAX_PACKETS: '40' });
-      expect(stored.stderr).toMatch(/^netwarden: capture [0-9a-f-]{36}$/m);
-      const id = /capture ([0-9a-f-]{36})/.exec(stored.stderr)![1];
-      const plain = cli(['--json', '--capture-id', id, file]);
-      expect(stored.status).toBe(plain.status);
-      expect(stored.stdout).toBe(plain.stdout);
-      const doc = JSON.parse(stored.stdout) as { findings: unknown[]; packets: number };
-      expect(doc.findings.length).toBeGreaterThan(0);
-      const row = await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id });
-      expect(row).toMatchObject({ source: 'cli', status: 'done', chunksDone: Math.ceil(doc.packets / 40) });
-      expect(await storedFindings(db.dataSource, id)).toEqual(doc.findings);
-      // The table output too, apart from nothing: same findings, same text.
-      const table = cli(['--db', db.url, '--data-dir', dataDir, '--capture-id', randomUUID(), file]);
-      const id2 = /capture ([0-9a-f-]{36})/.exec(table.stderr)![1];
-      expect(table.stdout).toBe(cli(['--capture-id', id2, file]).stdout);
-    }
-    // Without --db the default capture id is still the file name, as before.
-    const byName = cli(['--json', files[0]]);
-    const whole = await analyzeCapture(files[0], files[0], { config: resolveConfig() });
-    expect(JSON.parse(byName.stdout)).toEqual(JSON.parse(JSON.stringify(whole)));
-  });
+  it(
+    'analyze --db stores the same and prints what analyze prints, ids derived from the capture id',
+    async () => {
+      for (const file of [files[0], join(SHARED_PCAPS, 'attacks', 'scan-syn.pcap')]) {
+        // Small chunks: the CLI runs many chunks in-process, carrying state as the workers do.
+        const stored = cli(['--json', '--db', db.url, '--data-dir', dataDir, file], { CHUNK_MAX_PACKETS: '40' });
+        expect(stored.stderr).toMatch(/^netwarden: capture [0-9a-f-]{36}$/m);
+        const id = /capture ([0-9a-f-]{36})/.exec(stored.stderr)![1];
+        const plain = cli(['--json', '--capture-id', id, file]);
+        expect(stored.status).toBe(plain.status);
+        expect(stored.stdout).toBe(plain.stdout);
+        const doc = JSON.parse(stored.stdout) as { findings: unknown[]; packets: number };
+        expect(doc.findings.length).toBeGreaterThan(0);
+        const row = await db.dataSource.getRepository(CaptureEntity).findOneByOrFail({ id });
+        expect(row).toMatchObject({ source: 'cli', status: 'done', chunksDone: Math.ceil(doc.packets / 40) });
+        expect(await storedFindings(db.dataSource, id)).toEqual(doc.findings);
+        // The table output too, apart from nothing: same findings, same text.
+        const table = cli(['--db', db.url, '--data-dir', dataDir, '--capture-id', randomUUID(), file]);
+        const id2 = /capture ([0-9a-f-]{36})/.exec(table.stderr)![1];
+        expect(table.stdout).toBe(cli(['--capture-id', id2, file]).stdout);
+      }
+      // Without --db the default capture id is still the file name, as before.
+      const byName = cli(['--json', files[0]]);
+      const whole = await analyzeCapture(files[0], files[0], { config: resolveConfig() });
+      expect(JSON.parse(byName.stdout)).toEqual(JSON.parse(JSON.stringify(whole)));
+    },
+    budgetMs(16_800),
+  ); // 16.8 s under test:stress
 
   it('SIGTERM: a worker finishes its chunk, closes its connections and exits 0', async () => {
     const c = await recordCapture(

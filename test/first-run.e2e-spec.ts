@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import type { Finding } from '../src/engine/finding';
 import { ROOT, SHARED_PCAPS } from './support/paths';
-import { PG_ADMIN_URL } from './support/test-database';
+import { dropDatabase } from './support/test-database';
+import { deleteRedisKeys } from './support/test-resources';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -68,17 +68,10 @@ describe('first run: npm start from a fresh clone', () => {
 
   afterAll(async () => {
     for (const p of running) if (p.pid && groupAlive(p.pid)) process.kill(-p.pid, 'SIGKILL');
-    const pg = new Client({ connectionString: PG_ADMIN_URL });
-    await pg.connect();
-    try {
-      await pg.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`);
-    } finally {
-      await pg.end();
-    }
+    await dropDatabase(dbName);
     const redis = new Redis({ host: '127.0.0.1', port: 6379, db: REDIS_DB });
     try {
-      const keys = await redis.keys(`${redisPrefix}:*`);
-      if (keys.length) await redis.del(...keys);
+      await deleteRedisKeys(redisPrefix, redis);
     } finally {
       redis.disconnect();
     }

@@ -4,7 +4,7 @@ import { ApiKeyEntity } from '../src/auth/api-key.entity';
 import { hashKey } from '../src/auth/key-material';
 import { createDatabaseIfMissing } from '../scripts/start/ensure-database';
 import { FIRST_KEY_NAME, issueFirstAdminKey } from '../scripts/start/first-admin-key';
-import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from './support/test-database';
+import { createTestDatabase, dropDatabase, PG_ADMIN_URL, type TestDatabase } from './support/test-database';
 
 /** `npm start`'s database steps on the real PostgreSQL: creating a missing database, the first admin key. */
 async function databaseExists(name: string): Promise<boolean> {
@@ -12,16 +12,6 @@ async function databaseExists(name: string): Promise<boolean> {
   await c.connect();
   try {
     return ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount ?? 0) > 0;
-  } finally {
-    await c.end();
-  }
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const c = new Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {
     await c.end();
   }

@@ -3,9 +3,8 @@ import { isUuid } from '../http/query-params';
 import { readFileSync, statSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { IngestError } from '../captures/capture-ingest';
-import { loadDotEnv } from '../config/dotenv';
-import { describeConnections, missingDatabaseMessage } from '../config/service-settings';
-import { loadSettings, SettingsError, type Settings } from '../config/settings';
+import { describeConnections, loadServiceSettings, missingDatabaseMessage } from '../config/service-settings';
+import { SettingsError, type Settings } from '../config/settings';
 import { analyzeCapture, type CaptureAnalysis } from '../engine/analyze-capture';
 import { ConfigError, resolveConfig, type EngineConfig } from '../engine/config';
 import type { BaselineMode } from '../engine/baseline/baseline-session';
@@ -104,16 +103,15 @@ function checkCaptureIdOptions(files: string[], o: AnalyzeCommandOptions): void 
 /** Settings for --db (chunk sizes, size cap, SECRET_KEY for the carried state), with the options' overrides. */
 async function openDb(o: AnalyzeCommandOptions & { db: string }): Promise<{ settings: Settings; ds: DataSource }> {
   let settings: Settings;
-  // Like the API and the workers: .env in the working directory, then the environment (which
-  // wins), then --db and --data-dir over both.
-  const env = { ...process.env };
-  const dotEnvPath = loadDotEnv(process.cwd(), env);
+  let dotEnvPath: string | null;
   try {
-    settings = loadSettings({
-      ...env,
+    // Like the API and the workers (.env in the working directory, the environment winning), with
+    // --db and --data-dir over both: set in the environment given, .env never overrides them.
+    ({ settings, dotEnvPath } = loadServiceSettings(process.cwd(), {
+      ...process.env,
       DATABASE_URL: o.db,
       ...(o.dataDir ? { NETWARDEN_DATA_DIR: o.dataDir } : {}),
-    });
+    }));
   } catch (err) {
     if (err instanceof SettingsError) throw new UsageError(err.message.replace('DATABASE_URL', '--db'));
     throw err;

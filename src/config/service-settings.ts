@@ -70,12 +70,17 @@ export function describeConnections(
   );
 }
 
+/** PostgreSQL's "database does not exist" (SQLSTATE 3D000): waiting or retrying will not help. */
+export function isMissingDatabase(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '3D000';
+}
+
 /**
  * PostgreSQL's "database does not exist" (SQLSTATE 3D000) as one actionable line, or null for
  * any other error. Without it the API died with `database "…" does not exist` and no hint.
  */
 export function missingDatabaseMessage(err: unknown, databaseUrl: string): string | null {
-  if ((err as { code?: unknown } | null)?.code !== '3D000') return null;
+  if (!isMissingDatabase(err)) return null;
   const d = databaseTarget(databaseUrl);
   const quoted = `'${d.database.replace(/'/g, `'\\''`)}'`;
   return (

@@ -53,6 +53,7 @@ describe('loadSettings', () => {
     [{ DATABASE_URL: 'not a url pa55word' }, 'DATABASE_URL', 'pa55word'],
     [{ DATABASE_URL: 'mysql://u:pa55word@h/db' }, 'DATABASE_URL', 'pa55word'],
     [{ REDIS_URL: 'http://u:pa55word@h:6379' }, 'REDIS_URL', 'pa55word'],
+    [{ REDIS_URL: 'redis://u:pa55word@h:6379/cache' }, 'REDIS_URL', 'pa55word'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX', 'has space'],
     [{ JWT_TTL_SECONDS: '5' }, 'JWT_TTL_SECONDS', 'JWT_TTL_SECONDS must be an integer between 60 and 604800 '],
     [{ MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN', 'maybe'],

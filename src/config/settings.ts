@@ -148,6 +148,15 @@ function urlFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string, prot
   return raw;
 }
 
+/** REDIS_URL, whose path, if any, must be a database number: anything else is a mistake that would reach ioredis and the start-up line as NaN. */
+function redisUrlFromEnv(env: NodeJS.ProcessEnv): string {
+  const raw = urlFromEnv(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const db = new URL(raw).pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,5}$/.test(db))
+    throw new SettingsError('REDIS_URL may end only in a database number (/0, /1, …)');
+  return raw;
+}
+
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 function trustProxyFromEnv(env: NodeJS.ProcessEnv): Settings['trustProxy'] {
@@ -217,7 +226,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       'postgres:',
       'postgresql:',
     ]),
-    redisUrl: urlFromEnv(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: redisUrlFromEnv(env),
     redisPrefix: prefix,
     apiKey,
     secretKey,

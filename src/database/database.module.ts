@@ -4,6 +4,7 @@ import { SETTINGS } from '../config/settings.module';
 import type { Settings } from '../config/settings';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { dataSourceOptions, runMigrationsLocked } from './data-source';
+import { isMissingDatabase } from '../config/service-settings';
 
 /** TypeORM on PostgreSQL for the API and the workers; migrations run at start when MIGRATIONS_RUN=true. */
 @Module({
@@ -18,7 +19,7 @@ import { dataSourceOptions, runMigrationsLocked } from './data-source';
         retryAttempts: 10,
         retryDelay: 2000,
         // A database that does not exist will not appear by waiting: fail at once with how to create it.
-        toRetry: (err: unknown) => (err as { code?: unknown } | null)?.code !== '3D000',
+        toRetry: (err: unknown) => !isMissingDatabase(err),
       }),
       // Migrations (MIGRATIONS_RUN=true) run before any other module sees the DataSource.
       dataSourceFactory: async (options) => {

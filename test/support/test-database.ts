@@ -42,15 +42,20 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     dataSource,
     async drop() {
       if (dataSource.isInitialized) await dataSource.destroy();
-      const c = new Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await dropDatabase(name);
     },
   };
+}
+
+/** Drops a database by name (any name: quoted by pg), closing whatever is still connected to it. */
+export async function dropDatabase(name: string): Promise<void> {
+  const c = new Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
 }
 
 /** A Redis key prefix of its own per suite (BullMQ queues and event channels live under it). */
